@@ -1,0 +1,29 @@
+"""The one place where JIT flags are set.
+
+Every compiled function in newtonlab is decorated with :data:`jit` (or
+:data:`jit_parallel`).  ``cache=True`` keeps compiled solvers on disk so that a
+fresh process loads them instead of compiling again; ``fastmath`` stays off
+because it lets LLVM assume no NaN/inf, and the solvers must *see* non-finite
+values to backtrack from them.
+"""
+import numba
+
+jit = numba.njit(cache=True, fastmath=False, nogil=True)
+jit_parallel = numba.njit(cache=True, fastmath=False, nogil=True, parallel=True)
+
+
+def jit_nocache(fn):
+    """Compile ``fn`` without the disk cache.
+
+    For functions that close over user callables (objective wrappers): their
+    machine code depends on the user's function, so a disk cache entry could
+    never be reused and would only grow the cache directory.
+    """
+    return numba.njit(cache=False, fastmath=False, nogil=True)(fn)
+
+
+# First-class function types are how objectives enter compiled drivers
+# (DESIGN.md §1); numba flags them experimental on every compile.
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", category=numba.NumbaExperimentalFeatureWarning)

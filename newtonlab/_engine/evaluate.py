@@ -1,0 +1,158 @@
+"""Objective evaluation inside the engine: the user's callables, as given.
+
+An objective is the tuple ``ob = (fun, jac, fused, hess, hessp, grad_mode,
+hess_mode, hessp_mode)`` of the user's own functions in scipy's convention
+(``fun(x, *args)``, ...; unused slots hold placeholders) and three integers
+saying how to get each derivative.  Compiled drivers receive the functions as
+first-class function values of fixed signatures (``signatures.py``), so a
+driver compiled and cached once per args type serves every objective with no
+wrapper to compile per objective: a warm process compiles nothing.
+
+Only these functions call the user's code.  The interpreted drivers run the
+same source with these names rebound to their Python forms
+(``interpreted.py``), so both execution modes evaluate identically.
+
+Finite differences follow scipy's step rules: forward differences with
+h = eps^(1/2) max(1, |x_i|) sign(x_i), central with eps^(1/3); Hessians by
+differences of the gradient, symmetrized; Hessian-vector products by central
+differences of the gradient with h = eps^(1/3) max(1, ||x||) / ||v||.
+"""
+import math
+
+import numpy as np
+
+from .config import jit
+
+# how the gradient is obtained
+G_JAC = 0        # jac(x, *args)
+G_FUSED = 1      # fun(x, *args) -> (f, g)
+G_FD2 = 2        # forward differences of fun
+G_FD3 = 3        # central differences of fun
+# how the Hessian is obtained
+H_NONE = 0
+H_ANALYTIC = 1   # hess(x, *args)
+H_FD2 = 2        # forward differences of the gradient
+H_FD3 = 3        # central differences of the gradient
+# how Hessian-vector products are obtained
+HP_NONE = 0
+HP_ANALYTIC = 1  # hessp(x, p, *args)
+HP_FROM_HESS = 2  # hess(x, *args) @ p
+HP_FD = 3        # central differences of the gradient
+
+EPS = 2.220446049250313e-16
+
+
+@jit
+def fd_step(xi, central):
+    """scipy's relative step for one coordinate, made exactly representable."""
+    r = EPS ** (1.0 / 3.0) if central else EPS ** 0.5
+    h = r * (1.0 if xi >= 0.0 else -1.0) * max(1.0, abs(xi))
+    return (xi + h) - xi
+
+
+@jit
+def fd_gradient(fun, x, f0, args, g, central):
+    """Gradient of ``fun`` by forward (f0 = fun(x)) or central differences, into g."""
+    xw = x.copy()
+    for i in range(x.size):
+        xi = x[i]
+        h = fd_step(xi, central)
+        xw[i] = xi + h
+        fp = fun(xw, *args)
+        if central:
+            xw[i] = xi - h
+            fm = fun(xw, *args)
+            g[i] = (fp - fm) / (2.0 * h)
+        else:
+            g[i] = (fp - f0) / h
+        xw[i] = xi
+
+
+@jit
+def eval_fg(ob, x, g, args):
+    """f(x), with the gradient written into g."""
+    mode = ob[5]
+    if mode == G_FUSED:
+        out = ob[2](x, *args)
+        f = out[0]
+        gv = out[1]
+    elif mode == G_JAC:
+        f = ob[0](x, *args)
+        gv = ob[1](x, *args)
+    else:
+        f = ob[0](x, *args)
+        fd_gradient(ob[0], x, f, args, g, mode == G_FD3)
+        return f
+    if gv.shape[0] != x.shape[0]:
+        raise ValueError("jac must return an array of shape (" + str(x.shape[0]) + ",), got ("
+                         + str(gv.shape[0]) + ",)")
+    g[:] = gv
+    return f
+
+
+@jit
+def fd_hessian(ob, x, H, args, central):
+    """Hessian from differences of the gradient, symmetrized, into H."""
+    n = x.size
+    xw = x.copy()
+    gp = np.empty(n)
+    gm = np.empty(n)
+    if not central:
+        eval_fg(ob, x, gm, args)
+    for j in range(n):
+        xj = x[j]
+        h = fd_step(xj, central)
+        xw[j] = xj + h
+        eval_fg(ob, xw, gp, args)
+        if central:
+            xw[j] = xj - h
+            eval_fg(ob, xw, gm, args)
+            H[:, j] = (gp - gm) / (2.0 * h)
+        else:
+            H[:, j] = (gp - gm) / h
+        xw[j] = xj
+    H[:, :] = 0.5 * (H + H.T)
+
+
+@jit
+def eval_hess(ob, x, H, args):
+    """The Hessian at x, written into H."""
+    mode = ob[6]
+    if mode == H_ANALYTIC:
+        Hv = ob[3](x, *args)
+        if Hv.shape[0] != x.shape[0] or Hv.shape[1] != x.shape[0]:
+            raise ValueError("hess must return an array of shape (n, n) with n = "
+                             + str(x.shape[0]) + ", got (" + str(Hv.shape[0]) + ", "
+                             + str(Hv.shape[1]) + ")")
+        H[:, :] = Hv
+    elif mode == H_FD2 or mode == H_FD3:
+        fd_hessian(ob, x, H, args, mode == H_FD3)
+    else:
+        raise ValueError("this method needs the Hessian: pass hess=")
+
+
+@jit
+def eval_hessp(ob, x, v, out, args):
+    """The Hessian at x times v, written into out."""
+    mode = ob[7]
+    n = x.size
+    if mode == HP_ANALYTIC:
+        r = ob[4](x, v, *args)
+        if r.shape[0] != n:
+            raise ValueError("hessp must return an array of shape (" + str(n) + ",), got ("
+                             + str(r.shape[0]) + ",)")
+        out[:] = r
+    elif mode == HP_FROM_HESS:
+        out[:] = np.dot(ob[3](x, *args), v)
+    elif mode == HP_FD:
+        vn = math.sqrt(np.dot(v, v))
+        if vn == 0.0:
+            out[:] = 0.0
+            return
+        h = EPS ** (1.0 / 3.0) * max(1.0, math.sqrt(np.dot(x, x))) / vn
+        gm = np.empty(n)
+        eval_fg(ob, x + h * v, out, args)
+        eval_fg(ob, x - h * v, gm, args)
+        out[:] = (out - gm) / (2.0 * h)
+    else:
+        raise ValueError("this method needs Hessian-vector products: pass hessp= or hess=")

@@ -1,0 +1,263 @@
+"""Leaf kernels: arrays and scalars in, arrays and scalars out, never callables.
+
+Each kernel is one explicit loop (or a few fused ones) so that the same code
+serves the compiled drivers and the interpreted ones: an interpreted driver
+calls these compiled kernels, and no loop over vector elements ever runs in
+Python.  Every kernel has a slow NumPy oracle in ``tests/test_kernels.py``.
+"""
+import math
+
+import numpy as np
+
+from .config import jit
+
+
+@jit
+def dot(a, b):
+    """a^T b."""
+    s = 0.0
+    for i in range(a.size):
+        s += a[i] * b[i]
+    return s
+
+
+@jit
+def norm_inf(a):
+    """max_i |a_i|; NaN if any entry is NaN (so a NaN gradient never passes a test)."""
+    m = 0.0
+    for i in range(a.size):
+        v = abs(a[i])
+        if v > m or v != v:
+            m = v
+    return m
+
+
+@jit
+def norm2(a):
+    """Euclidean norm, scaled to avoid overflow."""
+    scale = norm_inf(a)
+    if scale == 0.0 or not math.isfinite(scale):
+        return scale
+    s = 0.0
+    for i in range(a.size):
+        t = a[i] / scale
+        s += t * t
+    return scale * math.sqrt(s)
+
+
+@jit
+def all_finite(a):
+    """True when every entry is finite."""
+    for i in range(a.size):
+        if not math.isfinite(a[i]):
+            return False
+    return True
+
+
+@jit
+def neg(a, out):
+    """out = -a."""
+    for i in range(a.size):
+        out[i] = -a[i]
+
+
+@jit
+def trial_point(x, p, alpha, out):
+    """out = x + alpha p."""
+    for i in range(x.size):
+        out[i] = x[i] + alpha * p[i]
+
+
+@jit
+def step_pair(x_new, x, g_new, g, s, y):
+    """s = x_new - x, y = g_new - g; returns (s^T y, ||s||_2^2, ||y||_2^2) in one pass."""
+    sy = 0.0
+    ss = 0.0
+    yy = 0.0
+    for i in range(x.size):
+        si = x_new[i] - x[i]
+        yi = g_new[i] - g[i]
+        s[i] = si
+        y[i] = yi
+        sy += si * yi
+        ss += si * si
+        yy += yi * yi
+    return sy, ss, yy
+
+
+@jit
+def copy_into(src, dst):
+    """dst[:] = src."""
+    for i in range(src.size):
+        dst[i] = src[i]
+
+
+@jit
+def neg_matvec(A, v, out):
+    """out = -A v for a dense (n, n) matrix."""
+    n = v.size
+    for i in range(n):
+        s = 0.0
+        for j in range(n):
+            s += A[i, j] * v[j]
+        out[i] = -s
+
+
+@jit
+def set_identity(A, gamma):
+    """A = gamma I."""
+    n = A.shape[0]
+    for i in range(n):
+        for j in range(n):
+            A[i, j] = 0.0
+        A[i, i] = gamma
+
+
+@jit
+def bfgs_inverse_update(H, s, y, rho, Hy):
+    """BFGS update of the inverse Hessian approximation, in place (N&W eq. 6.17).
+
+    H+ = (I - rho s y^T) H (I - rho y s^T) + rho s s^T, expanded to
+    H+ = H - rho (s (Hy)^T + (Hy) s^T) + (rho^2 y^T H y + rho) s s^T,
+    which costs two O(n^2) passes and no n x n temporary.  ``Hy`` is workspace.
+    """
+    n = s.size
+    yHy = 0.0
+    for i in range(n):
+        t = 0.0
+        for j in range(n):
+            t += H[i, j] * y[j]
+        Hy[i] = t
+        yHy += y[i] * t
+    c = rho * rho * yHy + rho
+    for i in range(n):
+        for j in range(n):
+            H[i, j] += c * s[i] * s[j] - rho * (s[i] * Hy[j] + Hy[i] * s[j])
+
+
+@jit
+def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
+    """L-BFGS two-loop recursion: out = -H_k g (N&W Alg. 7.4).
+
+    S, Y are (m, n) circular buffers; the newest pair sits in row ``head`` and
+    ``count`` pairs are stored.  H0 = gamma I, gamma = s^T y / y^T y (eq. 7.20).
+    """
+    m = S.shape[0]
+    n = g.size
+    for i in range(n):
+        out[i] = -g[i]
+    j = head
+    for _ in range(count):
+        a = 0.0
+        for i in range(n):
+            a += S[j, i] * out[i]
+        a *= rho[j]
+        alpha_buf[j] = a
+        for i in range(n):
+            out[i] -= a * Y[j, i]
+        j = (j - 1) % m
+    for i in range(n):
+        out[i] *= gamma
+    j = (head - count + 1) % m
+    for _ in range(count):
+        b = 0.0
+        for i in range(n):
+            b += Y[j, i] * out[i]
+        b *= rho[j]
+        c = alpha_buf[j] - b
+        for i in range(n):
+            out[i] += c * S[j, i]
+        j = (j + 1) % m
+
+
+@jit
+def cholesky(A, tau, L):
+    """Lower Cholesky factor of A + tau I into L; returns False if not positive definite.
+
+    A plain loop rather than LAPACK so that it runs allocation-free inside
+    batched (prange) code and reports failure instead of raising.
+    """
+    n = A.shape[0]
+    for j in range(n):
+        d = A[j, j] + tau
+        for k in range(j):
+            d -= L[j, k] * L[j, k]
+        if not d > 0.0:  # also catches NaN
+            return False
+        d = math.sqrt(d)
+        L[j, j] = d
+        for i in range(j + 1, n):
+            t = A[i, j]
+            for k in range(j):
+                t -= L[i, k] * L[j, k]
+            L[i, j] = t / d
+        for i in range(j):
+            L[i, j] = 0.0
+    return True
+
+
+@jit
+def cholesky_solve(L, b, out):
+    """Solve (L L^T) out = b by forward then backward substitution."""
+    n = b.size
+    for i in range(n):
+        t = b[i]
+        for k in range(i):
+            t -= L[i, k] * out[k]
+        out[i] = t / L[i, i]
+    for i in range(n - 1, -1, -1):
+        t = out[i]
+        for k in range(i + 1, n):
+            t -= L[k, i] * out[k]
+        out[i] = t / L[i, i]
+
+
+@jit
+def modified_cholesky_shift(A, beta, L):
+    """Smallest tried tau >= 0 with A + tau I positive definite (N&W Alg. 3.3).
+
+    tau starts at 0 when min a_ii > 0, else at beta - min a_ii, and doubles
+    (at least to beta) until the Cholesky factorization succeeds.  L holds the
+    factor on return.  Returns tau, or inf if A is not finite.
+    """
+    n = A.shape[0]
+    amin = math.inf
+    for i in range(n):
+        if not math.isfinite(A[i, i]):
+            return math.inf
+        amin = min(amin, A[i, i])
+    tau = 0.0 if amin > 0.0 else beta - amin
+    for _ in range(200):
+        if cholesky(A, tau, L):
+            return tau
+        tau = max(2.0 * tau, beta)
+    return math.inf
+
+
+@jit
+def eigen_modified_direction(A, g, floor, absolute, out):
+    """out = -V diag(1/mu) V^T g, with mu the eigenvalues of A modified.
+
+    absolute=False: mu = max(lambda, delta) (eigenvalue floor, N&W §3.4).
+    absolute=True:  mu = max(|lambda|, delta) (saddle-free Newton, Dauphin et al. 2014).
+    delta = floor * max(1, max|lambda|).  Returns the smallest eigenvalue of A.
+    """
+    lam, V = np.linalg.eigh(A)
+    n = g.size
+    lmax = 1.0
+    for i in range(n):
+        lmax = max(lmax, abs(lam[i]))
+    delta = floor * lmax
+    for i in range(n):
+        out[i] = 0.0
+    for k in range(n):
+        mu = abs(lam[k]) if absolute else lam[k]
+        if mu < delta:
+            mu = delta
+        c = 0.0
+        for i in range(n):
+            c += V[i, k] * g[i]
+        c /= mu
+        for i in range(n):
+            out[i] -= c * V[i, k]
+    return lam[0]

@@ -1,0 +1,21 @@
+"""One trace schema for every method.
+
+A compiled driver fills a preallocated ``(maxiter + 1, NCOL + n_diag)`` float64
+array, one row per iterate (row 0 is x0).  The first ``NCOL`` columns are the
+common schema below; a method's own diagnostics follow in the columns its
+registry entry names.  ``CLOCK`` holds raw cycle-counter ticks; the Python layer
+turns them into seconds from the wall time it measured around the call.
+"""
+
+ITER = 0     # iteration number k
+F = 1        # f(x_k)
+GNORM = 2    # ||g_k||_inf
+STEP = 3     # ||x_k - x_{k-1}||_2 (0 on row 0)
+ALPHA = 4    # accepted step length alpha_k, or trust radius delta_k, or learning rate
+NFEV = 5     # cumulative objective evaluations (driver calls; FD costs applied later)
+NJEV = 6     # cumulative gradient evaluations
+NHEV = 7     # cumulative Hessian (or Hessian-vector) evaluations
+CLOCK = 8    # cycle counter at the end of iteration k
+NCOL = 9
+
+COLUMNS = ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")

@@ -1,0 +1,121 @@
+"""``newtonlab.minimize``: the scipy.optimize.minimize-compatible front door."""
+import inspect
+import warnings
+
+import numpy as np
+from scipy.optimize import OptimizeResult
+
+from ._objective import check_x0, make_objective
+from ._registry import METHODS, get_method
+
+# drivers by registry ``kind``; other modules add theirs with ``add_runner``
+RUNNERS = {}
+
+
+def add_runner(kind, run):
+    """Register the function that runs methods of a registry ``kind``."""
+    RUNNERS[kind] = run
+
+
+def _wrap_callback(callback):
+    """Both scipy callback forms -> the driver's cb(k, x, f, g) -> int (1 = stop)."""
+    if callback is None:
+        return None
+    if not callable(callback):
+        raise ValueError(f"callback must be callable, got {type(callback).__name__}")
+    try:
+        new_style = "intermediate_result" in inspect.signature(callback).parameters
+    except (TypeError, ValueError):
+        new_style = False
+
+    def cb(k, x, f, g):
+        try:
+            if new_style:
+                callback(intermediate_result=OptimizeResult(x=x.copy(), fun=float(f),
+                                                             jac=g.copy(), nit=int(k)))
+            else:
+                callback(x.copy())
+        except StopIteration:
+            return 1
+        return 0
+    return cb
+
+
+def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
+             tol=None, callback=None, options=None):
+    """Minimize a scalar function of one or more variables.
+
+    A drop-in for :func:`scipy.optimize.minimize` (unconstrained case) over
+    newtonlab's methods.  When ``fun`` and every given derivative are numba
+    ``@njit`` functions, the whole solver loop runs compiled; plain Python
+    callables run the same algorithm interpreted, with the same iterates.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args) -> float``; with ``jac=True``, ``fun(x, *args) -> (f, g)``.
+    x0 : array_like, shape (n,)
+        Starting point; must be finite.
+    args : tuple
+        Extra arguments passed to ``fun`` and its derivatives.
+    method : str
+        One of ``newtonlab.METHODS`` (case-insensitive).  Default ``"lbfgs"``.
+    jac : callable, True, None, "2-point" or "3-point"
+        Gradient ``jac(x, *args) -> (n,)``; ``True`` if ``fun`` returns (f, g);
+        otherwise finite differences (scipy's step rules, counted in ``nfev``).
+    hess : callable, "2-point", "3-point" or None
+        Hessian ``hess(x, *args) -> (n, n)``; for methods that need it and
+        get None, finite differences of the gradient.
+    hessp : callable or None
+        Hessian-vector product ``hessp(x, p, *args) -> (n,)``.
+    tol : float, optional
+        Sets ``gtol`` unless ``options`` sets it.
+    callback : callable, optional
+        ``callback(intermediate_result)`` or legacy ``callback(xk)``, called
+        after each iteration; raising ``StopIteration`` stops the run
+        (``success=False``).  A callback runs the interpreted driver.
+    options : dict, optional
+        ``maxiter``, ``gtol``, ``return_all``, ``disp`` and each method's own
+        (``newtonlab.METHODS[method].defaults``).  Unknown keys raise.
+
+    Returns
+    -------
+    scipy.optimize.OptimizeResult
+        ``x, fun, jac, nit, nfev, njev, nhev, success, status, message``,
+        ``trace`` (:class:`newtonlab.Trace`), ``execution`` ("compiled" or
+        "interpreted"), and ``hess_inv`` (BFGS) or ``hess`` (Newton);
+        ``allvecs`` with ``return_all``.
+
+    Examples
+    --------
+    >>> import numpy as np, newtonlab as nl
+    >>> from scipy.optimize import rosen, rosen_der
+    >>> res = nl.minimize(rosen, np.array([-1.2, 1.0]), method="bfgs", jac=rosen_der)
+    >>> res.success, np.allclose(res.x, [1.0, 1.0], atol=1e-4)
+    (True, True)
+    """
+    m = get_method(method)
+    x0 = check_x0(x0)
+    options = dict(options or {})
+    if tol is not None and "gtol" not in options:
+        options["gtol"] = tol
+    opts = m.options(options, x0.size)
+    if hess is not None and not m.needs_hess:
+        warnings.warn(f"Method {m.name} does not use Hessian information (hess).",
+                      RuntimeWarning, stacklevel=2)
+    if hessp is not None and not (m.needs_hessp or m.needs_hess):
+        warnings.warn(f"Method {m.name} does not use Hessian-vector product information "
+                      f"(hessp).", RuntimeWarning, stacklevel=2)
+    cb = _wrap_callback(callback)
+    obj = make_objective(fun, x0, args, jac, hess if m.needs_hess else None,
+                         hessp if m.needs_hessp else None, m.needs_hess, m.needs_hessp)
+    res = RUNNERS[m.kind](obj, x0, m, opts, cb)
+    res["method"] = m.name
+    if opts["disp"]:
+        print(f"{res.message}\n         Current function value: {res.fun:.6g}\n"
+              f"         Iterations: {res.nit}\n         Function evaluations: {res.nfev}\n"
+              f"         Gradient evaluations: {res.njev}")
+    return res
+
+
+__all__ = ["minimize", "METHODS", "add_runner"]

@@ -1,0 +1,217 @@
+"""User callables -> the engine's objective tuple.
+
+scipy's convention (``fun(x, *args)``, ``jac(x, *args)``, ``hess(x, *args)``,
+``hessp(x, p, *args)``, ``jac=True`` for a fused ``(f, g)``) is kept all the
+way into the engine (``_engine/evaluate.py``).  When every user callable is a
+numba dispatcher and ``args`` has a numba type, the user's functions are
+compiled for the engine's fixed signatures (loaded from the user's own cache
+when they use ``cache=True``) and the solver runs as a fully compiled loop;
+otherwise they are wrapped in validating Python shims and the interpreted
+twin of the same driver runs.  The driver counts calls of ``eval_fg`` and
+``eval_hess``; ``Cost`` turns those into nfev / njev / nhev, so finite
+differences are counted exactly in both modes.
+"""
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numba.core.registry import CPUDispatcher
+
+from ._engine import evaluate as EV
+from ._engine.signatures import MAX_ARGS, placeholder, user_signatures
+
+FD_MODES = ("2-point", "3-point")
+_GRAD = {"jac": EV.G_JAC, "fused": EV.G_FUSED, "2-point": EV.G_FD2, "3-point": EV.G_FD3}
+_HESS = {"none": EV.H_NONE, "analytic": EV.H_ANALYTIC, "2-point": EV.H_FD2, "3-point": EV.H_FD3}
+_HESSP = {"none": EV.HP_NONE, "analytic": EV.HP_ANALYTIC, "from-hess": EV.HP_FROM_HESS,
+          "fd": EV.HP_FD}
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Evaluations behind one call of the engine's ``fg`` and ``hess``."""
+    fev_per_fg: int = 1
+    jev_per_fg: int = 1
+    fev_per_hess: int = 0
+    jev_per_hess: int = 0
+    hev_per_hess: int = 1
+
+    def counts(self, n_fg, n_hess):
+        """(nfev, njev, nhev) from the driver's call counts."""
+        return (self.fev_per_fg * n_fg + self.fev_per_hess * n_hess,
+                self.jev_per_fg * n_fg + self.jev_per_hess * n_hess,
+                self.hev_per_hess * n_hess)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A normalized objective: the engine's tuple, args, and how to count evaluations."""
+    ob: tuple
+    args: tuple
+    n: int
+    compiled: bool
+    args_type: object
+    cost: Cost
+    grad_kind: str      # "jac" | "fused" | "2-point" | "3-point"
+    hess_kind: str      # "analytic" | "2-point" | "3-point" | "none"
+    hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
+
+
+def is_jitted(f):
+    """True for a numba CPU dispatcher (an ``@njit`` function)."""
+    return isinstance(f, CPUDispatcher)
+
+
+# ---------------------------------------------------------------- validation
+
+def check_x0(x0):
+    """x0 as a fresh 1-D float64 array; ValueError naming the problem otherwise."""
+    try:
+        x = np.array(x0, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"x0 must be a 1-D array of real numbers: {exc}") from None
+    if x.ndim != 1:
+        raise ValueError(f"x0 must be 1-D, got an array of shape {x.shape}")
+    if x.size == 0:
+        raise ValueError("x0 must not be empty")
+    bad = np.flatnonzero(~np.isfinite(x))
+    if bad.size:
+        shown = ", ".join(str(i) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
+        raise ValueError(f"x0 has non-finite entries (NaN or inf) at indices [{shown}]")
+    return np.ascontiguousarray(x)
+
+
+def _scalar(f):
+    if np.ndim(f) != 0:
+        raise ValueError(f"fun must return a scalar, got an array of shape {np.shape(f)}")
+    return float(f)
+
+
+def _vector(v, n, name):
+    v = np.asarray(v, dtype=float)
+    if v.shape != (n,):
+        raise ValueError(f"{name} must return an array of shape ({n},), got shape {v.shape}")
+    return v
+
+
+def _matrix(H, n, name):
+    H = np.asarray(H, dtype=float)
+    if H.shape != (n, n):
+        raise ValueError(f"{name} must return an array of shape ({n}, {n}), got shape {H.shape}")
+    return H
+
+
+def _split_fused(out):
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ValueError("with jac=True, fun must return a tuple (f, g)")
+    return out
+
+
+# ------------------------------------------------------------- plain Python
+
+def _python_slots(fun, jac, hess, hessp, n):
+    """Validating shims: copy x (users may keep it) and check what comes back."""
+    def f_(x, *a):
+        return _scalar(fun(x.copy(), *a))
+
+    def jac_(x, *a):
+        return _vector(jac(x.copy(), *a), n, "jac")
+
+    def fused_(x, *a):
+        f, g = _split_fused(fun(x.copy(), *a))
+        return _scalar(f), _vector(g, n, "jac")
+
+    def hess_(x, *a):
+        return _matrix(hess(x.copy(), *a), n, "hess")
+
+    def hessp_(x, v, *a):
+        return _vector(hessp(x.copy(), v.copy(), *a), n, "hessp")
+    return (f_, jac_ if callable(jac) else None, fused_, hess_ if callable(hess) else None,
+            hessp_ if callable(hessp) else None)
+
+
+# ----------------------------------------------------------------- compiled
+
+def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
+    """The user's dispatchers compiled for the engine signatures; placeholders elsewhere."""
+    sigs = user_signatures(A)
+    given = (fun if grad_kind != "fused" else None, jac if callable(jac) else None,
+             fun if grad_kind == "fused" else None, hess if callable(hess) else None,
+             hessp if callable(hessp) else None)
+    names = ("fun", "jac", "fun (with jac=True)", "hess", "hessp")
+    wants = ("a float", "a float64 1-D C-contiguous array of shape (n,)",
+             "a tuple (float, float64 1-D array)", "a float64 (n, n) C-contiguous array",
+             "a float64 1-D array of shape (n,)")
+    slots = []
+    for slot, fn in enumerate(given):
+        if fn is None:
+            slots.append(placeholder(slot, A))
+            continue
+        try:
+            fn.compile(sigs[slot])
+        except numba.core.errors.TypingError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise ValueError(f"{names[slot]} must return {wants[slot]}; it could not be "
+                             f"compiled as {sigs[slot]}. numba said: {first}") from None
+        slots.append(fn)
+    return tuple(slots)
+
+
+# ------------------------------------------------------------------ builder
+
+def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force_python=False):
+    """Normalize the user's callables (scipy conventions) for the engine."""
+    if not callable(fun):
+        raise ValueError(f"fun must be callable, got {type(fun).__name__}")
+    if not isinstance(args, tuple):
+        args = (args,)
+    n = x0.size
+    if jac is True:
+        grad_kind = "fused"
+    elif callable(jac):
+        grad_kind = "jac"
+    elif jac is None or jac is False:
+        grad_kind = "2-point"
+    elif isinstance(jac, str) and jac in FD_MODES:
+        grad_kind = jac
+    else:
+        raise ValueError(f"jac must be a callable, True, None, '2-point' or '3-point'; got {jac!r}")
+    if callable(hess):
+        hess_kind = "analytic"
+    elif isinstance(hess, str) and hess in FD_MODES:
+        hess_kind = hess
+    elif hess is None:
+        hess_kind = "2-point" if need_hess else "none"
+    else:
+        raise ValueError(f"hess must be a callable, None, '2-point' or '3-point'; got {hess!r}")
+    if callable(hessp):
+        hessp_kind = "analytic"
+    elif hessp is None:
+        hessp_kind = ("from-hess" if hess_kind == "analytic" else "fd") if need_hessp else "none"
+    else:
+        raise ValueError(f"hessp must be a callable or None; got {hessp!r}")
+
+    # one gradient call costs 1 + n (forward) or 1 + 2n (central) f-values when differenced;
+    # a differenced Hessian costs n + 1 (forward) or 2n (central) gradient calls
+    per_fg = {"2-point": 1 + n, "3-point": 1 + 2 * n}.get(grad_kind, 1)
+    if hess_kind in FD_MODES:
+        k = n + 1 if hess_kind == "2-point" else 2 * n
+        cost = Cost(per_fg, 1, per_fg * k, k, 0)
+    else:
+        cost = Cost(per_fg, 1, 0, 0, 1)
+
+    callables = [c for c in (fun, jac, hess, hessp) if callable(c)]
+    A = None
+    compiled = not force_python and all(is_jitted(c) for c in callables)
+    if compiled:
+        try:
+            A = numba.typeof(args)
+        except (ValueError, TypeError):
+            compiled = False
+        compiled = compiled and len(args) <= MAX_ARGS
+    if compiled:
+        slots = _compiled_slots(fun, jac, hess, hessp, grad_kind, A)
+    else:
+        slots = _python_slots(fun, jac, hess, hessp, n)
+    ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind])
+    return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind)

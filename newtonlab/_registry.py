@@ -1,0 +1,101 @@
+"""The one method table: name -> solver assembly, capabilities, defaults.
+
+Each entry says which driver runs the method (``kind``), which component it
+assembles (``family``, line search, Hessian modification, ...), what it needs
+from the user (gradient, Hessian, Hessian-vector products), its options with
+their defaults, the trace diagnostics it adds, and its scipy counterpart for
+comparisons.  ``minimize`` validates options against this table, so an
+unknown option fails loudly, naming the key.
+"""
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+COMMON = {
+    "maxiter": None,          # None: the method's own rule (e.g. 200 * n, as scipy)
+    "maxfev": None,           # None: unlimited
+    "gtol": 1e-5,             # gradient test ||g||_inf <= gtol * scale
+    "gtol_scale": "absolute",  # "absolute" (scipy's), "f": max(1, |f|), "g0": ||g(x0)||_inf
+    "return_all": False,
+    "disp": False,
+}
+
+_LINESEARCH = {"c1": 1e-4, "c2": 0.9, "maxls": 30, "alpha_max": 1e10, "ftol": 0.0}
+
+
+@dataclass(frozen=True)
+class Method:
+    """One entry of ``newtonlab.METHODS``."""
+    name: str
+    kind: str                 # which driver runs it: "linesearch", "firstorder", ...
+    summary: str
+    defaults: MappingProxyType
+    needs_hess: bool = False
+    needs_hessp: bool = False
+    diagnostics: tuple = ()   # extra trace columns, in order
+    scipy: str | None = None  # scipy.optimize.minimize counterpart for comparisons
+    reference: str = ""
+    choices: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def options(self, given, n):
+        """Defaults merged with ``given``; ValueError naming any unknown or invalid key."""
+        given = dict(given or {})
+        unknown = sorted(set(given) - set(self.defaults))
+        if unknown:
+            raise ValueError(f"unknown option(s) {unknown} for method {self.name!r}; "
+                             f"valid options: {sorted(self.defaults)}")
+        opts = dict(self.defaults)
+        opts.update(given)
+        for key, allowed in self.choices.items():
+            if opts[key] not in allowed:
+                raise ValueError(f"option {key!r} must be one of {allowed}, got {opts[key]!r}")
+        return opts
+
+
+METHODS = {}
+
+
+def register(name, kind, summary, defaults, **info):
+    """Add a method to the table (names are case-insensitive)."""
+    choices = MappingProxyType(info.pop("choices", {}))
+    METHODS[name] = Method(name, kind, summary, MappingProxyType({**COMMON, **defaults}),
+                           choices=choices, **info)
+    return METHODS[name]
+
+
+def get_method(name):
+    """The table entry for ``name`` (case-insensitive); ValueError listing methods otherwise."""
+    if not isinstance(name, str) or name.lower() not in METHODS:
+        raise ValueError(f"unknown method {name!r}; implemented methods: {sorted(METHODS)}")
+    return METHODS[name.lower()]
+
+
+_LS_CHOICES = {"linesearch": ("armijo", "wolfe"), "gtol_scale": ("absolute", "f", "g0")}
+
+register(
+    "gd", "linesearch", "Gradient descent (steepest descent) with a line search or a fixed step.",
+    {**_LINESEARCH, "linesearch": "armijo", "lr": None},
+    diagnostics=("ls_evals",), scipy=None,
+    choices={**_LS_CHOICES, "linesearch": ("armijo", "wolfe", "none")},
+    reference="Nocedal & Wright (2006), Numerical Optimization, 2nd ed., §3.1-3.3.")
+register(
+    "newton", "linesearch",
+    "Newton's method with a line search and Hessian modification (modified Cholesky or "
+    "eigenvalue floor).",
+    {**_LINESEARCH, "linesearch": "armijo", "hess_mod": "cholesky", "beta": 1e-3,
+     "eig_floor": 1e-8},
+    needs_hess=True, diagnostics=("ls_evals", "shift"), scipy="trust-exact",
+    choices={**_LS_CHOICES, "hess_mod": ("cholesky", "eigen-floor", "abs-eigen")},
+    reference="Nocedal & Wright (2006), Alg. 3.2 (line search Newton with modification), "
+              "Alg. 3.3 (Cholesky with added multiple of the identity), §3.4.")
+register(
+    "bfgs", "linesearch", "BFGS quasi-Newton, inverse-Hessian form, strong Wolfe line search.",
+    {**_LINESEARCH, "linesearch": "wolfe", "update": "skip", "curvature_eps": 1e-8},
+    diagnostics=("ls_evals", "skipped"), scipy="BFGS",
+    choices={**_LS_CHOICES, "update": ("skip", "damped")},
+    reference="Nocedal & Wright (2006), Alg. 6.1, eqs. 6.17 and 6.20; Powell damping, "
+              "Procedure 18.2.")
+register(
+    "lbfgs", "linesearch", "Limited-memory BFGS (two-loop recursion), strong Wolfe line search.",
+    {**_LINESEARCH, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8},
+    diagnostics=("ls_evals", "skipped"), scipy="L-BFGS-B", choices=_LS_CHOICES,
+    reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989).")
