@@ -57,11 +57,15 @@ def placeholder(slot, A):
 _ENTRIES = {}
 
 
-def compiled_entry(driver, A, rest):
-    """Entry point of ``driver`` compiled for (ob, cb, args: A, *rest)."""
-    key = (driver, A, tuple(rest))
+def compiled_entry(driver, A, rest, callback=True):
+    """Entry point of ``driver`` compiled for (ob, cb, args: A, *rest).
+
+    With ``callback=False`` the signature is (ob, args: A, *rest).
+    """
+    key = (driver, A, tuple(rest), callback)
     if key not in _ENTRIES:
-        sig = (objective_type(A), CALLBACK_TYPE, A) + tuple(rest)
+        head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
+        sig = head + tuple(rest)
         driver.compile(sig)
         _ENTRIES[key] = driver.overloads[sig].entry_point
     return _ENTRIES[key]
