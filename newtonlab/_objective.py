@@ -150,7 +150,8 @@ def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
         try:
             fn.compile(sigs[slot])
         except numba.core.errors.TypingError as exc:
-            first = str(exc).strip().splitlines()[0]
+            lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+            first = next((ln for ln in lines if not ln.startswith("Failed in")), lines[0])
             raise ValueError(f"{names[slot]} must return {wants[slot]}; it could not be "
                              f"compiled as {sigs[slot]}. numba said: {first}") from None
         slots.append(fn)

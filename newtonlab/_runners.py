@@ -79,6 +79,9 @@ def linesearch_arrays(method, opts, n):
     iopt[DRV.I_UPDATE] = D.UPDATE_DAMPED if opts.get("update") == "damped" else D.UPDATE_SKIP
     iopt[DRV.I_GTOL_MODE] = _GSCALE[opts["gtol_scale"]]
     iopt[DRV.I_RETURN_ALL] = int(bool(opts["return_all"]))
+    iopt[DRV.I_H0_SCALE] = int(opts.get("init_scale", "auto") == "auto")
+    iopt[DRV.I_ALPHA0_RULE] = (DRV.ALPHA0_INTERP if opts.get("initial_step") == "interpolate"
+                               else DRV.ALPHA0_UNIT)
     return fopt, iopt
 
 

@@ -4,12 +4,15 @@ Every compiled function in newtonlab is decorated with :data:`jit` (or
 :data:`jit_parallel`).  ``cache=True`` keeps compiled solvers on disk so that a
 fresh process loads them instead of compiling again; ``fastmath`` stays off
 because it lets LLVM assume no NaN/inf, and the solvers must *see* non-finite
-values to backtrack from them.
+values to backtrack from them.  ``error_model="numpy"`` makes a float division
+by zero give inf/NaN (IEEE) instead of raising ZeroDivisionError inside a
+solver loop, and skips the per-division check.
 """
 import numba
 
-jit = numba.njit(cache=True, fastmath=False, nogil=True)
-jit_parallel = numba.njit(cache=True, fastmath=False, nogil=True, parallel=True)
+_FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
+jit = numba.njit(cache=True, **_FLAGS)
+jit_parallel = numba.njit(cache=True, parallel=True, **_FLAGS)
 
 
 def jit_nocache(fn):
@@ -19,7 +22,7 @@ def jit_nocache(fn):
     machine code depends on the user's function, so a disk cache entry could
     never be reused and would only grow the cache directory.
     """
-    return numba.njit(cache=False, fastmath=False, nogil=True)(fn)
+    return numba.njit(cache=False, **_FLAGS)(fn)
 
 
 # First-class function types are how objectives enter compiled drivers

@@ -32,8 +32,13 @@ from .evaluate import eval_fg, eval_hess
 F_GTOL, F_C1, F_C2, F_ALPHA0, F_BETA, F_FLOOR, F_CURV_EPS, F_AMAX, F_FTOL = range(9)
 NF_OPTS = 9
 # integer options
-I_MAXITER, I_MAXFEV, I_LS, I_M, I_MAXLS, I_MOD, I_UPDATE, I_GTOL_MODE, I_RETURN_ALL = range(9)
-NI_OPTS = 9
+(I_MAXITER, I_MAXFEV, I_LS, I_M, I_MAXLS, I_MOD, I_UPDATE, I_GTOL_MODE, I_RETURN_ALL, I_ALPHA0_RULE,
+ I_H0_SCALE) = range(11)
+NI_OPTS = 11
+
+# first trial step of quasi-Newton line searches
+ALPHA0_UNIT = 0     # alpha0 = 1 (N&W §3.5 advice for quasi-Newton)
+ALPHA0_INTERP = 1   # alpha0 = min(1, 2.02 (f_k - f_{k-1}) / phi'(0)), as scipy's BFGS
 
 # gradient-test scales
 GTOL_ABS = 0      # ||g||_inf <= gtol
@@ -100,7 +105,8 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
     count = 0                       # pairs stored
     gamma = 1.0                     # H0 = gamma I
     L = np.zeros((n, n)) if family == D.NEWTON else np.zeros((0, 0))
-    h_fresh = True                  # BFGS: next accepted pair scales H0
+    scale_h0 = iopt[I_H0_SCALE] != 0  # BFGS: rescale H0 from each fresh start
+    h_fresh = scale_h0              # BFGS: next accepted pair scales H0
     skipped = 0.0                   # quasi-Newton updates skipped so far
     if family == D.BFGS:
         K.set_identity(Hmat, 1.0)
@@ -120,6 +126,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
     restarted = True               # last direction was steepest descent after a reset
     failed_once = False
     stalled = False
+    f_old = f
     k = 0
     status = S.MAXITER
     while True:
@@ -154,7 +161,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
             # not a descent direction (or NaN): fall back to steepest descent
             K.neg(g, p)
             dphi0 = K.dot(g, p)
-            h_fresh = True
+            h_fresh = scale_h0
             count = 0
             if family == D.BFGS:
                 K.set_identity(Hmat, 1.0)
@@ -171,6 +178,12 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
             alpha0 = min(1.0, 1.0 / K.norm2(p))
         elif family == D.STEEPEST:
             alpha0 = min(1.0, 1.01 * alpha_prev * dphi_prev / dphi0)   # N&W eq. 3.60
+        elif iopt[I_ALPHA0_RULE] == ALPHA0_INTERP:
+            # quadratic interpolation of the last decrease, capped at the unit step
+            # (N&W eq. 3.60 with phi'(0) (alpha0) = 2 (f_k - f_{k-1}); scipy's choice)
+            alpha0 = min(1.0, 1.01 * 2.0 * (f - f_old) / dphi0)
+            if not alpha0 > 0.0:
+                alpha0 = 1.0
         else:
             alpha0 = 1.0
         # line search: evaluate trial points until accepted
@@ -204,7 +217,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
                         else S.LINESEARCH
                     break
                 failed_once = True
-                h_fresh = True
+                h_fresh = scale_h0
                 count = 0
                 if family == D.BFGS:
                     K.set_identity(Hmat, 1.0)
@@ -225,7 +238,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
         if family == D.BFGS:
             if failed_once:
                 K.set_identity(Hmat, 1.0)
-                h_fresh = True
+                h_fresh = scale_h0
             else:
                 skip = D.bfgs_update(Hmat, s, y, gt, alpha, sy, ss, yy, h_fresh,
                                      iopt[I_UPDATE], fopt[F_CURV_EPS], work)

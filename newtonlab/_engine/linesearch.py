@@ -90,6 +90,17 @@ def cubic_minimizer(a, fa, dfa, b, fb, dfb):
 
 
 @jit
+def sufficient_decrease(st, alpha, phi):
+    """Armijo condition phi(alpha) <= phi(0) + c1 alpha phi'(0), with strict decrease.
+
+    The strict test matters once c1 alpha phi'(0) underflows relative to phi(0):
+    then phi(alpha) == phi(0) would pass the plain test and a search could
+    "accept" a step that changes nothing.
+    """
+    return math.isfinite(phi) and phi <= st[PHI0] + st[C1] * alpha * st[DPHI0] and phi < st[PHI0]
+
+
+@jit
 def _armijo_next(st, alpha, phi):
     """Next backtracking step after a rejected trial (N&W eqs. 3.57-3.58)."""
     phi0 = st[PHI0]
@@ -154,7 +165,7 @@ def _wolfe_next(st, alpha, phi, dphi):
     phi0 = st[PHI0]
     dphi0 = st[DPHI0]
     finite = math.isfinite(phi) and math.isfinite(dphi)
-    sufficient = finite and phi <= phi0 + st[C1] * alpha * dphi0
+    sufficient = finite and sufficient_decrease(st, alpha, phi)
     curvature = finite and abs(dphi) <= -st[C2] * dphi0
     if st[STAGE] == _BRACKET:
         if not sufficient or (st[HAVEPREV] != 0.0 and phi >= st[PHIPREV]):
@@ -193,14 +204,14 @@ def _wolfe_next(st, alpha, phi, dphi):
 def ls_next(st, alpha, phi, dphi):
     """Digest phi(alpha), phi'(alpha); return (code, next trial alpha)."""
     st[NEVAL] += 1.0
-    if math.isfinite(phi) and phi <= st[PHI0] + st[C1] * alpha * st[DPHI0] and phi < st[BEST_PHI]:
+    if sufficient_decrease(st, alpha, phi) and phi < st[BEST_PHI]:
         st[BEST_A] = alpha
         st[BEST_PHI] = phi
     kind = int(st[KIND])
     if kind == NONE:
         return ACCEPT, alpha
     if kind == ARMIJO:
-        if math.isfinite(phi) and phi <= st[PHI0] + st[C1] * alpha * st[DPHI0]:
+        if sufficient_decrease(st, alpha, phi):
             return ACCEPT, alpha
         code = CONTINUE
         anew = _armijo_next(st, alpha, phi)

@@ -1,0 +1,179 @@
+"""newtonlab's solvers, callable from your own ``@njit`` code.
+
+A long-standing request in the numba world (scipy#11783, QuantEcon#416):
+call a quasi-Newton solver inside a compiled function, for example inside a
+``prange`` loop over thousands of starts or parameter values.  Each function
+here works in both worlds: inside ``@njit`` code it compiles into your
+function (no Python per iteration); called from Python it runs
+:func:`newtonlab.minimize` and returns the same record.
+
+Objectives follow scipy's convention: ``fun(x, *args) -> float``,
+``jac(x, *args) -> ndarray``, ``hess(x, *args) -> ndarray`` (all ``@njit``).
+Pass ``args`` positionally when calling from compiled code (a tuple, possibly
+empty).
+
+Examples
+--------
+>>> import numpy as np, numba, newtonlab.jit as nlj
+>>> @numba.njit
+... def f(x, c):
+...     return (x[0] - c) ** 2 + 10.0 * x[1] ** 2
+>>> @numba.njit
+... def g(x, c):
+...     return np.array([2.0 * (x[0] - c), 20.0 * x[1]])
+>>> @numba.njit
+... def solve_many(cs):
+...     out = np.empty(cs.size)
+...     for i in range(cs.size):
+...         r = nlj.lbfgs(f, g, np.array([0.0, 1.0]), (cs[i],))
+...         out[i] = r.x[0]
+...     return out
+>>> np.allclose(solve_many(np.array([1.0, 2.0, 3.0])), [1.0, 2.0, 3.0], atol=1e-6)
+True
+"""
+from collections import namedtuple
+
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+from ._engine import directions as D
+from ._engine import driver as DRV
+from ._engine import evaluate as EV
+from ._engine import linesearch as LS
+from ._engine.placeholders import STANDINS
+from ._engine.signatures import _no_callback
+from ._result import MESSAGES, SUCCESSFUL
+from ._engine.config import jit, jit_nocache
+
+JitResult = namedtuple("JitResult", "x fun jac nit nfev njev nhev status success")
+JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record."
+
+_SUCCESS = tuple(sorted(SUCCESSFUL))
+
+
+@jit
+def _options(family, n, gtol, maxiter, m):
+    """The option arrays of the registry defaults (see _registry.py) for compiled callers."""
+    fopt = np.zeros(DRV.NF_OPTS)
+    iopt = np.zeros(DRV.NI_OPTS, dtype=np.int64)
+    fopt[DRV.F_GTOL] = gtol
+    fopt[DRV.F_C1] = 1e-4
+    fopt[DRV.F_C2] = 0.9
+    fopt[DRV.F_BETA] = 1e-3
+    fopt[DRV.F_FLOOR] = 1e-8
+    fopt[DRV.F_CURV_EPS] = 1e-8
+    fopt[DRV.F_AMAX] = 1e10
+    if maxiter <= 0:
+        maxiter = 15000 if family == D.LBFGS else 200 * n
+    iopt[DRV.I_MAXITER] = maxiter
+    iopt[DRV.I_MAXFEV] = 2 ** 62
+    iopt[DRV.I_LS] = LS.WOLFE if family == D.BFGS or family == D.LBFGS else LS.ARMIJO
+    iopt[DRV.I_M] = m
+    iopt[DRV.I_MAXLS] = 30
+    return fopt, iopt
+
+
+@jit_nocache   # specialized per objective (the dispatchers are part of its type): not cacheable
+def _solve(ob, args, x0, family, gtol, maxiter, m):
+    n = x0.size
+    fopt, iopt = _options(family, n, gtol, maxiter, m)
+    trace = np.empty((iopt[DRV.I_MAXITER] + 1, DRV.NCOL))
+    Hmat = np.empty((n, n)) if family == D.NEWTON or family == D.BFGS else np.empty((0, 0))
+    x, f, g, status, nit, nf, nh = DRV.linesearch_driver(
+        ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), family, fopt, iopt,
+        trace, np.empty((0, n)), Hmat)
+    success = False
+    for s in _SUCCESS:
+        success = success or status == s
+    return JitResult(x, f, g, nit, nf, nf, nh, status, success)
+
+
+def _arity(args):
+    if isinstance(args, types.Omitted) or args is None:
+        return 0
+    return len(args.types)
+
+
+def _python_call(method, fun, jac, hess, x0, args, gtol, maxiter, m):
+    from ._minimize import minimize
+    opts = {"gtol": gtol}
+    if maxiter > 0:
+        opts["maxiter"] = maxiter
+    if method == "lbfgs":
+        opts["m"] = m
+    r = minimize(fun, x0, args=tuple(args), method=method, jac=jac, hess=hess, options=opts)
+    return JitResult(r.x, r.fun, r.jac, r.nit, r.nfev, r.njev, r.nhev, r.status, r.success)
+
+
+def lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
+    """L-BFGS with a strong Wolfe line search (maxiter=0: 15000)."""
+    return _python_call("lbfgs", fun, jac, None, x0, args, gtol, maxiter, m)
+
+
+def bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+    """BFGS with a strong Wolfe line search (maxiter=0: 200 n)."""
+    return _python_call("bfgs", fun, jac, None, x0, args, gtol, maxiter, 0)
+
+
+def newton(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
+    """Newton with Armijo backtracking and modified Cholesky (maxiter=0: 200 n)."""
+    return _python_call("newton", fun, jac, hess, x0, args, gtol, maxiter, 0)
+
+
+def gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+    """Steepest descent with Armijo backtracking (maxiter=0: 200 n)."""
+    return _python_call("gd", fun, jac, None, x0, args, gtol, maxiter, 0)
+
+
+def _grad_ob(fun, jac, args, k):
+    """The objective tuple for (fun, jac) with stand-ins of arity k elsewhere."""
+    return (fun, jac, STANDINS[2][k], STANDINS[3][k], STANDINS[4][k])
+
+
+@overload(lbfgs)
+def _ol_lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
+    fused, hs, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+
+    def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
+        ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
+        return _solve(ob, args, x0, D.LBFGS, gtol, maxiter, m)
+    return impl
+
+
+@overload(bfgs)
+def _ol_bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+    fused, hs, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+
+    def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+        ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
+        return _solve(ob, args, x0, D.BFGS, gtol, maxiter, 0)
+    return impl
+
+
+@overload(gd)
+def _ol_gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+    fused, hs, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+
+    def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+        ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
+        return _solve(ob, args, x0, D.STEEPEST, gtol, maxiter, 0)
+    return impl
+
+
+@overload(newton)
+def _ol_newton(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
+    fused, _, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+
+    def impl(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
+        ob = (fun, jac, fused, hess, hp, EV.G_JAC, EV.H_ANALYTIC, EV.HP_NONE)
+        return _solve(ob, args, x0, D.NEWTON, gtol, maxiter, 0)
+    return impl
+
+
+def message(status):
+    """scipy-style message for a JitResult status."""
+    return MESSAGES[int(status)]
+
+
+__all__ = ["lbfgs", "bfgs", "newton", "gd", "JitResult", "message"]

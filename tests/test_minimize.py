@@ -1,0 +1,290 @@
+"""minimize(): scipy-compatible semantics, bad input, NaN handling, both execution modes."""
+import math
+import warnings
+
+import numba
+import numpy as np
+import pytest
+from scipy.optimize import OptimizeResult, rosen, rosen_der, rosen_hess
+
+import newtonlab as nl
+from newtonlab import problems
+
+ROS = problems.get("rosenbrock")
+X0 = ROS.x0
+LS_METHODS = ["gd", "newton", "bfgs", "lbfgs"]
+
+
+def solve(method, fun=ROS.fun, **kw):
+    if method == "newton" and "hess" not in kw:
+        kw["hess"] = ROS.hess
+    kw.setdefault("jac", ROS.jac)
+    return nl.minimize(fun, X0, method=method, **kw)
+
+
+# ------------------------------------------------------------------ results
+
+@pytest.mark.parametrize("method", LS_METHODS)
+def test_result_fields_and_trace_schema(method):
+    res = solve(method, options={"maxiter": 30})
+    assert isinstance(res, OptimizeResult)
+    for key in ("x", "fun", "jac", "nit", "nfev", "njev", "nhev", "success", "status", "message",
+                "trace"):
+        assert key in res
+    tr = res.trace
+    assert tr.columns[:9] == ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")
+    assert tr.columns[9:] == nl.METHODS[method].diagnostics
+    assert len(tr) == res.nit + 1
+    np.testing.assert_array_equal(tr["iter"], np.arange(res.nit + 1))
+    assert tr["nfev"][-1] == res.nfev and tr["njev"][-1] == res.njev
+    assert tr["f"][-1] == res.fun
+    assert np.all(np.diff(tr["time"]) >= 0) and tr["time"][-1] < 10
+    assert np.all(np.diff(tr["f"]) <= 0)          # line searches enforce descent
+    assert res.fun == pytest.approx(ROS.fun(res.x), rel=1e-12)
+
+
+def test_case_insensitive_method_and_defaults_table():
+    assert solve("BFGS").success
+    for name in LS_METHODS:
+        m = nl.METHODS[name]
+        assert m.defaults["gtol"] == 1e-5 and m.reference and m.summary
+
+
+def test_hess_inv_and_hess_returned():
+    r = solve("bfgs")
+    np.testing.assert_allclose(r.hess_inv, np.linalg.inv(rosen_hess(r.x)), rtol=0.3, atol=0.05)
+    r = solve("newton")
+    np.testing.assert_allclose(r.hess, rosen_hess(r.x), rtol=1e-12)
+
+
+# ---------------------------------------------------------- gradient forms
+
+@pytest.mark.parametrize("jac", [None, "2-point", "3-point"])
+def test_finite_difference_gradients_counted(jac):
+    res = nl.minimize(rosen, X0, method="bfgs", jac=jac)
+    assert res.success and np.allclose(res.x, 1.0, atol=1e-4)
+    per = 1 + 2 if jac in (None, "2-point") else 1 + 4   # n = 2
+    assert res.nfev == per * res.njev
+
+
+def test_fused_jac_true_compiled_and_python():
+    fun, jac = ROS.fun, ROS.jac
+
+    @numba.njit
+    def fg(x):
+        return fun(x), jac(x)
+    r1 = nl.minimize(fg, X0, method="lbfgs", jac=True)
+    r2 = nl.minimize(lambda x: (rosen(x), rosen_der(x)), X0, method="lbfgs", jac=True)
+    assert r1.execution == "compiled" and r2.execution == "interpreted"
+    assert r1.success and r2.success and r1.nit == r2.nit
+    np.testing.assert_allclose(r1.x, r2.x, rtol=1e-8)
+
+
+def test_args_passed_through_both_modes():
+    q = problems.get("quadratic", n=5, kappa=10.0)
+    r1 = nl.minimize(q.fun, q.x0, args=q.args, jac=q.jac, method="bfgs")
+    r2 = nl.minimize(q.fun.py_func, q.x0, args=q.args, jac=q.jac.py_func, method="bfgs")
+    assert r1.execution == "compiled" and r2.execution == "interpreted"
+    np.testing.assert_allclose(r1.x, q.minimizers[0], atol=1e-5)
+    np.testing.assert_allclose(r1.x, r2.x, rtol=1e-10)
+
+
+def test_newton_with_finite_difference_hessian():
+    r = nl.minimize(rosen, X0, jac=rosen_der, method="newton")
+    assert r.success and np.allclose(r.x, 1.0, atol=1e-6)
+    assert r.nhev == 0 and r.njev > r.nit      # FD Hessian costs gradients, counted
+
+
+# --------------------------------------------------------------- callbacks
+
+def test_callback_both_forms_and_stopiteration():
+    seen_new, seen_old = [], []
+
+    def cb_new(intermediate_result):
+        seen_new.append(intermediate_result.fun)
+        if len(seen_new) == 3:
+            raise StopIteration
+
+    res = solve("bfgs", callback=cb_new)
+    assert res.nit == 3 and not res.success and "StopIteration" in res.message
+    assert seen_new[-1] == res.fun
+    res = solve("lbfgs", callback=lambda xk: seen_old.append(xk))
+    assert len(seen_old) == res.nit and res.success
+    np.testing.assert_array_equal(seen_old[-1], res.x)
+
+
+def test_return_all():
+    res = solve("lbfgs", options={"return_all": True})
+    assert len(res.allvecs) == res.nit + 1
+    np.testing.assert_array_equal(res.allvecs[0], X0)
+    np.testing.assert_array_equal(res.allvecs[-1], res.x)
+
+
+def test_tol_sets_gtol_and_maxiter_respected():
+    loose = solve("bfgs", tol=1e-2)
+    tight = solve("bfgs", tol=1e-9)
+    assert loose.nit < tight.nit and np.max(np.abs(tight.jac)) <= 1e-9
+    r = solve("bfgs", options={"maxiter": 5})
+    assert r.nit == 5 and r.status == 1 and not r.success
+    assert r.message == "Maximum number of iterations has been exceeded."
+
+
+def test_disp_prints(capsys):
+    solve("bfgs", options={"disp": True})
+    assert "Optimization terminated successfully." in capsys.readouterr().out
+
+
+# --------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("x0, msg", [
+    ([1.0, np.nan, 2.0], r"non-finite .* indices \[1\]"),
+    ([np.inf, 0.0, -np.inf], r"indices \[0, 2\]"),
+    (np.zeros((2, 2)), r"1-D"),
+    ([], "empty"),
+    (["a", "b"], "real numbers"),
+])
+def test_bad_x0_rejected_before_any_evaluation(x0, msg):
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return 0.0
+    with pytest.raises(ValueError, match=msg):
+        nl.minimize(f, x0)
+    assert not calls
+
+
+def test_unknown_method_lists_methods():
+    with pytest.raises(ValueError, match=r"unknown method 'nope'.*bfgs"):
+        nl.minimize(rosen, X0, method="nope")
+
+
+def test_unknown_option_names_key():
+    with pytest.raises(ValueError, match=r"\['bogus'\].*valid options"):
+        solve("bfgs", options={"bogus": 1})
+
+
+@pytest.mark.parametrize("opts, key", [
+    ({"c1": 0.0}, "c1"), ({"c1": 0.5, "c2": 0.4}, "c2"), ({"c2": 1.0}, "c2"),
+    ({"maxiter": -1}, "maxiter"), ({"maxiter": 2.5}, "maxiter"), ({"gtol": -1e-3}, "gtol"),
+    ({"linesearch": "exact"}, "linesearch"), ({"maxls": 0}, "maxls"),
+])
+def test_invalid_option_values_named(opts, key):
+    with pytest.raises(ValueError, match=key):
+        solve("bfgs" if "linesearch" not in opts else "gd", options=opts)
+
+
+def test_lbfgs_memory_validated():
+    with pytest.raises(ValueError, match="'m'"):
+        solve("lbfgs", options={"m": 0})
+
+
+def test_fun_returning_non_scalar_python_and_jitted():
+    with pytest.raises(ValueError, match="scalar"):
+        nl.minimize(lambda x: x, X0, method="bfgs", jac=rosen_der)
+
+    @numba.njit
+    def vec(x):
+        return x * 2.0
+    with pytest.raises(ValueError, match="fun must return a float"):
+        nl.minimize(vec, X0, method="bfgs", jac=ROS.jac)
+
+
+def test_wrong_gradient_and_hessian_shapes_named():
+    with pytest.raises(ValueError, match=r"shape \(2,\), got shape \(3,\)"):
+        nl.minimize(rosen, X0, jac=lambda x: np.zeros(3))
+    with pytest.raises(ValueError, match=r"shape \(2, 2\), got shape \(2,\)"):
+        nl.minimize(rosen, X0, jac=rosen_der, hess=lambda x: np.zeros(2), method="newton")
+
+    @numba.njit
+    def bad_jac(x):
+        return np.zeros(3)
+    with pytest.raises(ValueError, match=r"shape \(2,\), got \(3,\)"):
+        nl.minimize(ROS.fun, X0, jac=bad_jac)
+
+
+def test_hess_for_first_order_method_warns():
+    with pytest.warns(RuntimeWarning, match="does not use Hessian"):
+        solve("bfgs", hess=rosen_hess)
+
+
+# ------------------------------------------------------------ non-finite values
+
+def test_nonfinite_f_at_x0_stops_at_once():
+    res = nl.minimize(lambda x: np.nan, X0, jac=lambda x: np.zeros(2), method="bfgs")
+    assert not res.success and res.nit == 0 and res.nfev == 1
+    assert "not finite at x0" in res.message
+    np.testing.assert_array_equal(res.x, X0)
+
+
+@numba.njit
+def cliff(x):
+    """Rosenbrock that is NaN outside |x| < 1.5: a solver must back off, never return NaN."""
+    if abs(x[0]) > 1.5 or abs(x[1]) > 1.5:
+        return np.nan
+    return 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+
+
+@numba.njit
+def cliff_jac(x):
+    if abs(x[0]) > 1.5 or abs(x[1]) > 1.5:
+        return np.full(2, np.nan)
+    return np.array([-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]), 200 * (x[1] - x[0] ** 2)])
+
+
+@pytest.mark.parametrize("method", LS_METHODS)
+@pytest.mark.parametrize("compiled", [True, False])
+def test_nan_region_backtracked(method, compiled):
+    f, g = (cliff, cliff_jac) if compiled else (cliff.py_func, cliff_jac.py_func)
+    hess = "3-point" if method == "newton" else None
+    res = nl.minimize(f, [-1.2, 1.0], jac=g, hess=hess, method=method, options={"maxiter": 5000})
+    assert np.all(np.isfinite(res.x)) and math.isfinite(res.fun)
+    assert res.success == (np.max(np.abs(res.jac)) <= 1e-5)
+    assert res.fun <= cliff.py_func(np.array([-1.2, 1.0]))
+
+
+@pytest.mark.parametrize("method", LS_METHODS)
+def test_nan_everywhere_but_x0_stops_honestly(method):
+    x0 = np.array([1.0, 1.0])
+
+    def f(x):
+        return 1.0 if np.array_equal(x, x0) else np.nan
+
+    hess = (lambda x: np.eye(2)) if method == "newton" else None
+    res = nl.minimize(f, x0, jac=lambda x: np.ones(2), hess=hess, method=method)
+    assert not res.success
+    np.testing.assert_array_equal(res.x, x0)
+    assert res.fun == 1.0 and res.status in (2, 3)
+
+
+def test_never_success_without_gradient_test():
+    """An unbounded-below function: the solver must not claim success."""
+    res = nl.minimize(lambda x: -np.sum(x ** 2) - x[0], [0.1, 0.1],
+                      jac=lambda x: -2 * x - np.array([1.0, 0.0]), method="bfgs",
+                      options={"maxiter": 50})
+    assert not res.success and np.max(np.abs(res.jac)) > 1e-5
+
+
+# ------------------------------------------------------------ execution modes
+
+@pytest.mark.parametrize("method", LS_METHODS)
+def test_compiled_and_interpreted_iterates_equal(method):
+    """Same driver source, same objective code: the two modes must agree to round-off."""
+    kw = dict(jac=ROS.jac, options={"return_all": True, "maxiter": 60})
+    if method == "newton":
+        kw["hess"] = ROS.hess
+    rc = nl.minimize(ROS.fun, X0, method=method, **kw)
+    rp = nl.minimize(ROS.fun.py_func, X0, method=method,
+                     **{**kw, "jac": ROS.jac.py_func, **({"hess": ROS.hess.py_func} if method == "newton" else {})})
+    assert rc.execution == "compiled" and rp.execution == "interpreted"
+    assert rc.nit == rp.nit and rc.nfev == rp.nfev and rc.status == rp.status
+    np.testing.assert_allclose(np.array(rc.allvecs), np.array(rp.allvecs), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(rc.trace["f"], rp.trace["f"], rtol=1e-8, atol=1e-14)
+
+
+def test_jitted_objective_with_python_callback_runs_interpreted_same_iterates():
+    rc = solve("bfgs")
+    rp = solve("bfgs", callback=lambda xk: None)
+    assert rp.execution == "interpreted"
+    np.testing.assert_array_equal(rc.x, rp.x)
+    assert rc.nit == rp.nit
