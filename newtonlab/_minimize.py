@@ -7,6 +7,7 @@ from scipy.optimize import OptimizeResult
 
 from ._objective import check_x0, make_objective
 from ._registry import METHODS, get_method
+from ._second_order import second_order_run
 
 # drivers by registry ``kind``; other modules add theirs with ``add_runner``
 RUNNERS = {}
@@ -77,6 +78,11 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     options : dict, optional
         ``maxiter``, ``gtol``, ``return_all``, ``disp`` and each method's own
         (``newtonlab.METHODS[method].defaults``).  Unknown keys raise.
+        Second-order methods take ``second_order=True``: the end point is
+        classified with the Hessian, saddles are escaped along the most
+        negative curvature (at most ``max_escapes`` times) and a run that still
+        ends at a saddle or maximum reports status 14 (``res.second_order``
+        holds the kind, eigenvalues and escapes).
 
     Returns
     -------
@@ -100,16 +106,25 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     if tol is not None and "gtol" not in options:
         options["gtol"] = tol
     opts = m.options(options, x0.size)
-    if hess is not None and not m.needs_hess:
+    curvature_check = bool(opts.get("second_order", False))
+    if hess is not None and not (m.needs_hess or curvature_check):
         warnings.warn(f"Method {m.name} does not use Hessian information (hess).",
                       RuntimeWarning, stacklevel=2)
-    if hessp is not None and not (m.needs_hessp or m.needs_hess):
+    if hessp is not None and not (m.needs_hessp or m.needs_hess or curvature_check):
         warnings.warn(f"Method {m.name} does not use Hessian-vector product information "
                       f"(hessp).", RuntimeWarning, stacklevel=2)
     cb = _wrap_callback(callback)
     obj = make_objective(fun, x0, args, jac, hess if m.needs_hess else None,
                          hessp if m.needs_hessp else None, m.needs_hess, m.needs_hessp)
-    res = RUNNERS[m.kind](obj, x0, m, opts, cb)
+    second_order = opts.pop("second_order", False)
+    max_escapes = opts.pop("max_escapes", 0)
+
+    def run(start):
+        return RUNNERS[m.kind](obj, start, m, dict(opts), cb)
+    if second_order:
+        res = second_order_run(run, obj, x0, hess, hessp, max_escapes)
+    else:
+        res = run(x0)
     res["method"] = m.name
     if opts["disp"]:
         print(f"{res.message}\n         Current function value: {res.fun:.6g}\n"

@@ -20,6 +20,8 @@ COMMON = {
 }
 
 _LINESEARCH = {"c1": 1e-4, "c2": 0.9, "maxls": 30, "alpha_max": 1e10, "ftol": 0.0}
+# second-order solvers: classify the end point, escape saddles (newtonlab/_second_order.py)
+SECOND_ORDER = {"second_order": False, "max_escapes": 10}
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ register(
     "newton", "linesearch",
     "Newton's method with a line search and Hessian modification (modified Cholesky or "
     "eigenvalue floor).",
-    {**_LINESEARCH, "linesearch": "armijo", "hess_mod": "cholesky", "beta": 1e-3,
+    {**_LINESEARCH, **SECOND_ORDER, "linesearch": "armijo", "hess_mod": "cholesky", "beta": 1e-3,
      "eig_floor": 1e-8},
     needs_hess=True, diagnostics=("ls_evals", "shift"), scipy="trust-exact",
     choices={**_LS_CHOICES, "hess_mod": ("cholesky", "eigen-floor", "abs-eigen")},
@@ -98,7 +100,7 @@ register(
 # the N&W variant is init_scale="auto", initial_step="unit".
 register(
     "bfgs", "linesearch", "BFGS quasi-Newton, inverse-Hessian form, strong Wolfe line search.",
-    {**_LINESEARCH, "linesearch": "wolfe", "update": "skip", "curvature_eps": 1e-8,
+    {**_LINESEARCH, **SECOND_ORDER, "linesearch": "wolfe", "update": "skip", "curvature_eps": 1e-8,
      "initial_step": "interpolate", "init_scale": "none"},
     diagnostics=("ls_evals", "skipped"), scipy="BFGS",
     choices={**_LS_CHOICES, "update": ("skip", "damped"), "initial_step": _STEP0,
@@ -107,7 +109,7 @@ register(
               "Procedure 18.2.")
 register(
     "lbfgs", "linesearch", "Limited-memory BFGS (two-loop recursion), strong Wolfe line search.",
-    {**_LINESEARCH, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8,
+    {**_LINESEARCH, **SECOND_ORDER, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8,
      "initial_step": "unit"},
     diagnostics=("ls_evals", "skipped"), scipy="L-BFGS-B",
     choices={**_LS_CHOICES, "initial_step": _STEP0},

@@ -40,7 +40,6 @@ from numba.extending import overload
 from ._engine import directions as D
 from ._engine import driver as DRV
 from ._engine import evaluate as EV
-from ._engine import linesearch as LS
 from ._engine.placeholders import STANDINS
 from ._engine.signatures import _no_callback
 from ._result import MESSAGES, SUCCESSFUL
@@ -52,25 +51,38 @@ JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numb
 _SUCCESS = tuple(sorted(SUCCESSFUL))
 
 
+def _default_arrays():
+    """Option arrays of every line-search family, from the registry's defaults.
+
+    Built once in Python with the same code ``minimize`` uses, so a compiled
+    caller gets exactly the defaults documented in ``newtonlab.METHODS``.
+    Row = direction family; maxiter, gtol and m are set per call.
+    """
+    from ._registry import METHODS
+    from ._runners import linesearch_arrays
+    fopts = np.zeros((4, DRV.NF_OPTS))
+    iopts = np.zeros((4, DRV.NI_OPTS), dtype=np.int64)
+    for name, family in (("gd", D.STEEPEST), ("newton", D.NEWTON), ("bfgs", D.BFGS),
+                         ("lbfgs", D.LBFGS)):
+        fopts[family], iopts[family] = linesearch_arrays(METHODS[name],
+                                                         dict(METHODS[name].defaults), 1)
+    return fopts, iopts
+
+
+_FOPTS, _IOPTS = _default_arrays()
+
+
 @jit
 def _options(family, n, gtol, maxiter, m):
-    """The option arrays of the registry defaults (see _registry.py) for compiled callers."""
-    fopt = np.zeros(DRV.NF_OPTS)
-    iopt = np.zeros(DRV.NI_OPTS, dtype=np.int64)
+    """The registry's default option arrays for ``family`` with the caller's settings."""
+    fopt = _FOPTS[family].copy()
+    iopt = _IOPTS[family].copy()
     fopt[DRV.F_GTOL] = gtol
-    fopt[DRV.F_C1] = 1e-4
-    fopt[DRV.F_C2] = 0.9
-    fopt[DRV.F_BETA] = 1e-3
-    fopt[DRV.F_FLOOR] = 1e-8
-    fopt[DRV.F_CURV_EPS] = 1e-8
-    fopt[DRV.F_AMAX] = 1e10
     if maxiter <= 0:
         maxiter = 15000 if family == D.LBFGS else 200 * n
     iopt[DRV.I_MAXITER] = maxiter
-    iopt[DRV.I_MAXFEV] = 2 ** 62
-    iopt[DRV.I_LS] = LS.WOLFE if family == D.BFGS or family == D.LBFGS else LS.ARMIJO
-    iopt[DRV.I_M] = m
-    iopt[DRV.I_MAXLS] = 30
+    if family == D.LBFGS:
+        iopt[DRV.I_M] = m
     return fopt, iopt
 
 

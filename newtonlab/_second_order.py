@@ -1,0 +1,110 @@
+"""``second_order=True``: never stop at a saddle without saying so, and escape when possible.
+
+A gradient test alone cannot tell a minimizer from a saddle (scipy's
+Newton-CG even reports success at a local maximum, scipy#20213).  With this
+option, a run that passes the gradient test is classified with the Hessian
+(``newtonlab.analysis.classify``); at a strict saddle the iterate takes a step
+along the direction of most negative curvature, oriented downhill
+(``newtonlab.analysis.escape_direction``), and the solver restarts from there.
+A run that cannot get away (a maximum, or a saddle where no step along the
+negative-curvature direction lowers f) ends with status SADDLE and
+``success=False``.  The classification and every escape are reported in
+``res.second_order``; the Hessian evaluations they cost are counted.
+"""
+import numpy as np
+
+from ._engine import status as S
+from ._engine import trace as T
+from ._engine.evaluate import eval_fg
+from ._engine.interpreted import twin
+from ._result import MESSAGES, Trace
+
+_eval_fg = twin(eval_fg)
+
+
+def _derivatives(obj, hess, hessp):
+    """Counting Python callables for f, g and H built on the run's own objective."""
+    counts = {"fg": 0, "hess": 0}
+    n = obj.n
+
+    def grad(x, *args):
+        g = np.empty(n)
+        _eval_fg(obj.ob, np.ascontiguousarray(x, dtype=float), g, obj.args)
+        counts["fg"] += 1
+        return g
+
+    def fun(x, *args):
+        counts["fg"] += 1
+        return _eval_fg(obj.ob, np.ascontiguousarray(x, dtype=float), np.empty(n), obj.args)
+
+    h = None
+    if callable(hess):
+        def h(x, *args):
+            counts["hess"] += 1
+            return hess(x, *args)
+    hp = None
+    if callable(hessp) and h is None:
+        def hp(x, p, *args):
+            counts["hess"] += 1
+            return hessp(x, p, *args)
+    return fun, grad, h, hp, counts
+
+
+def _escape_step(fun, x, f, v, lam):
+    """A downhill step along v: expand t while f keeps falling; None if nothing lowers f."""
+    t = 1e-3 * max(1.0, np.linalg.norm(x)) / max(1.0, np.sqrt(abs(lam)))
+    best_t, best_f = None, f
+    for _ in range(60):
+        ft = fun(x + t * v)
+        if np.isfinite(ft) and ft < best_f:
+            best_t, best_f = t, ft
+        elif best_t is not None:
+            break
+        t *= 2.0
+    return None if best_t is None else x + best_t * v
+
+
+def _join(first, second):
+    """One result for two consecutive runs: counts add, traces concatenate."""
+    a, b = first.trace, second.trace
+    data = b.data[1:].copy()
+    data[:, T.ITER] += a.data[-1, T.ITER]
+    for col in (T.NFEV, T.NJEV, T.NHEV, T.CLOCK):
+        data[:, col] += a.data[-1, col]
+    second.trace = Trace(np.vstack([a.data, data]), a.columns)
+    for key in ("nit", "nfev", "njev", "nhev"):
+        second[key] = first[key] + second[key]
+    if "allvecs" in first:
+        second["allvecs"] = first["allvecs"] + second["allvecs"][1:]
+    return second
+
+
+def second_order_run(run, obj, x0, hess, hessp, max_escapes):
+    """``run(x0)``, then classify its end point and escape saddles (at most ``max_escapes``)."""
+    from .analysis import classify, escape_direction
+    from .analysis.classify import _fd_hessian
+    fun, grad, h, hp, counts = _derivatives(obj, hess, hessp)
+    res = run(x0)
+    escapes = []
+    cp = None
+    while res.success:
+        # the solver's gradient test already held: classify on curvature alone
+        H = h(res.x) if h is not None else (None if hp is not None else _fd_hessian(grad, res.x))
+        cp = classify(res.x, hess=H, hessp=hp if H is None else None)
+        if cp.kind not in ("saddle", "maximum"):
+            break
+        lam, v = escape_direction(res.x, hess=H, hessp=hp if H is None else None, g=res.jac)
+        x_new = _escape_step(fun, res.x, res.fun, v, lam) if len(escapes) < max_escapes else None
+        if x_new is None:
+            res.update(status=S.SADDLE, success=False, message=MESSAGES[S.SADDLE])
+            break
+        escapes.append({"x": res.x.copy(), "fun": res.fun, "kind": cp.kind, "lambda_min": lam})
+        res = _join(res, run(x_new))
+    res["second_order"] = {"kind": None if cp is None else cp.kind,
+                           "eigenvalues": None if cp is None else cp.eigenvalues,
+                           "escapes": escapes}
+    nf, nj, nh = obj.cost.counts(counts["fg"], 0)
+    res["nfev"] += nf
+    res["njev"] += nj
+    res["nhev"] += counts["hess"]
+    return res
