@@ -40,6 +40,7 @@ from numba.extending import overload
 from ._engine import directions as D
 from ._engine import driver as DRV
 from ._engine import evaluate as EV
+from ._engine.interpreted import OBJECTIVE_CALLS, twin
 from ._engine.placeholders import STANDINS
 from ._engine.signatures import _no_callback
 from ._result import MESSAGES, SUCCESSFUL
@@ -49,6 +50,9 @@ JitResult = namedtuple("JitResult", "x fun jac nit nfev njev nhev status success
 JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record."
 
 _SUCCESS = tuple(sorted(SUCCESSFUL))
+# the line-search driver compiled without disk cache: here the objective arrives as
+# dispatchers, whose specializations must not reach the cache (see _engine/interpreted.py)
+_driver = twin(DRV.linesearch_driver, OBJECTIVE_CALLS, compiled=True)
 
 
 def _default_arrays():
@@ -92,7 +96,7 @@ def _solve(ob, args, x0, family, gtol, maxiter, m):
     fopt, iopt = _options(family, n, gtol, maxiter, m)
     trace = np.empty((iopt[DRV.I_MAXITER] + 1, DRV.NCOL))
     Hmat = np.empty((n, n)) if family == D.NEWTON or family == D.BFGS else np.empty((0, 0))
-    x, f, g, status, nit, nf, nh = DRV.linesearch_driver(
+    x, f, g, status, nit, nf, nh = _driver(
         ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), family, fopt, iopt,
         trace, np.empty((0, n)), Hmat)
     success = False
