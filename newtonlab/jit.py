@@ -40,9 +40,9 @@ from numba.extending import overload
 from ._engine import directions as D
 from ._engine import driver as DRV
 from ._engine import evaluate as EV
-from ._engine.interpreted import OBJECTIVE_CALLS, twin
 from ._engine.placeholders import STANDINS
-from ._engine.signatures import _no_callback
+from ._engine.signatures import (F64_1D, F64_2D, I64_1D, _no_callback, compiled_entry,
+                                 no_callback, placeholder)
 from ._result import MESSAGES, SUCCESSFUL
 from ._engine.config import jit, jit_nocache
 
@@ -50,9 +50,20 @@ JitResult = namedtuple("JitResult", "x fun jac nit nfev njev nhev status success
 JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record."
 
 _SUCCESS = tuple(sorted(SUCCESSFUL))
-# the line-search driver compiled without disk cache: here the objective arrives as
-# dispatchers, whose specializations must not reach the cache (see _engine/interpreted.py)
-_driver = twin(DRV.linesearch_driver, OBJECTIVE_CALLS, compiled=True)
+_driver = DRV.linesearch_driver
+_REST = (F64_1D, types.int64, F64_1D, I64_1D, F64_2D, F64_2D, F64_2D)
+
+
+def _prepare(args):
+    """At typing time: the driver's cached machine code for this args type, and the
+    stand-ins of the empty objective slots, compiled for their signatures."""
+    A = types.Tuple(()) if isinstance(args, types.Omitted) or args is None else args
+    compiled_entry(_driver, A, _REST)
+    k = len(A.types)
+    for slot in (2, 3, 4):
+        placeholder(slot, A)
+    no_callback()
+    return STANDINS[2][k], STANDINS[3][k], STANDINS[4][k]
 
 
 def _default_arrays():
@@ -90,7 +101,7 @@ def _options(family, n, gtol, maxiter, m):
     return fopt, iopt
 
 
-@jit_nocache   # specialized per objective (the dispatchers are part of its type): not cacheable
+@jit_nocache   # a thin layer typed by the user's dispatchers; the driver below is cached
 def _solve(ob, args, x0, family, gtol, maxiter, m):
     n = x0.size
     fopt, iopt = _options(family, n, gtol, maxiter, m)
@@ -103,12 +114,6 @@ def _solve(ob, args, x0, family, gtol, maxiter, m):
     for s in _SUCCESS:
         success = success or status == s
     return JitResult(x, f, g, nit, nf, nf, nh, status, success)
-
-
-def _arity(args):
-    if isinstance(args, types.Omitted) or args is None:
-        return 0
-    return len(args.types)
 
 
 def _python_call(method, fun, jac, hess, x0, args, gtol, maxiter, m):
@@ -142,14 +147,9 @@ def gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
     return _python_call("gd", fun, jac, None, x0, args, gtol, maxiter, 0)
 
 
-def _grad_ob(fun, jac, args, k):
-    """The objective tuple for (fun, jac) with stand-ins of arity k elsewhere."""
-    return (fun, jac, STANDINS[2][k], STANDINS[3][k], STANDINS[4][k])
-
-
 @overload(lbfgs)
 def _ol_lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
-    fused, hs, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+    fused, hs, hp = _prepare(args)
 
     def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
         ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
@@ -159,7 +159,7 @@ def _ol_lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
 
 @overload(bfgs)
 def _ol_bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    fused, hs, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+    fused, hs, hp = _prepare(args)
 
     def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
         ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
@@ -169,7 +169,7 @@ def _ol_bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
 
 @overload(gd)
 def _ol_gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    fused, hs, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+    fused, hs, hp = _prepare(args)
 
     def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
         ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
@@ -179,7 +179,7 @@ def _ol_gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
 
 @overload(newton)
 def _ol_newton(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
-    fused, _, hp = _grad_ob(fun, jac, args, _arity(args))[2:]
+    fused, _, hp = _prepare(args)
 
     def impl(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
         ob = (fun, jac, fused, hess, hp, EV.G_JAC, EV.H_ANALYTIC, EV.HP_NONE)

@@ -60,12 +60,20 @@ _ENTRIES = {}
 def compiled_entry(driver, A, rest, callback=True):
     """Entry point of ``driver`` compiled for (ob, cb, args: A, *rest).
 
-    With ``callback=False`` the signature is (ob, args: A, *rest).
+    With ``callback=False`` the signature is (ob, args: A, *rest).  The driver
+    compiles only here, explicitly: implicit compilation stays disabled, so a
+    call from compiled code that passes objectives as dispatchers (as
+    ``newtonlab.jit`` does) converts them to first-class functions and reuses
+    this cached machine code instead of specializing the driver per objective.
     """
     key = (driver, A, tuple(rest), callback)
     if key not in _ENTRIES:
         head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
         sig = head + tuple(rest)
-        driver.compile(sig)
+        driver.disable_compile(False)
+        try:
+            driver.compile(sig)
+        finally:
+            driver.disable_compile(len(driver.signatures) > 0)
         _ENTRIES[key] = driver.overloads[sig].entry_point
     return _ENTRIES[key]
