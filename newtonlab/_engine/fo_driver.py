@@ -1,0 +1,296 @@
+"""The first-order driver: one loop for every first-order rule, full-batch or mini-batch.
+
+Each iteration takes the learning rate from the schedule, optionally perturbs
+the gradient (Gaussian noise) or the step (Langevin), asks the rule kernel
+(``firstorder.step``) for a candidate, evaluates it, validates it, and only
+then commits it (propose, evaluate, validate, commit).  f may increase: first-
+order methods take every finite step.  Only this loop evaluates, counts,
+records the trace, calls back and decides termination.
+
+Objectives: full-batch runs call the objective tuple ``ob`` through
+``evaluate.eval_fg``.  Mini-batch runs call ``bfg(x, idx, *args) -> (f, g)``, the
+MEAN over the samples ``idx`` of a finite sum (``newtonlab.stochastic``),
+through ``eval_batch``.  Batches are slices of a permutation of 0..N-1 drawn
+afresh each epoch (without replacement, the last batch of an epoch smaller when
+the batch size does not divide N).  With ``FULL_EVAL_EPOCH`` the full objective
+is evaluated at each epoch's end: the stopping tests on f and g then use exact
+values, never mini-batch estimates.
+
+Random numbers come from a counter-based splitmix64 generator (Steele et al.
+2014) in compiled kernels with explicit state, so compiled and interpreted runs
+draw the same numbers for a seed, and the global NumPy state is never touched.
+"""
+import math
+
+import numpy as np
+
+from . import firstorder as FO
+from . import kernels as K
+from . import status as S
+from . import trace as T
+from .clock import ticks
+from .config import jit
+from .evaluate import eval_fg
+from .schedules import lr_at
+
+# float options (NaN switches a test off: comparisons with NaN are false)
+(F_GTOL, F_FSTAR, F_FTARGET, F_FREL, F_GREL, F_DIVERGE, F_TIME, F_NOISE_STD, F_NOISE_DECAY,
+ F_TEMPERATURE) = range(10)
+NF_OPTS = 10
+# integer options
+(I_RULE, I_SCHEDULE, I_MAXITER, I_MAXFEV, I_GTOL_MODE, I_MODE, I_NSAMP, I_BATCH, I_SEED,
+ I_NOISE, I_FULL_EVAL) = range(11)
+NI_OPTS = 11
+
+MODE_FULL, MODE_BATCH = 0, 1
+NOISE_NONE, NOISE_GAUSSIAN, NOISE_LANGEVIN = 0, 1, 2
+FULL_EVAL_EPOCH, FULL_EVAL_END = 0, 1
+GTOL_ABS, GTOL_F, GTOL_G0 = 0, 1, 2      # as the line-search driver
+
+# diagnostics columns after the common schema
+D_EPOCH = T.NCOL          # epochs of samples consumed (full batch: = iteration)
+D_FULL_F = T.NCOL + 1     # full objective at x_k (NaN where not evaluated)
+D_FULL_G = T.NCOL + 2     # ||full gradient||_inf at x_k (NaN where not evaluated)
+NCOL = T.NCOL + 3
+DIAGNOSTICS = ("epoch", "full_f", "full_gnorm")
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+@jit
+def rng_seed(state, seed):
+    """Two independent splitmix64 streams: state[0] batches, state[1] noise."""
+    state[0] = np.uint64(seed)
+    state[1] = np.uint64(seed) ^ np.uint64(0xD1B54A32D192ED03)
+
+
+@jit
+def rng_uniform(state, j):
+    """Next double in [0, 1) of stream j (splitmix64, top 53 bits)."""
+    z = state[j] + _GOLDEN
+    state[j] = z
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@jit
+def rng_shuffle(state, perm):
+    """Fisher-Yates shuffle of perm in place, from stream 0."""
+    for i in range(perm.size - 1, 0, -1):
+        j = int(rng_uniform(state, 0) * (i + 1))
+        perm[i], perm[j] = perm[j], perm[i]
+
+
+@jit
+def rng_normal(state, out):
+    """Standard normal draws into out (Box-Muller), from stream 1."""
+    n = out.size
+    for i in range(0, n, 2):
+        u1 = 1.0 - rng_uniform(state, 1)
+        u2 = rng_uniform(state, 1)
+        r = math.sqrt(-2.0 * math.log(u1))
+        out[i] = r * math.cos(2.0 * math.pi * u2)
+        if i + 1 < n:
+            out[i + 1] = r * math.sin(2.0 * math.pi * u2)
+
+
+@jit
+def next_batch(state, perm, pos, size):
+    """(start, stop) of the next batch; reshuffles perm when the epoch is used up."""
+    if pos >= perm.size:
+        rng_shuffle(state, perm)
+        pos = 0
+    return pos, min(pos + size, perm.size)
+
+
+@jit
+def axpy(a, x, y, out):
+    """out = y + a x."""
+    for i in range(x.size):
+        out[i] = y[i] + a * x[i]
+
+
+@jit
+def dist2(a, b):
+    """||a - b||_2."""
+    s = 0.0
+    for i in range(a.size):
+        s += (a[i] - b[i]) ** 2
+    return math.sqrt(s)
+
+
+@jit
+def eval_batch(bfg, x, idx, g, args):
+    """Mean f over the samples idx, with the mean gradient written into g."""
+    out = bfg(x, idx, *args)
+    gv = out[1]
+    if gv.shape[0] != x.shape[0]:
+        raise ValueError("batch_fg must return a gradient of shape (" + str(x.shape[0])
+                         + ",), got (" + str(gv.shape[0]) + ",)")
+    g[:] = gv
+    return out[0]
+
+
+@jit
+def _record(trace, k, f, gnorm, step, alpha, nf, epoch, full_f, full_g):
+    trace[k, T.ITER] = k
+    trace[k, T.F] = f
+    trace[k, T.GNORM] = gnorm
+    trace[k, T.STEP] = step
+    trace[k, T.ALPHA] = alpha
+    trace[k, T.NFEV] = nf
+    trace[k, T.NJEV] = nf
+    trace[k, T.NHEV] = 0.0
+    trace[k, T.CLOCK] = ticks()
+    trace[k, D_EPOCH] = epoch
+    trace[k, D_FULL_F] = full_f
+    trace[k, D_FULL_G] = full_g
+
+
+@jit
+def _save_iterate(allvecs, k, x):
+    if allvecs.shape[0] > k:
+        allvecs[k, :] = x
+
+
+@jit
+def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
+    """Minimize with a first-order rule; returns (x, f, g, status, nit, n_evals).
+
+    ``St`` holds the rule's state rows (zeros on entry), ``trace`` has maxiter + 1
+    rows of ``NCOL`` columns, ``allvecs`` maxiter + 1 rows when iterates are kept.
+    The returned f and g are full-batch values at x.
+    """
+    n = x0.size
+    rule = iopt[I_RULE]
+    maxiter = iopt[I_MAXITER]
+    batch = iopt[I_MODE] == MODE_BATCH
+    nsamp = iopt[I_NSAMP]
+    single = batch and iopt[I_BATCH] >= nsamp     # one batch = the whole sum: no shuffling
+    noise = iopt[I_NOISE]
+    x = x0.copy()
+    g = np.empty(n)
+    xt = np.empty(n)
+    gt = np.empty(n)
+    gu = np.empty(n)                       # the gradient the rule sees (noisy or not)
+    xi = np.empty(n)                       # standard normal draws
+    full_idx = np.arange(nsamp)            # every sample, in order
+    perm = np.arange(nsamp)                # this epoch's sample order
+    rng = np.zeros(2, dtype=np.uint64)
+    rng_seed(rng, iopt[I_SEED])
+    pos = nsamp                            # perm used up: the first draw shuffles
+    tick0 = ticks()
+
+    f = eval_batch(bfg, x, full_idx, g, args) if batch else eval_fg(ob, x, g, args)
+    nf = 1
+    gnorm = K.norm_inf(g)
+    _record(trace, 0, f, gnorm, 0.0, 0.0, nf, 0.0, f, gnorm)
+    _save_iterate(allvecs, 0, x)
+    if not (math.isfinite(f) and K.all_finite(g)):
+        return x, f, g, S.NONFINITE_X0, 0, nf
+    f0 = f
+    g0 = gnorm
+    full_f = f                             # latest full-batch values at x
+    full_g = gnorm
+    full_now = True                        # full values known at the current x
+    m_cur = nsamp                          # samples behind the gradient in g
+    stop = nsamp
+    if batch and not single:
+        start, stop = next_batch(rng, perm, pos, iopt[I_BATCH])
+        pos = stop
+        m_cur = stop - start
+        f = eval_batch(bfg, x, perm[start:stop], g, args)
+        nf += 1
+        gnorm = K.norm_inf(g)
+    consumed = 0                           # samples behind the steps taken (mini-batch)
+    gmode = iopt[I_GTOL_MODE]
+    gscale = g0 if gmode == GTOL_G0 else 1.0
+    k = 0
+    status = S.MAXITER
+    while True:
+        # stopping tests at x_k; the f and g tests only on full-batch values
+        if full_now:
+            if gmode == GTOL_F:
+                gscale = max(1.0, abs(full_f))
+            if full_g <= fopt[F_GTOL] * gscale:
+                status = S.SUCCESS
+                break
+            if full_f - fopt[F_FSTAR] <= fopt[F_FTARGET]:
+                status = S.TARGET_F
+                break
+            if full_f <= fopt[F_FREL] * f0:
+                status = S.REL_F
+                break
+            if full_g <= fopt[F_GREL] * g0:
+                status = S.REL_G
+                break
+        if f - f0 > fopt[F_DIVERGE] * max(1.0, abs(f0)):
+            status = S.DIVERGED
+            break
+        if ticks() - tick0 > fopt[F_TIME]:
+            status = S.TIME_LIMIT
+            break
+        if k >= maxiter:
+            status = S.MAXITER
+            break
+        if nf >= iopt[I_MAXFEV]:
+            status = S.MAXFEV
+            break
+        # propose
+        lr = lr_at(iopt[I_SCHEDULE], sp, k)
+        if noise == NOISE_GAUSSIAN:
+            rng_normal(rng, xi)
+            axpy(fopt[F_NOISE_STD] / (1.0 + k) ** fopt[F_NOISE_DECAY], xi, g, gu)
+        else:
+            K.copy_into(g, gu)
+        lr_used = FO.step(rule, x, gu, St, k + 1, lr, hp, xt)
+        if noise == NOISE_LANGEVIN:
+            rng_normal(rng, xi)
+            axpy(math.sqrt(2.0 * lr_used * fopt[F_TEMPERATURE]), xi, xt, xt)
+        consumed += m_cur
+        # evaluate
+        if not batch:
+            ft = eval_fg(ob, xt, gt, args)
+            nf += 1
+        elif single:
+            ft = eval_batch(bfg, xt, full_idx, gt, args)
+            nf += 1
+        else:
+            full_now = False
+            if stop == nsamp and iopt[I_FULL_EVAL] == FULL_EVAL_EPOCH:
+                # x_{k+1} ends an epoch: the full objective, for the trace and the tests
+                full_f = eval_batch(bfg, xt, full_idx, gt, args)
+                nf += 1
+                full_g = K.norm_inf(gt)
+                full_now = math.isfinite(full_f) and K.all_finite(gt)
+            start, stop = next_batch(rng, perm, pos, iopt[I_BATCH])
+            pos = stop
+            m_cur = stop - start
+            ft = eval_batch(bfg, xt, perm[start:stop], gt, args)
+            nf += 1
+        # validate, then commit
+        if not (math.isfinite(ft) and K.all_finite(gt) and K.all_finite(xt)):
+            status = S.NONFINITE
+            break
+        step = dist2(xt, x)
+        x, xt = xt, x
+        g, gt = gt, g
+        f = ft
+        gnorm = K.norm_inf(g)
+        if not batch or single:
+            full_f = f
+            full_g = gnorm
+        k += 1
+        _record(trace, k, f, gnorm, step, lr_used, nf, consumed / nsamp if batch else float(k),
+                full_f if full_now else math.nan, full_g if full_now else math.nan)
+        _save_iterate(allvecs, k, x)
+        if cb(k, x, f, g) != 0:
+            status = S.CALLBACK
+            break
+    if batch and not single:
+        # the result reports the full objective at the returned x
+        f = eval_batch(bfg, x, full_idx, g, args)
+        nf += 1
+    return x, f, g, status, k, nf
