@@ -114,3 +114,65 @@ register(
     diagnostics=("ls_evals", "skipped"), scipy="L-BFGS-B",
     choices={**_LS_CHOICES, "initial_step": _STEP0},
     reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989).")
+
+# ---- trust-region methods (newtonlab/_trust.py) and the CG-type line-search methods
+# scipy's option names and defaults for the region (initial_trust_radius=1, max 1000, eta=0.15)
+_TR = {"initial_trust_radius": 1.0, "max_trust_radius": 1000.0, "eta": 0.15,
+       "min_trust_radius": 1e-12}
+_TR_DIAG = ("rho", "sub_iters", "lam", "sub_exit", "hard_case")
+register(
+    "newton-tr", "trustregion",
+    "Trust-region Newton: exact (Moré-Sorensen), dogleg or Steihaug-CG subproblem.",
+    {**_TR, **SECOND_ORDER, "subproblem": "exact", "cg_maxiter": None},
+    needs_hess=True, needs_hessp=True, diagnostics=_TR_DIAG, scipy="trust-exact",
+    choices={"subproblem": ("exact", "dogleg", "cg"), "gtol_scale": ("absolute", "f", "g0")},
+    reference="Nocedal & Wright (2006), Alg. 4.1 (trust region), Alg. 4.3 and §4.3 (Moré & "
+              "Sorensen 1983, hard case eq. 4.45), §4.1 (dogleg), Alg. 7.2 (Steihaug 1983).")
+register(
+    "sr1", "trustregion",
+    "SR1 quasi-Newton with a trust region (exact or Steihaug-CG subproblem on B).",
+    {**_TR, **SECOND_ORDER, "eta": 1e-4, "subproblem": "exact", "skip_tol": 1e-8, "init_scale": "none",
+     "cg_maxiter": None},
+    diagnostics=_TR_DIAG + ("skipped",), scipy=None,
+    choices={"subproblem": ("exact", "cg"), "init_scale": ("auto", "none"),
+             "gtol_scale": ("absolute", "f", "g0")},
+    reference="Nocedal & Wright (2006), Alg. 6.2 (SR1 trust region), eqs. 6.24 and 6.26; "
+              "Conn, Gould & Toint (1991), Math. Prog. 50.")
+register(
+    "hessian-free", "trustregion",
+    "Hessian-free Newton (Martens 2010): damped truncated CG from Hessian-vector products, "
+    "Levenberg-Marquardt damping, Armijo backtracking.",
+    {**SECOND_ORDER, "damping": 1.0, "damping_max": 1e16, "cg_decay": 0.95, "cg_maxiter": None,
+     "cg_progress_eps": 5e-4, "c1": 1e-2, "maxls": 20},
+    needs_hess=True, needs_hessp=True,
+    diagnostics=("rho", "cg_iters", "lam", "cg_exit", "ls_evals"), scipy=None,
+    choices={"gtol_scale": ("absolute", "f", "g0")},
+    reference="Martens (2010), Deep learning via Hessian-free optimization, ICML, Alg. 1, "
+              "§4.1, §4.4, §4.5; Martens & Sutskever (2012) (line search); Nocedal & Wright "
+              "(2006), Alg. 7.1.")
+register(
+    "cg", "linesearch",
+    "Nonlinear conjugate gradient (PR+, FR, HS, DY) with restarts and a strong Wolfe search.",
+    {**_LINESEARCH, **SECOND_ORDER, "c2": 0.1, "linesearch": "wolfe", "beta": "PR+", "restart_every": None,
+     "restart_threshold": 0.1, "initial_step": "scaled"},
+    diagnostics=("ls_evals", "beta", "restarts"), scipy="CG",
+    choices={**_LS_CHOICES, "beta": ("PR+", "FR", "HS", "DY"),
+             "initial_step": ("scaled", "interpolate", "unit")},
+    reference="Nocedal & Wright (2006), §5.2: Alg. 5.4, eqs. 5.41-5.52; eq. 3.60; "
+              "Dai & Yuan (1999), SIAM J. Optim. 10.")
+register(
+    "newton-cg", "linesearch",
+    "Line-search Newton-CG (truncated Newton) from Hessian-vector products.",
+    {**_LINESEARCH, **SECOND_ORDER, "linesearch": "armijo", "cg_maxiter": None},
+    needs_hess=True, needs_hessp=True, diagnostics=("ls_evals", "cg_iters", "cg_exit"),
+    scipy="Newton-CG", choices=_LS_CHOICES,
+    reference="Nocedal & Wright (2006), Alg. 7.1 (line search Newton-CG), eq. 7.3.")
+register(
+    "saddle-free-newton", "linesearch",
+    "Saddle-free Newton: p = -|H|^{-1} g with |H| = V |Lambda| V^T, strong Wolfe search "
+    "that may expand the step away from saddles.",
+    {**_LINESEARCH, **SECOND_ORDER, "linesearch": "wolfe", "eig_floor": 1e-8,
+     "saddle_tol": 1e-8},
+    needs_hess=True, diagnostics=("ls_evals", "min_eig"), scipy=None, choices=_LS_CHOICES,
+    reference="Dauphin, Pascanu, Gulcehre, Cho, Ganguli & Bengio (2014), NeurIPS, §5 and "
+              "Alg. 1; Nocedal & Wright (2006), §3.4.")

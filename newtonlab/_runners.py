@@ -11,9 +11,13 @@ from ._engine import linesearch as LS
 from ._engine.clock import ticks
 from ._engine.interpreted import OBJECTIVE_CALLS, twin
 from ._engine.signatures import F64_1D, F64_2D, I64_1D, compiled_entry, no_callback
+from ._objective import Cost
 from ._result import build_result, make_trace
 
-_FAMILY = {"gd": D.STEEPEST, "newton": D.NEWTON, "bfgs": D.BFGS, "lbfgs": D.LBFGS}
+_FAMILY = {"gd": D.STEEPEST, "newton": D.NEWTON, "bfgs": D.BFGS, "lbfgs": D.LBFGS, "cg": D.CG,
+           "newton-cg": D.NEWTON_CG, "saddle-free-newton": D.SADDLE_FREE}
+_BETA = {"PR+": D.BETA_PRP_PLUS, "FR": D.BETA_FR, "HS": D.BETA_HS, "DY": D.BETA_DY}
+_ALPHA0 = {"unit": DRV.ALPHA0_UNIT, "interpolate": DRV.ALPHA0_INTERP, "scaled": DRV.ALPHA0_SCALED}
 _LS_KIND = {"armijo": LS.ARMIJO, "wolfe": LS.WOLFE, "none": LS.NONE}
 _MOD = {"cholesky": D.MOD_CHOLESKY, "eigen-floor": D.MOD_EIGFLOOR, "abs-eigen": D.MOD_ABS}
 _GSCALE = {"absolute": DRV.GTOL_ABS, "f": DRV.GTOL_F, "g0": DRV.GTOL_G0}
@@ -62,7 +66,10 @@ def linesearch_arrays(method, opts, n):
     fopt[DRV.F_C2] = c2
     fopt[DRV.F_AMAX] = check_real(opts, "alpha_max", 0.0, lo_open=True)
     fopt[DRV.F_FTOL] = check_real(opts, "ftol", 0.0, 1.0)
-    fopt[DRV.F_BETA] = check_real(opts, "beta", 0.0, lo_open=True) if "beta" in opts else 1e-3
+    family = _FAMILY[method.name]
+    # cg's "beta" names its formula; newton's is the Cholesky shift increment
+    fopt[DRV.F_BETA] = (check_real(opts, "beta", 0.0, lo_open=True)
+                        if "beta" in opts and family != D.CG else 1e-3)
     fopt[DRV.F_FLOOR] = check_real(opts, "eig_floor", 0.0, lo_open=True) if "eig_floor" in opts else 1e-8
     fopt[DRV.F_CURV_EPS] = check_real(opts, "curvature_eps", 0.0) if "curvature_eps" in opts else 1e-8
     ls = opts["linesearch"]
@@ -80,9 +87,34 @@ def linesearch_arrays(method, opts, n):
     iopt[DRV.I_GTOL_MODE] = _GSCALE[opts["gtol_scale"]]
     iopt[DRV.I_RETURN_ALL] = int(bool(opts["return_all"]))
     iopt[DRV.I_H0_SCALE] = int(opts.get("init_scale", "auto") == "auto")
-    iopt[DRV.I_ALPHA0_RULE] = (DRV.ALPHA0_INTERP if opts.get("initial_step") == "interpolate"
-                               else DRV.ALPHA0_UNIT)
+    iopt[DRV.I_ALPHA0_RULE] = _ALPHA0[opts.get("initial_step", "unit")]
+    # nonlinear CG, Newton-CG, saddle-free Newton
+    iopt[DRV.I_BETA_RULE] = _BETA[opts["beta"]] if family == D.CG else 0
+    restart = opts.get("restart_every")
+    iopt[DRV.I_RESTART] = n if restart is None else check_positive_int(opts, "restart_every")
+    fopt[DRV.F_RESTART_NU] = (check_real(opts, "restart_threshold", 0.0, lo_open=True)
+                              if "restart_threshold" in opts else 0.1)
+    cgmax = opts.get("cg_maxiter")
+    iopt[DRV.I_CG_MAXITER] = 20 * n if cgmax is None else check_positive_int(opts, "cg_maxiter")
+    fopt[DRV.F_SADDLE_TOL] = (check_real(opts, "saddle_tol", 0.0) if "saddle_tol" in opts
+                              else 1e-8)
+    if family == D.SADDLE_FREE:
+        iopt[DRV.I_MOD] = D.MOD_ABS
     return fopt, iopt
+
+
+def hessp_cost(obj, dense):
+    """Cost of the driver's Hessian counter when it counts Hessian-vector products.
+
+    With ``dense`` the counter counts Hessian matrices (one per iteration, products
+    by matrix multiplication): the objective's own cost applies.  Otherwise each
+    count is one product: analytic (``nhev`` += 1) or central differences of the
+    gradient (two gradient calls, with their finite-difference cost if any).
+    """
+    c = obj.cost
+    if dense or obj.hessp_kind == "analytic":
+        return c if dense else Cost(c.fev_per_fg, c.jev_per_fg, 0, 0, 1)
+    return Cost(c.fev_per_fg, c.jev_per_fg, 2 * c.fev_per_fg, 2 * c.jev_per_fg, 0)
 
 
 def run_linesearch(obj, x0, method, opts, callback):
@@ -91,9 +123,12 @@ def run_linesearch(obj, x0, method, opts, callback):
     fopt, iopt = linesearch_arrays(method, opts, n)
     family = _FAMILY[method.name]
     maxiter = int(iopt[DRV.I_MAXITER])
-    trace = np.zeros((maxiter + 1, DRV.NCOL))
-    allvecs = np.zeros((maxiter + 1 if opts["return_all"] else 0, n))
-    Hmat = np.zeros((n, n) if family in (D.NEWTON, D.BFGS) else (0, 0))
+    trace = np.empty((maxiter + 1, DRV.NCOL))     # rows past nit are never read
+    allvecs = np.empty((maxiter + 1 if opts["return_all"] else 0, n))
+    dense_hp = family == D.NEWTON_CG and obj.hessp_kind == "from-hess"
+    square = family in (D.NEWTON, D.BFGS, D.SADDLE_FREE) or dense_hp
+    Hmat = np.zeros((n, n) if square else (0, 0))
+    cost = hessp_cost(obj, dense_hp) if family == D.NEWTON_CG else obj.cost
     if obj.compiled and callback is None:
         rest = (F64_1D, types.int64, F64_1D, I64_1D, F64_2D, F64_2D, F64_2D)
         run = compiled_entry(DRV.linesearch_driver, obj.args_type, rest)
@@ -108,15 +143,15 @@ def run_linesearch(obj, x0, method, opts, callback):
     t_wall = time.perf_counter() - t0
     tick1 = ticks()
     diag = method.diagnostics
-    tr = make_trace(trace, nit, diag, obj.cost, tick0, tick1, t_wall)
+    tr = make_trace(trace, nit, diag, cost, tick0, tick1, t_wall)
     extra = {}
     if opts["return_all"]:
         extra["allvecs"] = [v.copy() for v in allvecs[: nit + 1]]
     if family == D.BFGS:
         extra["hess_inv"] = Hmat
-    elif family == D.NEWTON and n_h > 0:
+    elif family in (D.NEWTON, D.SADDLE_FREE) and n_h > 0:
         extra["hess"] = Hmat
-    return build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), obj.cost, tr,
+    return build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), cost, tr,
                         execution="compiled" if obj.compiled and callback is None
                         else "interpreted", **extra)
 

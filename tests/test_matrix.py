@@ -1,7 +1,8 @@
 """The shared solver x problem matrix: known minima, scipy's counterpart, pinned counts.
 
-Every line-search method runs on every problem of ``problems.standard_matrix()``
-from the standard x0 with gtol = 1e-5.  A run must end at a listed local
+Every second-order, quasi-Newton and line-search method runs on every problem of
+``problems.standard_matrix()`` from the standard x0 with gtol = 1e-5 (the
+Hessian passed as ``hess`` to the methods that use it).  A run must end at a listed local
 minimizer (or the degenerate minimizer of Powell's singular function) with the
 gradient test satisfied, and agree with scipy's counterpart where both reach
 the same minimizer.  Exceptions are named and justified in ``EXPECTED_FAIL``.
@@ -13,7 +14,8 @@ from scipy.optimize import minimize as scipy_minimize
 import newtonlab as nl
 from newtonlab import problems
 
-METHODS = ["gd", "newton", "bfgs", "lbfgs"]
+METHODS = ["gd", "newton", "bfgs", "lbfgs", "newton-tr", "newton-cg", "hessian-free",
+           "saddle-free-newton", "cg", "sr1"]
 MATRIX = problems.standard_matrix()
 
 # (method, problem id prefix) -> why it cannot pass within the default 200 n iterations
@@ -33,7 +35,7 @@ def expected_failure(method, pid):
 
 
 def run(method, p, **kw):
-    hess = p.hess if method == "newton" else None
+    hess = p.hess if nl.METHODS[method].needs_hess else None
     return nl.minimize(p.fun, p.x0, args=p.args, method=method, jac=p.jac, hess=hess, **kw)
 
 
@@ -61,7 +63,8 @@ def test_reaches_a_known_minimum(method, p):
     assert res.fun == pytest.approx(c.fun, abs=1e-7 * max(1.0, abs(c.fun)))
 
 
-SCIPY = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B", "newton": "trust-exact"}
+SCIPY = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B", "newton": "trust-exact",
+         "newton-tr": "trust-exact", "cg": "CG", "newton-cg": "Newton-CG"}
 
 
 @pytest.mark.parametrize("method", list(SCIPY))
@@ -69,10 +72,12 @@ SCIPY = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B", "newton": "trust-exact"}
 def test_agrees_with_scipy_counterpart(method, p):
     assert nl.METHODS[method].scipy == SCIPY[method]
     res = run(method, p)
-    kw = {"hess": p.hess} if method == "newton" else {}
+    kw = {"hess": p.hess} if nl.METHODS[method].needs_hess else {}
     opts = {"gtol": 1e-5}
     if method == "lbfgs":
         opts = {"gtol": 1e-5, "ftol": 1e-15, "maxiter": 15000}
+    elif method == "newton-cg":
+        opts = {}    # scipy's Newton-CG has no gradient test (it stops on xtol = 1e-5)
     ref = scipy_minimize(p.fun, p.x0, args=p.args, method=SCIPY[method], jac=p.jac,
                          options=opts, **kw)
     same_basin = np.linalg.norm(res.x - ref.x) <= 1e-2 * max(1.0, np.linalg.norm(ref.x))
@@ -98,6 +103,18 @@ PINNED = {
     ("bfgs", "beale"): (14, 16),
     ("lbfgs", "rosenbrock"): (36, 45),
     ("lbfgs", "chained_rosenbrock"): (73, 89),
+    ("newton-tr", "rosenbrock"): (25, 26),  # = scipy trust-exact (25, 26)
+    ("newton-tr", "wood"): (43, 44),        # = scipy trust-exact (43, 44)
+    ("newton-cg", "rosenbrock"): (80, 106),  # scipy Newton-CG: (83, 105), stops on xtol
+    ("newton-cg", "wood"): (193, 220),      # scipy Newton-CG: no convergence in 800 iterations
+    ("hessian-free", "rosenbrock"): (31, 44),
+    ("hessian-free", "himmelblau"): (10, 14),
+    ("saddle-free-newton", "rosenbrock"): (21, 28),
+    ("saddle-free-newton", "wood"): (38, 49),
+    ("cg", "rosenbrock"): (34, 111),        # scipy CG: (36, 78)
+    ("cg", "beale"): (11, 36),              # scipy CG: (17, 41)
+    ("sr1", "rosenbrock"): (52, 53),
+    ("sr1", "wood"): (87, 88),
 }
 
 

@@ -11,9 +11,12 @@ The same source runs compiled (objectives are first-class numba functions)
 and interpreted (``linesearch_driver.py_func`` with Python callables); the
 interpreted loop calls the compiled kernels, so both give the same iterates.
 
-The objective ``ob`` is evaluated only through ``eval_fg`` / ``eval_hess``
-(``evaluate.py``); ``cb(k, x, f, g) -> int`` is called after each iteration
-and a nonzero answer stops the run.
+The objective ``ob`` is evaluated only through ``eval_fg`` / ``eval_hess`` /
+``eval_hessp`` (``evaluate.py``); ``cb(k, x, f, g) -> int`` is called after
+each iteration and a nonzero answer stops the run.  Newton-CG's inner CG
+(``tcg.py``) asks for Hessian-vector products in reverse communication; this
+loop computes and counts them (or, when the Hessian is given as a matrix,
+evaluates it once per iteration and multiplies).
 """
 import math
 
@@ -23,22 +26,26 @@ from . import directions as D
 from . import kernels as K
 from . import linesearch as LS
 from . import status as S
+from . import tcg as TC
 from . import trace as T
 from .clock import ticks
 from .config import jit
-from .evaluate import eval_fg, eval_hess
+from .evaluate import HP_FROM_HESS, eval_fg, eval_hess, eval_hessp
 
 # float options
-F_GTOL, F_C1, F_C2, F_ALPHA0, F_BETA, F_FLOOR, F_CURV_EPS, F_AMAX, F_FTOL = range(9)
-NF_OPTS = 9
+(F_GTOL, F_C1, F_C2, F_ALPHA0, F_BETA, F_FLOOR, F_CURV_EPS, F_AMAX, F_FTOL, F_RESTART_NU,
+ F_SADDLE_TOL) = range(11)
+NF_OPTS = 11
 # integer options
 (I_MAXITER, I_MAXFEV, I_LS, I_M, I_MAXLS, I_MOD, I_UPDATE, I_GTOL_MODE, I_RETURN_ALL, I_ALPHA0_RULE,
- I_H0_SCALE) = range(11)
-NI_OPTS = 11
+ I_H0_SCALE, I_BETA_RULE, I_RESTART, I_CG_MAXITER) = range(14)
+NI_OPTS = 14
 
 # first trial step of quasi-Newton line searches
 ALPHA0_UNIT = 0     # alpha0 = 1 (N&W §3.5 advice for quasi-Newton)
 ALPHA0_INTERP = 1   # alpha0 = min(1, 2.02 (f_k - f_{k-1}) / phi'(0)), as scipy's BFGS
+ALPHA0_SCALED = 2   # alpha0 = alpha_{k-1} phi'_{k-1}(0) / phi'_k(0) (N&W eq. 3.60), capped by
+#                     the ALPHA0_INTERP value (nonlinear CG, see docs/methods/cg.md)
 
 # gradient-test scales
 GTOL_ABS = 0      # ||g||_inf <= gtol
@@ -47,8 +54,10 @@ GTOL_G0 = 2       # ||g||_inf <= gtol * ||g0||_inf
 
 # method diagnostics columns after the common schema
 D_LS_EVALS = T.NCOL       # evaluations spent by this iteration's line search
-D_METHOD = T.NCOL + 1     # Newton: shift tau or min eigenvalue; quasi-Newton: skipped updates
-NCOL = T.NCOL + 2
+D_METHOD = T.NCOL + 1     # Newton: shift tau or min eigenvalue; quasi-Newton: skipped updates;
+#                           CG: beta_k; Newton-CG: inner CG iterations
+D_EXTRA = T.NCOL + 2      # CG: restarts so far; Newton-CG: how the inner CG ended (tcg exit)
+NCOL = T.NCOL + 3
 
 
 @jit
@@ -79,7 +88,9 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
 
     ``trace`` has maxiter + 1 rows and ``NCOL`` columns; ``allvecs`` has
     maxiter + 1 rows when iterates are kept, else 0; ``Hmat`` is (n, n) for
-    NEWTON (last Hessian) and BFGS (inverse Hessian approximation), else (0, 0).
+    NEWTON and SADDLE_FREE (last Hessian), BFGS (inverse Hessian
+    approximation) and NEWTON_CG with a Hessian matrix (products from it),
+    else (0, 0).
     """
     n = x0.size
     maxiter = iopt[I_MAXITER]
@@ -110,12 +121,23 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
     skipped = 0.0                   # quasi-Newton updates skipped so far
     if family == D.BFGS:
         K.set_identity(Hmat, 1.0)
+    newton_like = family == D.NEWTON or family == D.SADDLE_FREE
+    # Newton-CG: inner CG workspace; products from Hmat when the Hessian is a matrix
+    ncg = family == D.NEWTON_CG
+    dense_hp = ncg and ob[7] == HP_FROM_HESS and Hmat.shape[0] == n
+    W = np.zeros((TC.NV, n)) if ncg else np.zeros((0, n))
+    hist = np.zeros(iopt[I_CG_MAXITER] + 1 if ncg else 1)
+    cst = np.zeros(TC.SIZE)
+    since_restart = 0               # CG: directions since the last steepest-descent restart
+    restarts = 0.0                  # CG: restarts so far
+    extra = 0.0
 
     f = eval_fg(ob, x, g, args)
     nf = 1
     nh = 0
     gnorm = K.norm_inf(g)
     _record(trace, 0, f, gnorm, 0.0, 0.0, nf, nh, 0.0, 0.0)
+    trace[0, D_EXTRA] = 0.0
     _save_iterate(allvecs, 0, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh
@@ -127,6 +149,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
     failed_once = False
     stalled = False
     f_old = f
+    sy = ss = yy = 0.0              # last step's s^T y, s^T s, y^T y
     k = 0
     status = S.MAXITER
     while True:
@@ -146,10 +169,41 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
             break
         # propose a direction
         diag = skipped
-        if family == D.NEWTON:
+        if newton_like:
             eval_hess(ob, x, Hmat, args)
             nh += 1
-            diag = D.newton_direction(Hmat, g, p, L, iopt[I_MOD], fopt[F_BETA], fopt[F_FLOOR])
+            mod = D.MOD_ABS if family == D.SADDLE_FREE else iopt[I_MOD]
+            diag = D.newton_direction(Hmat, g, p, L, mod, fopt[F_BETA], fopt[F_FLOOR])
+        elif family == D.CG:
+            beta = 0.0
+            if not restarted and since_restart < iopt[I_RESTART]:
+                beta, ratio = D.cg_beta(g, gt, y, p, iopt[I_BETA_RULE])
+                if ratio >= fopt[F_RESTART_NU]:
+                    beta = 0.0      # gradients far from orthogonal: restart (N&W eq. 5.52)
+            if beta == 0.0:
+                since_restart = 0
+                restarts += 1.0
+            since_restart += 1
+            D.cg_direction(g, beta, p)
+            diag = beta
+            extra = restarts
+        elif ncg:
+            gn = K.norm2(g)
+            code = TC.tcg_start(cst, W, hist, g, TC.NEWTON_CG, math.inf, 0.0,
+                                min(0.5, math.sqrt(gn)) * gn, iopt[I_CG_MAXITER], 0.0, False)
+            if dense_hp:
+                eval_hess(ob, x, Hmat, args)
+                nh += 1
+            while code == TC.NEED_PRODUCT:
+                if dense_hp:
+                    TC.matvec(Hmat, W[TC.V], W[TC.HV])
+                else:
+                    eval_hessp(ob, x, W[TC.V], W[TC.HV], args)
+                    nh += 1
+                code = TC.tcg_next(cst, W, hist, g)
+            TC.get_step(W, p)
+            diag = cst[TC.IT]
+            extra = cst[TC.EXIT]
         elif family == D.BFGS:
             K.neg_matvec(Hmat, g, p)
         elif family == D.LBFGS:
@@ -170,7 +224,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
                 status = S.NOT_DESCENT
                 break
         # first trial step
-        if family == D.NEWTON:
+        if newton_like or ncg:
             alpha0 = 1.0
         elif family == D.STEEPEST and fopt[F_ALPHA0] > 0.0:
             alpha0 = fopt[F_ALPHA0]
@@ -178,6 +232,13 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
             alpha0 = min(1.0, 1.0 / K.norm2(p))
         elif family == D.STEEPEST:
             alpha0 = min(1.0, 1.01 * alpha_prev * dphi_prev / dphi0)   # N&W eq. 3.60
+        elif iopt[I_ALPHA0_RULE] == ALPHA0_SCALED:
+            # N&W eq. 3.60, capped by scipy's interpolation rule min(1, 2.02 (f_k - f_{k-1}) /
+            # phi'(0)): after a restart the slope ratio alone can overestimate by orders of
+            # magnitude, and the line search then bisects its way back
+            alpha0 = min(alpha_prev * dphi_prev / dphi0, 2.02 * (f - f_old) / dphi0, 1.0)
+            if not alpha0 > 0.0:
+                alpha0 = 1.0
         elif iopt[I_ALPHA0_RULE] == ALPHA0_INTERP:
             # quadratic interpolation of the last decrease, capped at the unit step
             # (N&W eq. 3.60 with phi'(0) (alpha0) = 2 (f_k - f_{k-1}); scipy's choice)
@@ -260,6 +321,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
         alpha_prev = alpha
         dphi_prev = dphi0
         _record(trace, k, f, gnorm, abs(alpha) * K.norm2(p), alpha, nf, nh, nf - nf_start, diag)
+        trace[k, D_EXTRA] = extra
         _save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
@@ -267,7 +329,9 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
         # relative reduction test: checked after the gradient test at the loop top,
         # so a stall is reported as such and never as success
         stalled = fopt[F_FTOL] > 0.0 and f_old - f <= fopt[F_FTOL] * max(abs(f_old), abs(f), 1.0)
-    if family == D.NEWTON and status == S.SUCCESS:
+    if newton_like and status == S.SUCCESS:
         eval_hess(ob, x, Hmat, args)   # Hessian at the solution, for OptimizeResult.hess
         nh += 1
+        if family == D.SADDLE_FREE and D.relative_min_eigenvalue(Hmat) < -fopt[F_SADDLE_TOL]:
+            status = S.SADDLE          # the gradient test holds at a saddle: not a minimum
     return x, f, g, status, k, nf, nh

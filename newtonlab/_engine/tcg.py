@@ -1,0 +1,236 @@
+"""Truncated conjugate gradients in reverse communication.
+
+CG on A z = -g with A = H + damp I, where H is only known through products:
+the kernel never calls anything.  ``tcg_start`` and ``tcg_next`` return
+NEED_PRODUCT when they want H v for v = W[V]; the driver computes it into
+W[HV] (``eval_hessp``, or a dense product) and counts it; DONE means the step
+is in W[Z], with the exit reason, the iteration count and the model value
+phi(z) = g^T z + 1/2 z^T A z in the state vector.
+
+Modes
+-----
+STEIHAUG  : Steihaug-Toint CG for the trust-region subproblem (N&W Alg. 7.2):
+            stops on the boundary ||z|| = delta, on negative curvature (the
+            boundary point of lower model value along d, both roots tried, as
+            scipy's trust-ncg), or on the residual test.
+NEWTON_CG : line-search Newton-CG inner loop (N&W Alg. 7.1): on negative
+            curvature returns the current iterate, or -g at the first
+            iteration; residual test ||r|| <= tol with the forcing term
+            chosen by the driver.
+DAMPED    : Hessian-free (Martens 2010): A = H + damp I, optionally started
+            from the previous step (W[Z] on entry), stopped by the residual
+            test, negative curvature (current iterate: CG decreases phi
+            monotonically, so it is the best so far) or Martens' relative
+            progress test: i > k, phi_i < 0 and (phi_i - phi_{i-k}) / phi_i <
+            k eps with k = max(10, 0.1 i) (§4.4).
+
+Deviation: a warm start whose model value is not negative (no better than
+z = 0) is dropped for a cold start (Martens keeps it); the residual test is
+added to Martens' progress test so that small problems stop at convergence.
+"""
+import math
+
+from .config import jit
+from .trustregion import (EXIT_BOUNDARY, EXIT_INTERIOR, EXIT_MAXITER, EXIT_NEGCURV,
+                          EXIT_PROGRESS, boundary_taus)
+
+STEIHAUG = 0
+NEWTON_CG = 1
+DAMPED = 2
+
+NEED_PRODUCT = 0
+DONE = 1
+
+# rows of the (NV, n) workspace W
+Z, R, D, V, HV = 0, 1, 2, 3, 4
+NV = 5
+
+# state vector layout
+MODE, DELTA, DAMP, TOL, MAXIT, IT, PHASE, RR, MODEL, EXIT, MEPS, WARMED = range(12)
+SIZE = 12
+
+_WARM = 0.0     # waiting for A z0
+_LOOP = 1.0     # waiting for A d
+
+
+@jit
+def _request(W, row):
+    """Copy W[row] into W[V], the vector the driver multiplies."""
+    for i in range(W.shape[1]):
+        W[V, i] = W[row, i]
+    return NEED_PRODUCT
+
+
+@jit
+def _cold(st, W, hist, g):
+    """z = 0, r = g, d = -g."""
+    rr = 0.0
+    for i in range(g.size):
+        W[Z, i] = 0.0
+        W[R, i] = g[i]
+        W[D, i] = -g[i]
+        rr += g[i] * g[i]
+    st[RR] = rr
+    st[MODEL] = 0.0
+    st[WARMED] = 0.0
+    hist[0] = 0.0
+    st[PHASE] = _LOOP
+    if math.sqrt(rr) <= st[TOL]:
+        st[EXIT] = EXIT_INTERIOR
+        return DONE
+    return _request(W, D)
+
+
+@jit
+def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
+    """Open a CG solve; with ``warm`` (DAMPED mode) W[Z] holds the starting iterate.
+
+    ``hist`` (at least maxit + 1 entries) keeps phi_i for the progress test.
+    """
+    st[MODE] = mode
+    st[DELTA] = delta
+    st[DAMP] = damp
+    st[TOL] = tol
+    st[MAXIT] = maxit
+    st[MEPS] = meps
+    st[IT] = 0.0
+    st[EXIT] = EXIT_INTERIOR
+    if warm:
+        st[PHASE] = _WARM
+        return _request(W, Z)
+    return _cold(st, W, hist, g)
+
+
+@jit
+def _warm_residual(st, W, hist, g):
+    """r0 = A z0 + g from W[HV] = H z0; keep z0 only if phi(z0) < 0."""
+    lam = st[DAMP]
+    phi = 0.0
+    rr = 0.0
+    for i in range(g.size):
+        r = W[HV, i] + lam * W[Z, i] + g[i]
+        W[R, i] = r
+        W[D, i] = -r
+        phi += 0.5 * W[Z, i] * (r + g[i])
+        rr += r * r
+    if not phi < 0.0:
+        return _cold(st, W, hist, g)
+    st[RR] = rr
+    st[MODEL] = phi
+    st[WARMED] = 1.0
+    hist[0] = phi
+    st[PHASE] = _LOOP
+    if math.sqrt(rr) <= st[TOL]:
+        st[EXIT] = EXIT_INTERIOR
+        return DONE
+    return _request(W, D)
+
+
+@jit
+def _to_boundary(st, W, rd, dad, negative):
+    """Move z along d to the boundary; with ``negative`` curvature try both roots."""
+    ta, tb = boundary_taus(W[Z], W[D], st[DELTA])
+    mb = st[MODEL] + tb * rd + 0.5 * tb * tb * dad
+    tau = tb
+    if negative:
+        ma = st[MODEL] + ta * rd + 0.5 * ta * ta * dad
+        if ma < mb:
+            tau = ta
+            mb = ma
+    for i in range(W.shape[1]):
+        W[Z, i] += tau * W[D, i]
+    st[MODEL] = mb
+
+
+@jit
+def tcg_next(st, W, hist, g):
+    """Digest W[HV] = H W[V]; returns NEED_PRODUCT (again) or DONE."""
+    if st[PHASE] == _WARM:
+        return _warm_residual(st, W, hist, g)
+    n = g.size
+    lam = st[DAMP]
+    dad = 0.0
+    rd = 0.0
+    for i in range(n):
+        ad = W[HV, i] + lam * W[D, i]
+        W[HV, i] = ad
+        dad += W[D, i] * ad
+        rd += W[R, i] * W[D, i]
+    mode = int(st[MODE])
+    it = int(st[IT])
+    if not dad > 0.0:          # negative or zero curvature (NaN lands here too)
+        st[EXIT] = EXIT_NEGCURV
+        if mode == STEIHAUG:
+            _to_boundary(st, W, rd, dad, True)
+        elif it == 0 and st[WARMED] == 0.0:
+            for i in range(n):          # first iteration: steepest descent (N&W Alg. 7.1)
+                W[Z, i] = -g[i]
+            st[MODEL] = -st[RR] + 0.5 * dad
+        return DONE
+    alpha = st[RR] / dad
+    if mode == STEIHAUG:
+        zz = 0.0
+        for i in range(n):
+            t = W[Z, i] + alpha * W[D, i]
+            zz += t * t
+        if math.sqrt(zz) >= st[DELTA]:
+            st[EXIT] = EXIT_BOUNDARY
+            _to_boundary(st, W, rd, dad, False)
+            return DONE
+    rr = 0.0
+    phi = 0.0
+    for i in range(n):
+        z = W[Z, i] + alpha * W[D, i]
+        r = W[R, i] + alpha * W[HV, i]
+        W[Z, i] = z
+        W[R, i] = r
+        rr += r * r
+        phi += 0.5 * z * (r + g[i])     # phi(z) = 1/2 z^T (r + g) since r = A z + g
+    it += 1
+    st[IT] = it
+    st[MODEL] = phi
+    hist[it] = phi
+    if math.sqrt(rr) <= st[TOL]:
+        st[EXIT] = EXIT_INTERIOR
+        return DONE
+    if mode == DAMPED:
+        k = max(10, int(0.1 * it))
+        if it > k and phi < 0.0 and (phi - hist[it - k]) / phi < k * st[MEPS]:
+            st[EXIT] = EXIT_PROGRESS
+            return DONE
+    if it >= st[MAXIT]:
+        st[EXIT] = EXIT_MAXITER
+        return DONE
+    beta = rr / st[RR]
+    st[RR] = rr
+    for i in range(n):
+        W[D, i] = -W[R, i] + beta * W[D, i]
+    return _request(W, D)
+
+
+@jit
+def matvec(A, v, out):
+    """out = A v for a dense (n, n) matrix (products when B is held as a matrix)."""
+    n = v.size
+    for i in range(n):
+        s = 0.0
+        for j in range(n):
+            s += A[i, j] * v[j]
+        out[i] = s
+
+
+@jit
+def set_start(W, p, c):
+    """W[Z] = c p: the warm start of a DAMPED solve."""
+    for i in range(p.size):
+        W[Z, i] = c * p[i]
+
+
+@jit
+def get_step(W, p):
+    """p = W[Z], the step a finished solve produced; returns ||p||_2."""
+    s = 0.0
+    for i in range(p.size):
+        p[i] = W[Z, i]
+        s += p[i] * p[i]
+    return math.sqrt(s)
