@@ -1,8 +1,10 @@
 """newtonlab: second-order and quasi-Newton optimization research toolkit.
 
 Public surface: :func:`minimize` (drop-in for ``scipy.optimize.minimize``),
-:data:`METHODS`, :class:`Trace`, the problem library :mod:`newtonlab.problems`
-and compiled solvers for ``@njit`` code in :mod:`newtonlab.jit`.
+:data:`METHODS`, :class:`Trace`, critical-point analysis (:func:`classify`,
+:func:`find_critical_points` and the rest of :mod:`newtonlab.analysis`), the
+problem library :mod:`newtonlab.problems`, finite-sum objectives in
+:mod:`newtonlab.stochastic`, and solvers for ``@njit`` code in :mod:`newtonlab.jit`.
 """
 from types import MappingProxyType as _Proxy
 
@@ -11,10 +13,17 @@ from ._minimize import add_runner, minimize
 from ._registry import METHODS as _METHODS
 from ._result import Trace
 
+# each runner module registers its methods' driver with minimize()
 add_runner("linesearch", _runners.run_linesearch)
+from . import _firstorder  # noqa: E402,F401  (first-order methods, gd routing)
+from . import _trust  # noqa: E402,F401  (trust-region methods)
+
+from . import analysis, problems, stochastic  # noqa: E402,F401
+from .analysis import CriticalPoint, classify, find_critical_points  # noqa: E402
 
 METHODS = _Proxy(_METHODS)
 """Implemented methods: name -> :class:`newtonlab._registry.Method` (defaults, needs, references)."""
 
 __version__ = "0.1.0"
-__all__ = ["minimize", "METHODS", "Trace", "__version__"]
+__all__ = ["minimize", "METHODS", "Trace", "classify", "CriticalPoint", "find_critical_points",
+           "analysis", "problems", "stochastic", "__version__"]

@@ -18,7 +18,7 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from ._engine import evaluate as EV
-from ._engine.signatures import MAX_ARGS, placeholder, user_signatures
+from ._engine.signatures import MAX_ARGS, placeholder, resolved, user_signatures
 
 FD_MODES = ("2-point", "3-point")
 _GRAD = {"jac": EV.G_JAC, "fused": EV.G_FUSED, "2-point": EV.G_FD2, "3-point": EV.G_FD3}
@@ -55,6 +55,7 @@ class Objective:
     grad_kind: str      # "jac" | "fused" | "2-point" | "3-point"
     hess_kind: str      # "analytic" | "2-point" | "3-point" | "none"
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
+    fun: object = None  # the user's fun as given (runners may recognize special objectives)
 
 
 def is_jitted(f):
@@ -148,7 +149,7 @@ def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
             slots.append(placeholder(slot, A))
             continue
         try:
-            fn.compile(sigs[slot])
+            fn = resolved(fn, sigs[slot])
         except numba.core.errors.TypingError as exc:
             lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
             first = next((ln for ln in lines if not ln.startswith("Failed in")), lines[0])
@@ -159,6 +160,11 @@ def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
 
 
 # ------------------------------------------------------------------ builder
+
+# resolved machine code by (user callables, gradient kind, args type): a repeated
+# minimize() on the same objective reuses it
+_SLOTS = {}
+
 
 def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force_python=False):
     """Normalize the user's callables (scipy conventions) for the engine."""
@@ -211,8 +217,11 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
             compiled = False
         compiled = compiled and len(args) <= MAX_ARGS
     if compiled:
-        slots = _compiled_slots(fun, jac, hess, hessp, grad_kind, A)
+        key = (fun, jac, hess, hessp, grad_kind, A)
+        if key not in _SLOTS:
+            _SLOTS[key] = _compiled_slots(fun, jac, hess, hessp, grad_kind, A)
+        slots = _SLOTS[key]
     else:
         slots = _python_slots(fun, jac, hess, hessp, n)
     ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind])
-    return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind)
+    return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun)

@@ -41,8 +41,8 @@ from ._engine import directions as D
 from ._engine import driver as DRV
 from ._engine import evaluate as EV
 from ._engine.placeholders import STANDINS
-from ._engine.signatures import (F64_1D, F64_2D, I64_1D, _no_callback, compiled_entry,
-                                 no_callback, placeholder)
+from ._engine.signatures import (F64_1D, F64_2D, I64_1D, _no_callback, driver_for, no_callback,
+                                 placeholder)
 from ._result import MESSAGES, SUCCESSFUL
 from ._engine.config import jit, jit_nocache
 
@@ -50,20 +50,19 @@ JitResult = namedtuple("JitResult", "x fun jac nit nfev njev nhev status success
 JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record."
 
 _SUCCESS = tuple(sorted(SUCCESSFUL))
-_driver = DRV.linesearch_driver
 _REST = (F64_1D, types.int64, F64_1D, I64_1D, F64_2D, F64_2D, F64_2D)
 
 
 def _prepare(args):
-    """At typing time: the driver's cached machine code for this args type, and the
-    stand-ins of the empty objective slots, compiled for their signatures."""
+    """At typing time: the line-search driver's cached machine code for this args
+    type, and the stand-ins of the empty objective slots, compiled for their signatures."""
     A = types.Tuple(()) if isinstance(args, types.Omitted) or args is None else args
-    compiled_entry(_driver, A, _REST)
+    drv = driver_for(DRV.linesearch_driver, A, _REST)
     k = len(A.types)
     for slot in (2, 3, 4):
         placeholder(slot, A)
     no_callback()
-    return STANDINS[2][k], STANDINS[3][k], STANDINS[4][k]
+    return drv, STANDINS[2][k], STANDINS[3][k], STANDINS[4][k]
 
 
 def _default_arrays():
@@ -101,13 +100,13 @@ def _options(family, n, gtol, maxiter, m):
     return fopt, iopt
 
 
-@jit_nocache   # a thin layer typed by the user's dispatchers; the driver below is cached
-def _solve(ob, args, x0, family, gtol, maxiter, m):
+@jit_nocache   # a thin layer typed by the user's dispatchers; the driver it calls is cached
+def _solve(driver, ob, args, x0, family, gtol, maxiter, m):
     n = x0.size
     fopt, iopt = _options(family, n, gtol, maxiter, m)
     trace = np.empty((iopt[DRV.I_MAXITER] + 1, DRV.NCOL))
     Hmat = np.empty((n, n)) if family == D.NEWTON or family == D.BFGS else np.empty((0, 0))
-    x, f, g, status, nit, nf, nh = _driver(
+    x, f, g, status, nit, nf, nh = driver(
         ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), family, fopt, iopt,
         trace, np.empty((0, n)), Hmat)
     success = False
@@ -149,41 +148,41 @@ def gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
 
 @overload(lbfgs)
 def _ol_lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
-    fused, hs, hp = _prepare(args)
+    drv, fused, hs, hp = _prepare(args)
 
     def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
         ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-        return _solve(ob, args, x0, D.LBFGS, gtol, maxiter, m)
+        return _solve(drv, ob, args, x0, D.LBFGS, gtol, maxiter, m)
     return impl
 
 
 @overload(bfgs)
 def _ol_bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    fused, hs, hp = _prepare(args)
+    drv, fused, hs, hp = _prepare(args)
 
     def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
         ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-        return _solve(ob, args, x0, D.BFGS, gtol, maxiter, 0)
+        return _solve(drv, ob, args, x0, D.BFGS, gtol, maxiter, 0)
     return impl
 
 
 @overload(gd)
 def _ol_gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    fused, hs, hp = _prepare(args)
+    drv, fused, hs, hp = _prepare(args)
 
     def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
         ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-        return _solve(ob, args, x0, D.STEEPEST, gtol, maxiter, 0)
+        return _solve(drv, ob, args, x0, D.STEEPEST, gtol, maxiter, 0)
     return impl
 
 
 @overload(newton)
 def _ol_newton(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
-    fused, _, hp = _prepare(args)
+    drv, fused, _, hp = _prepare(args)
 
     def impl(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
         ob = (fun, jac, fused, hess, hp, EV.G_JAC, EV.H_ANALYTIC, EV.HP_NONE)
-        return _solve(ob, args, x0, D.NEWTON, gtol, maxiter, 0)
+        return _solve(drv, ob, args, x0, D.NEWTON, gtol, maxiter, 0)
     return impl
 
 

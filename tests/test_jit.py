@@ -21,24 +21,23 @@ def shifted_jac(x, c):
     return np.array([2.0 * (x[0] - c), 20.0 * (x[1] + c)])
 
 
+# Each compiled call site links the whole driver into the caller (numba has no separate
+# linkage), ~1-2 s of machine-code generation each: the call sites here are kept few.
 @numba.njit
 def solve_all_from_njit(x0):
     a = nlj.lbfgs(fun, jac, x0, ())
-    b = nlj.bfgs(fun, jac, x0, ())
     c = nlj.newton(fun, jac, hess, x0, ())
-    d = nlj.gd(fun, jac, x0, (), 1e-5, 50)
-    return a, b, c, d
+    return a, c
 
 
 def test_solvers_inside_njit_match_minimize():
-    a, b, c, d = solve_all_from_njit(ROS.x0)
-    for rec, method in [(a, "lbfgs"), (b, "bfgs"), (c, "newton")]:
+    a, c = solve_all_from_njit(ROS.x0)
+    for rec, method in [(a, "lbfgs"), (c, "newton")]:
         ref = nl.minimize(fun, ROS.x0, method=method, jac=jac,
                           hess=hess if method == "newton" else None)
         assert rec.success == ref.success and rec.status == ref.status
         assert rec.nit == ref.nit and rec.nfev == ref.nfev
         np.testing.assert_allclose(rec.x, ref.x, rtol=1e-12)
-    assert not d.success and d.nit == 50 and nlj.message(d.status).startswith("Maximum number")
 
 
 @numba.njit(parallel=True)
@@ -60,5 +59,7 @@ def test_python_call_returns_same_record():
     r = nlj.bfgs(fun, jac, ROS.x0)
     assert isinstance(r, nlj.JitResult) and r.success
     np.testing.assert_allclose(r.x, 1.0, atol=1e-5)
+    d = nlj.gd(fun, jac, ROS.x0, (), 1e-5, 50)
+    assert not d.success and d.nit == 50 and nlj.message(d.status).startswith("Maximum number")
     with pytest.raises(ValueError, match="non-finite"):
         nlj.lbfgs(fun, jac, np.array([np.nan, 1.0]))

@@ -10,9 +10,9 @@ solver loop, and skips the per-division check.
 """
 import numba
 
-_FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
-jit = numba.njit(cache=True, **_FLAGS)
-jit_parallel = numba.njit(cache=True, parallel=True, **_FLAGS)
+FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
+jit = numba.njit(cache=True, **FLAGS)
+jit_parallel = numba.njit(cache=True, parallel=True, **FLAGS)
 
 
 def jit_nocache(fn):
@@ -22,7 +22,7 @@ def jit_nocache(fn):
     machine code depends on the user's function, so a disk cache entry could
     never be reused and would only grow the cache directory.
     """
-    return numba.njit(cache=False, **_FLAGS)(fn)
+    return numba.njit(cache=False, **FLAGS)(fn)
 
 
 # First-class function types are how objectives enter compiled drivers

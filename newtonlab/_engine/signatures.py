@@ -10,7 +10,11 @@ function pointer and never triggers a specialization of its own.
 """
 from numba import types
 
-from .config import jit
+import functools
+
+import numba
+
+from .config import FLAGS, jit
 from .placeholders import MAX_ARGS, STANDINS  # noqa: F401  (MAX_ARGS re-exported)
 
 F64_1D = types.float64[::1]
@@ -18,6 +22,7 @@ F64_2D = types.float64[:, ::1]
 I64_1D = types.int64[::1]
 
 
+@functools.lru_cache(maxsize=None)
 def user_signatures(A):
     """Signatures of (fun, jac, fused, hess, hessp) for an args tuple of type A."""
     extra = tuple(A.types)
@@ -26,10 +31,48 @@ def user_signatures(A):
             F64_2D(F64_1D, *extra), F64_1D(F64_1D, F64_1D, *extra))
 
 
+@functools.lru_cache(maxsize=None)
 def objective_type(A):
     """numba type of the objective tuple ``ob`` (see ``evaluate.py``)."""
     fts = tuple(types.FunctionType(s) for s in user_signatures(A))
     return types.Tuple(fts + (types.int64, types.int64, types.int64))
+
+
+class CompiledFunction(types.WrapperAddressProtocol):
+    """A dispatcher's machine code for one signature, as a first-class function value.
+
+    Passing a dispatcher itself to a compiled driver makes numba look its
+    machine code up again at every call (~50 us per function, ~300 us for an
+    objective tuple: more than a whole solve at n = 2).  This object resolves
+    the address once and answers numba's wrapper-address protocol from a field.
+    """
+
+    def __init__(self, dispatcher, sig):
+        from numba.experimental.function_type import _get_wrapper_address
+        dispatcher.compile(sig)
+        self.dispatcher = dispatcher     # keeps the machine code alive
+        self.sig = sig
+        self.addr = _get_wrapper_address(dispatcher, sig)
+
+    def __wrapper_address__(self):
+        return self.addr
+
+    def signature(self):
+        return self.sig
+
+    def __call__(self, *args):
+        return self.dispatcher(*args)
+
+
+_RESOLVED = {}
+
+
+def resolved(dispatcher, sig):
+    """``CompiledFunction(dispatcher, sig)``, made once per pair."""
+    key = (dispatcher, sig)
+    if key not in _RESOLVED:
+        _RESOLVED[key] = CompiledFunction(dispatcher, sig)
+    return _RESOLVED[key]
 
 
 CALLBACK_SIG = types.int64(types.int64, F64_1D, types.float64, F64_1D)
@@ -43,37 +86,43 @@ def _no_callback(k, x, f, g):
 
 def no_callback():
     """The compiled do-nothing callback cb(k, x, f, g) -> 0."""
-    _no_callback.compile(CALLBACK_SIG)
-    return _no_callback
+    return resolved(_no_callback, CALLBACK_SIG)
 
 
 def placeholder(slot, A):
     """A compiled stand-in for an objective slot the user left empty."""
-    fn = STANDINS[slot][len(A.types)]
-    fn.compile(user_signatures(A)[slot])
-    return fn
+    return resolved(STANDINS[slot][len(A.types)], user_signatures(A)[slot])
 
 
-_ENTRIES = {}
+_DRIVERS = {}
+
+
+def driver_for(driver, A, rest, callback=True):
+    """``driver`` compiled for (ob, cb, args: A, *rest), as a dispatcher of its own.
+
+    One dispatcher per args type, each with exactly one signature and implicit
+    compilation disabled: a call from compiled code that passes objectives as
+    dispatchers (``newtonlab.jit``) then converts them to first-class functions
+    and reuses this cached machine code, never specializing the driver per
+    objective (with several signatures on one dispatcher, numba's overload
+    resolution tries to compile the user's function for the other args types'
+    signatures and fails).  All these dispatchers share one disk cache.
+    """
+    key = (driver, A, tuple(rest), callback)
+    if key not in _DRIVERS:
+        head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
+        disp = numba.njit(cache=True, **FLAGS)(driver.py_func)
+        disp.compile(head + tuple(rest))
+        disp.disable_compile(True)
+        _DRIVERS[key] = disp
+    return _DRIVERS[key]
 
 
 def compiled_entry(driver, A, rest, callback=True):
-    """Entry point of ``driver`` compiled for (ob, cb, args: A, *rest).
+    """Machine-code entry point of ``driver_for(driver, A, rest, callback)``.
 
-    With ``callback=False`` the signature is (ob, args: A, *rest).  The driver
-    compiles only here, explicitly: implicit compilation stays disabled, so a
-    call from compiled code that passes objectives as dispatchers (as
-    ``newtonlab.jit`` does) converts them to first-class functions and reuses
-    this cached machine code instead of specializing the driver per objective.
+    Called from Python, it bypasses the dispatcher, so a jitted objective is
+    passed as a function pointer.
     """
-    key = (driver, A, tuple(rest), callback)
-    if key not in _ENTRIES:
-        head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
-        sig = head + tuple(rest)
-        driver.disable_compile(False)
-        try:
-            driver.compile(sig)
-        finally:
-            driver.disable_compile(len(driver.signatures) > 0)
-        _ENTRIES[key] = driver.overloads[sig].entry_point
-    return _ENTRIES[key]
+    disp = driver_for(driver, A, rest, callback)
+    return disp.overloads[disp.signatures[0]].entry_point
