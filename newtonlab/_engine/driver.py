@@ -28,7 +28,6 @@ from . import linesearch as LS
 from . import status as S
 from . import tcg as TC
 from . import trace as T
-from .clock import ticks
 from .config import jit
 from .evaluate import HP_FROM_HESS, eval_fg, eval_hess, eval_hessp
 
@@ -62,24 +61,9 @@ NCOL = T.NCOL + 3
 
 @jit
 def _record(trace, k, f, gnorm, step, alpha, nf, nh, ls_evals, diag):
-    trace[k, T.ITER] = k
-    trace[k, T.F] = f
-    trace[k, T.GNORM] = gnorm
-    trace[k, T.STEP] = step
-    trace[k, T.ALPHA] = alpha
-    trace[k, T.NFEV] = nf
-    trace[k, T.NJEV] = nf
-    trace[k, T.NHEV] = nh
-    trace[k, T.CLOCK] = ticks()
+    T.record(trace, k, f, gnorm, step, alpha, nf, nh)
     trace[k, D_LS_EVALS] = ls_evals
     trace[k, D_METHOD] = diag
-
-
-@jit
-def _save_iterate(allvecs, k, x):
-    if allvecs.shape[0] > k:
-        for i in range(x.size):
-            allvecs[k, i] = x[i]
 
 
 @jit
@@ -138,7 +122,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
     gnorm = K.norm_inf(g)
     _record(trace, 0, f, gnorm, 0.0, 0.0, nf, nh, 0.0, 0.0)
     trace[0, D_EXTRA] = 0.0
-    _save_iterate(allvecs, 0, x)
+    T.save_iterate(allvecs, 0, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh
     gmode = iopt[I_GTOL_MODE]
@@ -322,7 +306,7 @@ def linesearch_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, Hmat
         dphi_prev = dphi0
         _record(trace, k, f, gnorm, abs(alpha) * K.norm2(p), alpha, nf, nh, nf - nf_start, diag)
         trace[k, D_EXTRA] = extra
-        _save_iterate(allvecs, k, x)
+        T.save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
             break

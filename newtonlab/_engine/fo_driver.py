@@ -135,24 +135,10 @@ def eval_batch(bfg, x, idx, g, args):
 
 @jit
 def _record(trace, k, f, gnorm, step, alpha, nf, epoch, full_f, full_g):
-    trace[k, T.ITER] = k
-    trace[k, T.F] = f
-    trace[k, T.GNORM] = gnorm
-    trace[k, T.STEP] = step
-    trace[k, T.ALPHA] = alpha
-    trace[k, T.NFEV] = nf
-    trace[k, T.NJEV] = nf
-    trace[k, T.NHEV] = 0.0
-    trace[k, T.CLOCK] = ticks()
+    T.record(trace, k, f, gnorm, step, alpha, nf, 0.0)
     trace[k, D_EPOCH] = epoch
     trace[k, D_FULL_F] = full_f
     trace[k, D_FULL_G] = full_g
-
-
-@jit
-def _save_iterate(allvecs, k, x):
-    if allvecs.shape[0] > k:
-        allvecs[k, :] = x
 
 
 @jit
@@ -187,7 +173,7 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
     nf = 1
     gnorm = K.norm_inf(g)
     _record(trace, 0, f, gnorm, 0.0, 0.0, nf, 0.0, f, gnorm)
-    _save_iterate(allvecs, 0, x)
+    T.save_iterate(allvecs, 0, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf
     f0 = f
@@ -285,7 +271,7 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
         k += 1
         _record(trace, k, f, gnorm, step, lr_used, nf, consumed / nsamp if batch else float(k),
                 full_f if full_now else math.nan, full_g if full_now else math.nan)
-        _save_iterate(allvecs, k, x)
+        T.save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
             break

@@ -37,7 +37,6 @@ from . import status as S
 from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
-from .clock import ticks
 from .config import jit
 from .evaluate import eval_fg, eval_hess, eval_hessp
 
@@ -61,15 +60,7 @@ NCOL = T.NCOL + 7
 
 @jit
 def _record(trace, k, f, gnorm, step, alpha, nf, nh, rho, iters, lam, ex, hard, skipped, lse):
-    trace[k, T.ITER] = k
-    trace[k, T.F] = f
-    trace[k, T.GNORM] = gnorm
-    trace[k, T.STEP] = step
-    trace[k, T.ALPHA] = alpha
-    trace[k, T.NFEV] = nf
-    trace[k, T.NJEV] = nf
-    trace[k, T.NHEV] = nh
-    trace[k, T.CLOCK] = ticks()
+    T.record(trace, k, f, gnorm, step, alpha, nf, nh)
     trace[k, D_RHO] = rho
     trace[k, D_SUB_ITERS] = iters
     trace[k, D_LAM] = lam
@@ -77,13 +68,6 @@ def _record(trace, k, f, gnorm, step, alpha, nf, nh, rho, iters, lam, ex, hard, 
     trace[k, D_HARD] = hard
     trace[k, D_SKIPPED] = skipped
     trace[k, D_LS_EVALS] = lse
-
-
-@jit
-def _save_iterate(allvecs, k, x):
-    if allvecs.shape[0] > k:
-        for i in range(x.size):
-            allvecs[k, i] = x[i]
 
 
 @jit
@@ -128,7 +112,7 @@ def tr_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, B):
     gnorm = K.norm_inf(g)
     _record(trace, 0, f, gnorm, 0.0, 0.0 if family == HF else delta, nf, nh,
             math.nan, 0.0, lam if family == HF else math.nan, 0.0, 0.0, 0.0, 0.0)
-    _save_iterate(allvecs, 0, x)
+    T.save_iterate(allvecs, 0, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh
     gmode = iopt[I_GTOL_MODE]
@@ -262,7 +246,7 @@ def tr_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, B):
         k += 1
         _record(trace, k, f, gnorm, step, (alpha if accepted else 0.0) if family == HF else delta,
                 nf, nh, rho, iters, lam if family == HF else lam_sub, ex, hard, skipped, lse)
-        _save_iterate(allvecs, k, x)
+        T.save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
             break

@@ -7,6 +7,9 @@ registry entry names.  ``CLOCK`` holds raw cycle-counter ticks; the Python layer
 turns them into seconds from the wall time it measured around the call.
 """
 
+from .clock import ticks
+from .config import jit
+
 ITER = 0     # iteration number k
 F = 1        # f(x_k)
 GNORM = 2    # ||g_k||_inf
@@ -19,3 +22,24 @@ CLOCK = 8    # cycle counter at the end of iteration k
 NCOL = 9
 
 COLUMNS = ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")
+
+
+@jit
+def record(trace, k, f, gnorm, step, alpha, nf, nh):
+    """Fill the common columns of row k (gradient calls = f calls: objectives are fused)."""
+    trace[k, ITER] = k
+    trace[k, F] = f
+    trace[k, GNORM] = gnorm
+    trace[k, STEP] = step
+    trace[k, ALPHA] = alpha
+    trace[k, NFEV] = nf
+    trace[k, NJEV] = nf
+    trace[k, NHEV] = nh
+    trace[k, CLOCK] = ticks()
+
+
+@jit
+def save_iterate(allvecs, k, x):
+    """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing."""
+    if allvecs.shape[0] > k:
+        allvecs[k, :] = x
