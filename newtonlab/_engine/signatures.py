@@ -84,6 +84,7 @@ def _no_callback(k, x, f, g):
     return 0
 
 
+@functools.lru_cache(maxsize=None)
 def no_callback():
     """The compiled do-nothing callback cb(k, x, f, g) -> 0."""
     return resolved(_no_callback, CALLBACK_SIG)
@@ -118,11 +119,19 @@ def driver_for(driver, A, rest, callback=True):
     return _DRIVERS[key]
 
 
+_ENTRIES = {}
+
+
 def compiled_entry(driver, A, rest, callback=True):
     """Machine-code entry point of ``driver_for(driver, A, rest, callback)``.
 
     Called from Python, it bypasses the dispatcher, so a jitted objective is
-    passed as a function pointer.
+    passed as a function pointer.  Looked up on every solve: the key avoids
+    hashing the (constant per driver) rest of the signature.
     """
-    disp = driver_for(driver, A, rest, callback)
-    return disp.overloads[disp.signatures[0]].entry_point
+    key = (driver, A, callback)
+    entry = _ENTRIES.get(key)
+    if entry is None:
+        disp = driver_for(driver, A, rest, callback)
+        entry = _ENTRIES[key] = disp.overloads[disp.signatures[0]].entry_point
+    return entry
