@@ -20,7 +20,7 @@ DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 METHOD_PAGES = {name: f"methods/{name}.md" for name in (
     "gd", "newton", "bfgs", "lbfgs", "newton-tr", "sr1", "hessian-free", "cg", "newton-cg",
     "saddle-free-newton")}
-PAGES = ["index.md"] + list(METHOD_PAGES.values())
+PAGES = ["../README.md", "index.md"] + list(METHOD_PAGES.values())
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
 
 
