@@ -161,6 +161,8 @@ def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
 
 # ------------------------------------------------------------------ builder
 
+_EMPTY_ARGS = numba.typeof(())   # the common case, typed once
+
 # resolved machine code by (user callables, gradient kind, args type): a repeated
 # minimize() on the same objective reuses it
 _SLOTS = {}
@@ -212,7 +214,7 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
     compiled = not force_python and all(is_jitted(c) for c in callables)
     if compiled:
         try:
-            A = numba.typeof(args)
+            A = _EMPTY_ARGS if not args else numba.typeof(args)
         except (ValueError, TypeError):
             compiled = False
         compiled = compiled and len(args) <= MAX_ARGS
