@@ -13,6 +13,10 @@ import numba
 FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
 jit = numba.njit(cache=True, **FLAGS)
 jit_parallel = numba.njit(cache=True, parallel=True, **FLAGS)
+# Reductions (dot products, norms, the two-loop recursion) may be reassociated so that
+# LLVM vectorizes them: without it a sum is one dependent add per element.  Only
+# "reassoc": no "nnan"/"ninf", so NaN and inf still propagate and are seen.
+jit_reduce = numba.njit(cache=True, **{**FLAGS, "fastmath": {"reassoc"}})
 
 
 def jit_nocache(fn):

@@ -9,10 +9,10 @@ import math
 
 import numpy as np
 
-from .config import jit
+from .config import jit, jit_reduce
 
 
-@jit
+@jit_reduce
 def dot(a, b):
     """a^T b."""
     s = 0.0
@@ -68,7 +68,7 @@ def trial_point(x, p, alpha, out):
         out[i] = x[i] + alpha * p[i]
 
 
-@jit
+@jit_reduce
 def step_pair(x_new, x, g_new, g, s, y):
     """s = x_new - x, y = g_new - g; returns (s^T y, ||s||_2^2, ||y||_2^2) in one pass."""
     sy = 0.0
@@ -92,7 +92,7 @@ def copy_into(src, dst):
         dst[i] = src[i]
 
 
-@jit
+@jit_reduce
 def neg_matvec(A, v, out):
     """out = -A v for a dense (n, n) matrix."""
     n = v.size
@@ -113,7 +113,7 @@ def set_identity(A, gamma):
         A[i, i] = gamma
 
 
-@jit
+@jit_reduce
 def bfgs_inverse_update(H, s, y, rho, Hy):
     """BFGS update of the inverse Hessian approximation, in place (N&W eq. 6.17).
 
@@ -135,7 +135,7 @@ def bfgs_inverse_update(H, s, y, rho, Hy):
             H[i, j] += c * s[i] * s[j] - rho * (s[i] * Hy[j] + Hy[i] * s[j])
 
 
-@jit
+@jit_reduce
 def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
     """L-BFGS two-loop recursion: out = -H_k g (N&W Alg. 7.4).
 
