@@ -156,24 +156,20 @@ def _ol_lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
     return impl
 
 
-@overload(bfgs)
-def _ol_bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    drv, fused, hs, hp = _prepare(args)
+def _gradient_only(family):
+    """The compiled implementation of a method that needs f and g only (bfgs, gd)."""
+    def ol(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+        drv, fused, hs, hp = _prepare(args)
 
-    def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-        ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-        return _solve(drv, ob, args, x0, D.BFGS, gtol, maxiter, 0)
-    return impl
+        def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
+            ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
+            return _solve(drv, ob, args, x0, family, gtol, maxiter, 0)
+        return impl
+    return ol
 
 
-@overload(gd)
-def _ol_gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    drv, fused, hs, hp = _prepare(args)
-
-    def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-        ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-        return _solve(drv, ob, args, x0, D.STEEPEST, gtol, maxiter, 0)
-    return impl
+overload(bfgs)(_gradient_only(D.BFGS))
+overload(gd)(_gradient_only(D.STEEPEST))
 
 
 @overload(newton)

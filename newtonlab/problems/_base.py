@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+from numba.extending import register_jitable
 
 #: Allowed values of :attr:`CriticalPoint.kind`.
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
@@ -221,3 +222,23 @@ def critical_points_from_table(fun, table, args=()):
         x = np.array(x, dtype=np.float64)
         out.append(CriticalPoint(x, kind, index, float(fun.py_func(x, *args))))
     return tuple(out)
+
+
+@register_jitable
+def sym2(h11, h12, h22):
+    """The symmetric 2 x 2 matrix [[h11, h12], [h12, h22]] (2-D problems' Hessians)."""
+    H = np.empty((2, 2))
+    H[0, 0] = h11
+    H[0, 1] = h12
+    H[1, 0] = h12
+    H[1, 1] = h22
+    return H
+
+
+@register_jitable
+def sym2_times(h11, h12, h22, p):
+    """[[h11, h12], [h12, h22]] @ p without forming the matrix (2-D problems' hessp)."""
+    hp = np.empty(2)
+    hp[0] = h11 * p[0] + h12 * p[1]
+    hp[1] = h12 * p[0] + h22 * p[1]
+    return hp

@@ -19,7 +19,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from .._engine.config import jit
-from ._base import Problem, critical_points_from_table
+from ._base import Problem, critical_points_from_table, sym2, sym2_times
 
 _MGH = ("Moré, J. J., Garbow, B. S. & Hillstrom, K. E. (1981). Testing "
         "unconstrained optimization software. ACM TOMS 7(1), 17-41")
@@ -88,22 +88,13 @@ def _beale_h(x):
 
 @jit
 def beale_hess(x):
-    h11, h12, h22 = _beale_h(x)
-    H = np.empty((2, 2))
-    H[0, 0] = h11
-    H[0, 1] = h12
-    H[1, 0] = h12
-    H[1, 1] = h22
-    return H
+    return sym2(*_beale_h(x))
 
 
 @jit
 def beale_hessp(x, p):
     h11, h12, h22 = _beale_h(x)
-    hp = np.empty(2)
-    hp[0] = h11 * p[0] + h12 * p[1]
-    hp[1] = h12 * p[0] + h22 * p[1]
-    return hp
+    return sym2_times(h11, h12, h22, p)
 
 
 # Complete list (Groebner basis: 7 complex solutions, 3 real).

@@ -17,7 +17,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from .._engine.config import jit
-from ._base import Problem, critical_points_from_table
+from ._base import Problem, critical_points_from_table, sym2, sym2_times
 
 # ---------------------------------------------------------------- Himmelblau
 #   f = a^2 + b^2,  a = x^2 + y - 11,  b = x + y^2 - 7
@@ -62,22 +62,13 @@ def _himmelblau_h(x):
 
 @jit
 def himmelblau_hess(x):
-    h11, h12, h22 = _himmelblau_h(x)
-    H = np.empty((2, 2))
-    H[0, 0] = h11
-    H[0, 1] = h12
-    H[1, 0] = h12
-    H[1, 1] = h22
-    return H
+    return sym2(*_himmelblau_h(x))
 
 
 @jit
 def himmelblau_hessp(x, p):
     h11, h12, h22 = _himmelblau_h(x)
-    hp = np.empty(2)
-    hp[0] = h11 * p[0] + h12 * p[1]
-    hp[1] = h12 * p[0] + h22 * p[1]
-    return hp
+    return sym2_times(h11, h12, h22, p)
 
 
 _HIMMELBLAU_CP = (
@@ -155,12 +146,7 @@ def camel_jac(x):
 @jit
 def camel_hess(x):
     u = x[0] * x[0]
-    H = np.empty((2, 2))
-    H[0, 0] = 8.0 - 25.2 * u + 10.0 * u * u
-    H[0, 1] = 1.0
-    H[1, 0] = 1.0
-    H[1, 1] = -8.0 + 48.0 * x[1] * x[1]
-    return H
+    return sym2(8.0 - 25.2 * u + 10.0 * u * u, 1.0, -8.0 + 48.0 * x[1] * x[1])
 
 
 @jit

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from .._engine.config import jit
-from ._base import Problem, critical_points_from_table
+from ._base import Problem, critical_points_from_table, sym2
 
 _REF_SADDLE = ("Nocedal, J. & Wright, S. J. (2006). Numerical Optimization, 2nd ed., "
                "Springer, sec. 2.1 (second-order conditions; saddle points).")
@@ -109,12 +109,7 @@ def monkey_fg(x):
 
 @jit
 def monkey_hess(x):
-    H = np.empty((2, 2))
-    H[0, 0] = 6.0 * x[0]
-    H[0, 1] = -6.0 * x[1]
-    H[1, 0] = -6.0 * x[1]
-    H[1, 1] = -6.0 * x[0]
-    return H
+    return sym2(6.0 * x[0], -6.0 * x[1], -6.0 * x[0])
 
 
 @jit
