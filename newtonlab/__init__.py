@@ -8,15 +8,9 @@ problem library :mod:`newtonlab.problems`, finite-sum objectives in
 """
 from types import MappingProxyType as _Proxy
 
-from . import _runners
-from ._minimize import add_runner, minimize
+from ._minimize import minimize
 from ._registry import METHODS as _METHODS
 from ._result import Trace
-
-# each runner module registers its methods' driver with minimize()
-add_runner("linesearch", _runners.run_linesearch)
-from . import _firstorder  # noqa: E402,F401  (first-order methods, gd routing)
-from . import _trust  # noqa: E402,F401  (trust-region methods)
 
 from . import analysis, problems, stochastic  # noqa: E402,F401
 from .analysis import CriticalPoint, classify, find_critical_points  # noqa: E402

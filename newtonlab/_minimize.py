@@ -7,16 +7,8 @@ from scipy.optimize import OptimizeResult
 
 from ._objective import check_x0, make_objective
 from ._registry import METHODS, get_method
+from ._run import run_method
 from ._second_order import second_order_run
-
-# drivers by registry ``kind``; other modules add theirs with ``add_runner``
-RUNNERS = {}
-
-
-def add_runner(kind, run):
-    """Register the function that runs methods of a registry ``kind``."""
-    RUNNERS[kind] = run
-
 
 def _wrap_callback(callback):
     """Both scipy callback forms -> the driver's cb(k, x, f, g) -> int (1 = stop)."""
@@ -105,7 +97,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     options = dict(options or {})
     if tol is not None and "gtol" not in options:
         options["gtol"] = tol
-    opts = m.options(options, x0.size)
+    opts = m.options(options)
     curvature_check = bool(opts.get("second_order", False))
     if hess is not None and not (m.needs_hess or curvature_check):
         warnings.warn(f"Method {m.name} does not use Hessian information (hess).",
@@ -120,7 +112,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     max_escapes = opts.pop("max_escapes", 0)
 
     def run(start):
-        return RUNNERS[m.kind](obj, start, m, dict(opts), cb)
+        return run_method(m, obj, start, dict(opts), cb)
     if second_order:
         res = second_order_run(run, obj, x0, hess, hessp, max_escapes)
     else:
@@ -133,4 +125,4 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     return res
 
 
-__all__ = ["minimize", "METHODS", "add_runner"]
+__all__ = ["minimize", "METHODS"]

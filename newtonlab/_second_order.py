@@ -16,10 +16,10 @@ import numpy as np
 from ._engine import status as S
 from ._engine import trace as T
 from ._engine.evaluate import eval_fg
-from ._engine.interpreted import twin
+
 from ._result import MESSAGES, Trace
 
-_eval_fg = twin(eval_fg)
+_eval_fg = eval_fg
 
 
 def _derivatives(obj, hess, hessp):

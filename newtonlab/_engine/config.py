@@ -9,6 +9,7 @@ by zero give inf/NaN (IEEE) instead of raising ZeroDivisionError inside a
 solver loop, and skips the per-division check.
 """
 import numba
+from numba.extending import register_jitable
 
 FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
 jit = numba.njit(cache=True, **FLAGS)
@@ -17,6 +18,22 @@ jit_parallel = numba.njit(cache=True, parallel=True, **FLAGS)
 # LLVM vectorizes them: without it a sum is one dependent add per element.  Only
 # "reassoc": no "nnan"/"ninf", so NaN and inf still propagate and are seen.
 jit_reduce = numba.njit(cache=True, **{**FLAGS, "fastmath": {"reassoc"}})
+
+
+def dual(fn=None, *, inline=False):
+    """Mark a function that calls user code (objectives, a method's components).
+
+    Called from Python it is plain Python; referenced from compiled code it is
+    compiled into the caller with :data:`FLAGS` (numba's ``register_jitable``).
+    With ``inline=True`` its IR is inlined into the caller, so arguments that
+    are compiled functions (a method's components) become direct calls and the
+    caller stays cacheable: this is how one driver loop serves every method
+    while each method compiles only its own parts.  A fresh decorator per use:
+    ``register_jitable`` consumes its keyword arguments.
+    """
+    def wrap(f):
+        return register_jitable(inline="always" if inline else "never", **FLAGS)(f)
+    return wrap if fn is None else wrap(fn)
 
 
 def jit_nocache(fn):

@@ -8,9 +8,10 @@ first-class function values of fixed signatures (``signatures.py``), so a
 driver compiled and cached once per args type serves every objective with no
 wrapper to compile per objective: a warm process compiles nothing.
 
-Only these functions call the user's code.  The interpreted drivers run the
-same source with these names rebound to their Python forms
-(``interpreted.py``), so both execution modes evaluate identically.
+Only these functions call the user's code.  They are dual-mode
+(``config.dual``, numba's ``register_jitable``): compiled into a compiled
+driver, plain Python when the driver's own source runs interpreted, so both
+execution modes evaluate identically.
 
 Finite differences follow scipy's step rules: forward differences with
 h = eps^(1/2) max(1, |x_i|) sign(x_i), central with eps^(1/3); Hessians by
@@ -21,7 +22,7 @@ import math
 
 import numpy as np
 
-from .config import jit
+from .config import dual, jit
 
 # how the gradient is obtained
 G_JAC = 0        # jac(x, *args)
@@ -50,7 +51,7 @@ def fd_step(xi, central):
     return (xi + h) - xi
 
 
-@jit
+@dual
 def fd_gradient(fun, x, f0, args, g, central):
     """Gradient of ``fun`` by forward (f0 = fun(x)) or central differences, into g."""
     xw = x.copy()
@@ -68,7 +69,7 @@ def fd_gradient(fun, x, f0, args, g, central):
         xw[i] = xi
 
 
-@jit
+@dual
 def eval_fg(ob, x, g, args):
     """f(x), with the gradient written into g."""
     mode = ob[5]
@@ -84,13 +85,14 @@ def eval_fg(ob, x, g, args):
         fd_gradient(ob[0], x, f, args, g, mode == G_FD3)
         return f
     if gv.shape[0] != x.shape[0]:
-        raise ValueError("jac must return an array of shape (" + str(x.shape[0]) + ",), got ("
-                         + str(gv.shape[0]) + ",)")
+        # a constant message: formatting numbers would compile numba's string machinery
+        # into every driver (~1 s); the Python layer reports shapes for Python callables
+        raise ValueError("jac must return an array of shape (n,) like x0")
     g[:] = gv
     return f
 
 
-@jit
+@dual
 def fd_hessian(ob, x, H, args, central):
     """Hessian from differences of the gradient, symmetrized, into H."""
     n = x.size
@@ -107,23 +109,25 @@ def fd_hessian(ob, x, H, args, central):
         if central:
             xw[j] = xj - h
             eval_fg(ob, xw, gm, args)
-            H[:, j] = (gp - gm) / (2.0 * h)
+            for i in range(n):
+                H[i, j] = (gp[i] - gm[i]) / (2.0 * h)
         else:
-            H[:, j] = (gp - gm) / h
+            for i in range(n):
+                H[i, j] = (gp[i] - gm[i]) / h
         xw[j] = xj
-    H[:, :] = 0.5 * (H + H.T)
+    for i in range(n):
+        for j in range(i):
+            H[i, j] = H[j, i] = 0.5 * (H[i, j] + H[j, i])
 
 
-@jit
+@dual
 def eval_hess(ob, x, H, args):
     """The Hessian at x, written into H."""
     mode = ob[6]
     if mode == H_ANALYTIC:
         Hv = ob[3](x, *args)
         if Hv.shape[0] != x.shape[0] or Hv.shape[1] != x.shape[0]:
-            raise ValueError("hess must return an array of shape (n, n) with n = "
-                             + str(x.shape[0]) + ", got (" + str(Hv.shape[0]) + ", "
-                             + str(Hv.shape[1]) + ")")
+            raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
         H[:, :] = Hv
     elif mode == H_FD2 or mode == H_FD3:
         fd_hessian(ob, x, H, args, mode == H_FD3)
@@ -131,7 +135,7 @@ def eval_hess(ob, x, H, args):
         raise ValueError("this method needs the Hessian: pass hess=")
 
 
-@jit
+@dual
 def eval_hessp(ob, x, v, out, args):
     """The Hessian at x times v, written into out."""
     mode = ob[7]
@@ -139,8 +143,7 @@ def eval_hessp(ob, x, v, out, args):
     if mode == HP_ANALYTIC:
         r = ob[4](x, v, *args)
         if r.shape[0] != n:
-            raise ValueError("hessp must return an array of shape (" + str(n) + ",), got ("
-                             + str(r.shape[0]) + ",)")
+            raise ValueError("hessp must return an array of shape (n,) like x0")
         out[:] = r
     elif mode == HP_FROM_HESS:
         out[:] = np.dot(ob[3](x, *args), v)

@@ -11,6 +11,8 @@ function pointer and never triggers a specialization of its own.
 from numba import types
 
 import functools
+import sys
+import threading
 
 import numba
 
@@ -98,7 +100,34 @@ def placeholder(slot, A):
 _DRIVERS = {}
 
 
-def driver_for(driver, A, rest, callback=True):
+class compile_notice:
+    """A one-line notice on stderr when compiling ``label`` takes longer than ``after`` s.
+
+    A warm disk cache loads in well under that, so the notice appears only when
+    numba really compiles (a first use, or after an upgrade), and says so before
+    the wait rather than after it.
+    """
+
+    def __init__(self, label, after=0.5):
+        self.label = label
+        self.after = after
+
+    def _say(self):
+        print(f"newtonlab: compiling {self.label} (first use; a few seconds, cached for later "
+              f"runs; `python -m newtonlab warmup` compiles every method ahead)",
+              file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        self.timer = threading.Timer(self.after, self._say)
+        self.timer.daemon = True
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+
+
+def driver_for(driver, A, rest, callback=True, label=None):
     """``driver`` compiled for (ob, cb, args: A, *rest), as a dispatcher of its own.
 
     One dispatcher per args type, each with exactly one signature and implicit
@@ -113,7 +142,8 @@ def driver_for(driver, A, rest, callback=True):
     if key not in _DRIVERS:
         head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
         disp = numba.njit(cache=True, **FLAGS)(driver.py_func)
-        disp.compile(head + tuple(rest))
+        with compile_notice(label or driver.__name__):
+            disp.compile(head + tuple(rest))
         disp.disable_compile(True)
         _DRIVERS[key] = disp
     return _DRIVERS[key]
@@ -122,7 +152,7 @@ def driver_for(driver, A, rest, callback=True):
 _ENTRIES = {}
 
 
-def compiled_entry(driver, A, rest, callback=True):
+def compiled_entry(driver, A, rest, callback=True, label=None):
     """Machine-code entry point of ``driver_for(driver, A, rest, callback)``.
 
     Called from Python, it bypasses the dispatcher, so a jitted objective is
@@ -132,6 +162,6 @@ def compiled_entry(driver, A, rest, callback=True):
     key = (driver, A, callback)
     entry = _ENTRIES.get(key)
     if entry is None:
-        disp = driver_for(driver, A, rest, callback)
+        disp = driver_for(driver, A, rest, callback, label)
         entry = _ENTRIES[key] = disp.overloads[disp.signatures[0]].entry_point
     return entry

@@ -26,7 +26,6 @@ from numba import prange, types
 from .._engine import kernels as K
 from .._engine.config import jit, jit_parallel
 from .._engine.evaluate import eval_fg, eval_hess
-from .._engine.interpreted import OBJECTIVE_CALLS, twin
 from .._engine.signatures import F64_1D, F64_2D, compiled_entry, objective_type
 
 # per-start status codes (OUTSIDE is set by the Python layer)
@@ -179,8 +178,10 @@ def lm_batch(ob, args, solve, X, lo, hi, fopt, maxiter, F, GN, stats):
         stats[s, 3] = nh
 
 
-lm_solve_py = twin(lm_solve, OBJECTIVE_CALLS)   # interpreted twins, for Python objectives
-lm_batch_py = lm_batch.py_func                  # (prange is range outside numba)
+# the same source as Python, for Python objectives (prange is range outside numba;
+# the objective calls are dual-mode); the functions themselves when the JIT is off
+lm_solve_py = getattr(lm_solve, "py_func", lm_solve)
+lm_batch_py = getattr(lm_batch, "py_func", lm_batch)
 _REST = (F64_2D, F64_1D, F64_1D, F64_1D, types.int64, F64_1D, F64_1D, types.int64[:, ::1])
 
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._engine.evaluate import eval_fg, eval_hess
-from .._engine.interpreted import twin
 from .._objective import make_objective
 from . import _critical_kernels as CK
 from ._critical_kernels import CONVERGED, OUTSIDE, STATUS_NAMES
@@ -326,10 +325,10 @@ def _eigen_uncertainty(x, g, H, hessf, args):
 def _python_derivatives(obj):
     """grad(x, *args) and hess(x, *args) through the engine, for :func:`classify`.
 
-    Going through ``eval_fg``/``eval_hess`` (their Python twins) serves every
-    form the user may pass: callables, ``jac=True``, finite differences.
+    Going through ``eval_fg``/``eval_hess`` (dual-mode: plain Python here) serves
+    every form the user may pass: callables, ``jac=True``, finite differences.
     """
-    fg, hs = twin(eval_fg), twin(eval_hess)
+    fg, hs = eval_fg, eval_hess
 
     def grad(x, *a):
         g = np.empty(x.size)

@@ -1,0 +1,273 @@
+"""The line-search driver: one loop, assembled per method from its components.
+
+Only this loop calls the objective, counts, records the trace, calls back and
+decides termination (Optim.jl style).  Each iteration proposes a direction
+(the method's ``direction``), evaluates trial points until the line search
+accepts, validates, and only then commits the new iterate and lets the method
+update its memory (propose, evaluate, validate, commit): x is never
+overwritten by a non-finite point.
+
+A method plugs in by passing its compiled components to :func:`linesearch_loop`
+from its own ``solve`` entry (see ``newtonlab/methods/bfgs.py``).  The loop is
+dual-mode and inlined (``config.dual(inline=True)``): compiled inside each
+method's ``solve``, which therefore compiles only that method's parts and is
+cached on disk on its own; interpreted, ``solve.py_func`` runs this same
+source as Python over the same compiled components.
+
+The component protocol (all compiled functions of the method's module)::
+
+    init(mo, x, g, H) -> state        # state: a NamedTuple with fields H and W
+    direction(state, mo, g, p) -> (state, request)
+    reset(state, mo) -> state         # forget curvature memory (after a failure)
+    update(state, mo, s, y, sy, ss, yy, alpha, g_old) -> state
+    finish(state, mo, status) -> (state, request, status)
+    diagnostics(state, row)           # writes the method's trace columns into row
+
+``mo`` is the method's options record.  ``direction`` and ``finish`` work in
+reverse communication: ``request`` is DONE, NEED_HESS (the loop evaluates the
+Hessian at x into ``state.H`` and calls again) or NEED_PRODUCT (the loop
+writes H(x) ``state.W[V]`` into ``state.W[HV]``, rows of ``tcg.py``'s
+workspace, and calls again); every evaluation is counted here.  Which of these
+the method can ask for is the component ``curvature`` it passes (one of the
+functions below): a method that never asks compiles no Hessian code.  The line search
+is a component too (``ls_start``/``ls_next``, reverse communication, see
+``linesearch.py``), so a method may bring its own.
+"""
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import kernels as K
+from . import linesearch as LS
+from . import status as S
+from . import tcg as TC
+from . import trace as T
+from .config import dual
+from .evaluate import eval_fg, eval_hess, eval_hessp
+
+# what a component asks the loop for
+DONE = 0
+NEED_HESS = 1       # the Hessian at x, into state.H
+NEED_PRODUCT = 2    # H(x) state.W[TC.V] -> state.W[TC.HV]
+
+# first trial step alpha_0 of each line search
+ALPHA0_UNIT = 0     # 1 (N&W §3.5 advice for quasi-Newton); min(1, 1/||p||) after a reset
+ALPHA0_INTERP = 1   # min(1, 2.02 (f_k - f_{k-1}) / phi'(0)), as scipy's BFGS (N&W eq. 3.60)
+ALPHA0_SCALED = 2   # alpha_{k-1} phi'_{k-1}(0) / phi'_k(0) (N&W eq. 3.60), capped by the
+#                     ALPHA0_INTERP value (nonlinear CG, see docs/methods/cg.md)
+ALPHA0_NEWTON = 3   # always 1: the Newton step is the model's own step length
+ALPHA0_SLOPE = 4    # min(1, 1.01 alpha_{k-1} phi'_{k-1}(0) / phi'_k(0)) (steepest descent)
+ALPHA0_FIXED = 5    # the option lr, every iteration (with linesearch="none": a fixed step)
+
+# gradient-test scales
+GTOL_ABS = 0        # ||g||_inf <= gtol
+GTOL_F = 1          # ||g||_inf <= gtol * max(1, |f|)
+GTOL_G0 = 2         # ||g||_inf <= gtol * ||g0||_inf
+
+D_LS_EVALS = T.NCOL  # first diagnostics column: evaluations spent by the line search
+
+
+class LineSearchOptions(NamedTuple):
+    """Options of the loop itself (every line-search method has them)."""
+    maxiter: int
+    maxfev: int
+    gtol: float
+    gtol_mode: int       # GTOL_*
+    linesearch: int      # linesearch.ARMIJO | WOLFE | NONE
+    c1: float            # sufficient decrease (N&W eq. 3.6a)
+    c2: float            # curvature condition (N&W eq. 3.6b)
+    maxls: int           # evaluations per line search
+    alpha_max: float
+    alpha0: int          # ALPHA0_*
+    lr: float            # the first trial step for ALPHA0_FIXED
+    ftol: float          # relative-reduction stall test (0: off)
+
+
+@dual(inline=True)
+def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
+                    init, direction, reset, update, finish, diagnostics, curvature, ls_start,
+                    ls_next):
+    """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev).
+
+    ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
+    are kept, else 0; ``H`` is the method's (n, n) matrix (Hessian, or inverse
+    Hessian approximation) or (0, 0).
+    """
+    n = x0.size
+    x = x0.copy()
+    g = np.empty(n)
+    xt = np.empty(n)
+    gt = np.empty(n)
+    p = np.empty(n)
+    s = np.empty(n)
+    y = np.empty(n)
+    st = np.zeros(LS.SIZE)
+
+    f = eval_fg(ob, x, g, args)
+    nf = 1
+    nh = 0
+    gnorm = K.norm_inf(g)
+    state = init(mo, x, g, H)
+    T.record(trace, 0, f, gnorm, 0.0, 0.0, nf, nh)
+    trace[0, D_LS_EVALS] = 0.0
+    diagnostics(state, trace[0, D_LS_EVALS + 1:])
+    T.save_iterate(allvecs, 0, x)
+    if not (math.isfinite(f) and K.all_finite(g)):
+        return x, f, g, S.NONFINITE_X0, 0, nf, nh
+    gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
+    alpha_prev = 0.0
+    dphi_prev = 0.0
+    restarted = True                 # the last direction was steepest descent after a reset
+    failed_once = False
+    stalled = False
+    f_old = f
+    k = 0
+    status = S.MAXITER
+    while True:
+        if lo.gtol_mode == GTOL_F:
+            gscale = max(1.0, abs(f))
+        if gnorm <= lo.gtol * gscale:
+            status = S.SUCCESS
+            break
+        if stalled:
+            status = S.STALLED
+            break
+        if k >= lo.maxiter:
+            status = S.MAXITER
+            break
+        if nf >= lo.maxfev:
+            status = S.MAXFEV
+            break
+        # propose a direction (the method may ask for curvature first)
+        state, request = direction(state, mo, g, p)
+        while request != DONE:
+            nh += curvature(ob, x, args, state, request)
+            state, request = direction(state, mo, g, p)
+        dphi0 = K.dot(g, p)
+        if not dphi0 < 0.0:
+            # not a descent direction (or NaN): fall back to steepest descent
+            K.neg(g, p)
+            dphi0 = K.dot(g, p)
+            state = reset(state, mo)
+            restarted = True
+            if not dphi0 < 0.0:
+                status = S.NOT_DESCENT
+                break
+        alpha0 = _first_trial(lo, restarted, p, f, f_old, dphi0, alpha_prev, dphi_prev)
+        # line search: evaluate trial points until accepted
+        alpha = ls_start(st, lo.linesearch, f, dphi0, alpha0, lo.c1, lo.c2, lo.alpha_max,
+                         lo.maxls)
+        nf_start = nf
+        ft = math.nan
+        while True:
+            K.trial_point(x, p, alpha, xt)
+            ft = eval_fg(ob, xt, gt, args)
+            nf += 1
+            code, anew = ls_next(st, alpha, ft, K.dot(gt, p))
+            if code != LS.CONTINUE:
+                break
+            alpha = anew
+        # validate
+        if code == LS.FAIL or not (math.isfinite(ft) and K.all_finite(gt)):
+            if lo.linesearch == LS.NONE:
+                status = S.NONFINITE
+                break
+            best = st[LS.BEST_A]
+            if best > 0.0 and best != alpha:
+                alpha = best
+                K.trial_point(x, p, alpha, xt)
+                ft = eval_fg(ob, xt, gt, args)
+                nf += 1
+            if not (best > 0.0 and math.isfinite(ft) and K.all_finite(gt)):
+                # no improving finite point on this line: reset once, then give up
+                if failed_once or restarted:
+                    status = S.NONFINITE if not math.isfinite(st[LS.PHIHI]) \
+                        and lo.linesearch == LS.WOLFE else S.LINESEARCH
+                    break
+                failed_once = True
+                state = reset(state, mo)
+                restarted = True
+                continue
+            failed_once = True       # an improving step exists: take it, then reset
+        else:
+            failed_once = False
+        # commit the new iterate
+        sy, ss, yy = K.step_pair(xt, x, gt, g, s, y)
+        f_old = f
+        x, xt = xt, x
+        g, gt = gt, g
+        f = ft
+        gnorm = K.norm_inf(g)
+        k += 1
+        if failed_once:
+            state = reset(state, mo)
+        else:
+            state = update(state, mo, s, y, sy, ss, yy, alpha, gt)
+        restarted = failed_once
+        alpha_prev = alpha
+        dphi_prev = dphi0
+        T.record(trace, k, f, gnorm, abs(alpha) * K.norm2(p), alpha, nf, nh)
+        trace[k, D_LS_EVALS] = nf - nf_start
+        diagnostics(state, trace[k, D_LS_EVALS + 1:])
+        T.save_iterate(allvecs, k, x)
+        if cb(k, x, f, g) != 0:
+            status = S.CALLBACK
+            break
+        # relative reduction test: checked after the gradient test at the loop top,
+        # so a stall is reported as such and never as success
+        stalled = lo.ftol > 0.0 and f_old - f <= lo.ftol * max(abs(f_old), abs(f), 1.0)
+    # the method's last word (e.g. Newton: the Hessian at the solution, saddle test)
+    state, request, status = finish(state, mo, status)
+    while request != DONE:
+        nh += curvature(ob, x, args, state, request)
+        state, request, status = finish(state, mo, status)
+    return x, f, g, status, k, nf, nh
+
+
+@dual
+def no_curvature(ob, x, args, state, request):
+    """For methods that never ask for curvature."""
+    return 0
+
+
+@dual
+def hessian(ob, x, args, state, request):
+    """NEED_HESS: the Hessian at x into state.H; returns the evaluations spent."""
+    eval_hess(ob, x, state.H, args)
+    return 1
+
+
+@dual
+def products(ob, x, args, state, request):
+    """NEED_HESS or NEED_PRODUCT (products from a Hessian matrix, or hessp)."""
+    if request == NEED_HESS:
+        eval_hess(ob, x, state.H, args)
+    else:
+        eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
+    return 1
+
+
+@dual(inline=True)
+def _first_trial(lo, restarted, p, f, f_old, dphi0, alpha_prev, dphi_prev):
+    """The first trial step alpha_0 by the rule lo.alpha0 (N&W §3.5)."""
+    rule = lo.alpha0
+    if rule == ALPHA0_NEWTON:
+        return 1.0
+    if rule == ALPHA0_FIXED:
+        return lo.lr
+    if restarted:
+        return min(1.0, 1.0 / K.norm2(p))
+    if rule == ALPHA0_SLOPE:
+        return min(1.0, 1.01 * alpha_prev * dphi_prev / dphi0)    # N&W eq. 3.60
+    if rule == ALPHA0_SCALED:
+        # N&W eq. 3.60, capped by scipy's interpolation rule: after a restart the slope
+        # ratio alone can overestimate by orders of magnitude, and the search then
+        # bisects its way back
+        a0 = min(alpha_prev * dphi_prev / dphi0, 2.02 * (f - f_old) / dphi0, 1.0)
+        return a0 if a0 > 0.0 else 1.0
+    if rule == ALPHA0_INTERP:
+        # quadratic interpolation of the last decrease, capped at the unit step
+        a0 = min(1.0, 1.01 * 2.0 * (f - f_old) / dphi0)
+        return a0 if a0 > 0.0 else 1.0
+    return 1.0

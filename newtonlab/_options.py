@@ -1,0 +1,70 @@
+"""Option checking: each value is type-checked and coerced before it reaches a typed record.
+
+Compiled options are NamedTuples of float64 / int64 / bool fields; coercing here
+keeps their numba type fixed, so ``lr=1`` and ``lr=1.0`` reuse one compilation.
+Every error is a ``ValueError`` naming the option.
+"""
+import math
+
+import numpy as np
+
+BIG = 2 ** 62      # "unlimited" for integer budgets
+
+
+def positive_int(opts, key, minimum=1):
+    """``opts[key]`` as an int >= minimum (bools and floats are refused)."""
+    v = opts[key]
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < minimum:
+        raise ValueError(f"option {key!r} must be an integer >= {minimum}, got {v!r}")
+    return int(v)
+
+
+def budget(opts, key, default):
+    """An integer budget where None means ``default``."""
+    return default if opts[key] is None else positive_int(opts, key, 0 if key == "maxiter" else 1)
+
+
+def real(opts, key, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False):
+    """``opts[key]`` as a float in the interval (strings and bools are refused)."""
+    v = opts[key]
+    if isinstance(v, (str, bytes, bool, np.bool_)):
+        raise ValueError(f"option {key!r} must be a real number, got {v!r}")
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"option {key!r} must be a real number, got {opts[key]!r}") from None
+    ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
+    if not ok or math.isnan(v):
+        lb = "(" if lo_open else "["
+        rb = ")" if hi_open else "]"
+        raise ValueError(f"option {key!r} must lie in {lb}{lo}, {hi}{rb}, got {v!r}")
+    return v
+
+
+def flag(opts, key):
+    """``opts[key]`` as a bool; only True or False are accepted (``"no"`` is not False)."""
+    v = opts[key]
+    if not isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"option {key!r} must be True or False, got {v!r}")
+    return bool(v)
+
+
+def choice(opts, key, allowed):
+    """The index of ``opts[key]`` in ``allowed``."""
+    v = opts[key]
+    if v not in allowed:
+        raise ValueError(f"option {key!r} must be one of {tuple(allowed)}, got {v!r}")
+    return tuple(allowed).index(v)
+
+
+def merge(name, defaults, choices, given):
+    """Defaults updated with ``given``; ValueError naming unknown keys or bad choices."""
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown option(s) {unknown} for method {name!r}; "
+                         f"valid options: {sorted(defaults)}")
+    opts = {**defaults, **given}
+    for key, allowed in choices.items():
+        choice(opts, key, allowed)
+    return opts

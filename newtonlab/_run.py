@@ -1,0 +1,64 @@
+"""The one runner: a method's plan -> compiled or interpreted solve -> OptimizeResult.
+
+Compiled when the objective is jitted and no Python callback is given: the
+method's ``solve`` is compiled once per args type (cached on disk) and called
+through its machine-code entry point.  Otherwise ``solve.py_func`` runs the
+same source as Python over the same compiled kernels (``_engine/config.dual``).
+"""
+import time
+
+import numba
+import numpy as np
+
+from ._engine import trace as T
+from ._engine.clock import ticks
+from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
+from ._result import build_result, make_trace
+
+_OPTION_TYPES = {}
+
+
+def _never(k, x, f, g):
+    return 0
+
+
+def python_form(solve):
+    """The interpreted form of a compiled entry (itself when numba's JIT is disabled)."""
+    return getattr(solve, "py_func", solve)
+
+
+def compiled_solve(m, solve, A, options):
+    """Machine-code entry of ``solve`` for args type ``A`` and these options' record type."""
+    key = (solve, A)
+    otype = _OPTION_TYPES.get(key)
+    if otype is None:
+        otype = _OPTION_TYPES[key] = numba.typeof(options)
+    return compiled_entry(solve, A, (F64_1D, otype, F64_2D, F64_2D, F64_2D), label=m.name)
+
+
+def run_method(m, obj, x0, opts, callback):
+    """Run method ``m`` on the normalized objective ``obj`` from ``x0``."""
+    plan = m.prepare(opts, obj, x0)
+    n = x0.size
+    trace = np.empty((plan.maxiter + 1, T.NCOL + len(plan.columns)))   # rows past nit unread
+    allvecs = np.empty((plan.maxiter + 1 if opts["return_all"] else 0, n))
+    compiled = obj.compiled and callback is None and hasattr(plan.solve, "py_func")
+    if compiled:
+        solve = compiled_solve(m, plan.solve, obj.args_type, plan.options)
+        cb = no_callback()
+    else:
+        solve = python_form(plan.solve)
+        cb = _never if callback is None else callback
+    tick0 = ticks()
+    t0 = time.perf_counter()
+    x, f, g, status, nit, n_fg, n_h = solve(obj.ob, cb, obj.args, x0, plan.options, trace,
+                                            allvecs, plan.H)
+    t_wall = time.perf_counter() - t0
+    tr = make_trace(trace, nit, plan.columns, plan.cost, tick0, ticks(), t_wall)
+    extra = {}
+    if opts["return_all"]:
+        extra["allvecs"] = [v.copy() for v in allvecs[: nit + 1]]
+    if plan.matrix is not None and plan.H.shape[0] == n and (plan.matrix != "hess" or n_h > 0):
+        extra[plan.matrix] = plan.H
+    return build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
+                        execution="compiled" if compiled else "interpreted", **extra)
