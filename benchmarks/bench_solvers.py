@@ -35,9 +35,7 @@ import warnings  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GTOL = 1e-5
-SCIPY = {"lbfgs": "L-BFGS-B", "bfgs": "BFGS", "newton": "trust-exact"}
-SCIPY_OPTS = {"L-BFGS-B": {"gtol": GTOL, "ftol": 0.0}, "BFGS": {"gtol": GTOL},
-              "trust-exact": {"gtol": GTOL}}
+METHODS = ("lbfgs", "bfgs", "newton")     # each timed against METHODS[m].scipy
 FORMS = ("jitted", "plain", "fused")
 PLAIN_SKIP = {   # (problem, n) -> why the plain-Python form is not run
     ("chained_rosenbrock", 1000): "the .py_func objective alone costs ~18 ms per (f, g); "
@@ -71,12 +69,20 @@ def nl_runner(p, method, form, x0=None):
     return lambda: nl.minimize(fun, x0, args=p.args, method=method, options=opts, **kw)
 
 
+def scipy_method(method):
+    """The scipy counterpart of ``method``: the registry's, the only method -> scipy map."""
+    import newtonlab as nl
+    return nl.METHODS[method].scipy
+
+
 def sp_runner(p, method, form, x0=None):
     """Zero-argument scipy call with the same objective form."""
     from scipy.optimize import minimize
+
+    from newtonlab.bench.run import scipy_options
     x0 = p.x0 if x0 is None else x0
-    smeth = SCIPY[method]
-    opts = SCIPY_OPTS[smeth]
+    smeth = scipy_method(method)
+    opts, _ = scipy_options(smeth, GTOL)
     need_h = smeth == "trust-exact"
     if form == "jitted":
         fun, kw = p.fun, {"jac": p.jac, "hess": p.hess if need_h else None}
@@ -304,7 +310,7 @@ def solve_table(args):
     for name in ("chained_rosenbrock", "quadratic"):
         for n in sizes + ((1000,) if not args.quick else ()):
             p = problem(name, n)
-            for method in ("lbfgs", "bfgs", "newton"):
+            for method in METHODS:
                 if n == 1000 and method != "lbfgs":
                     continue
                 for form in FORMS:
@@ -316,7 +322,7 @@ def solve_table(args):
                                                             sp_runner(p, method, form),
                                                             args.budget)
                     rows.append({"problem": name, "n": n, "method": method,
-                                 "scipy": SCIPY[method], "form": form, "t_nl": t_nl[0],
+                                 "scipy": scipy_method(method), "form": form, "t_nl": t_nl[0],
                                  "t_sp": t_sp[0], "ratio": t_sp[0] / t_nl[0],
                                  "w_nl": t_nl[1], "w_sp": t_sp[1],
                                  "ratio_wall": t_sp[1] / t_nl[1], "reps": reps,

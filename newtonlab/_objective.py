@@ -71,6 +71,8 @@ def check_x0(x0):
         x = np.array(x0, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"x0 must be a 1-D array of real numbers: {exc}") from None
+    if x.ndim == 0:
+        x = x.reshape(1)          # a scalar x0 is shape (1,), as scipy treats it
     if x.ndim != 1:
         raise ValueError(f"x0 must be 1-D, got an array of shape {x.shape}")
     if x.size == 0:
@@ -168,6 +170,35 @@ _EMPTY_ARGS = numba.typeof(())   # the common case, typed once
 _SLOTS = {}
 
 
+def _slots(fun, jac, hess, hessp, grad_kind, A):
+    key = (fun, jac, hess, hessp, grad_kind, A)
+    if key not in _SLOTS:
+        _SLOTS[key] = _compiled_slots(fun, jac, hess, hessp, grad_kind, A)
+    return _SLOTS[key]
+
+
+def _is_int(a):
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+
+def _widen_integers(args, A, user):
+    """Integer scalars in ``args`` passed as float64 when the user's functions accept that.
+
+    ``args=(2,)`` and ``args=(2.0,)`` then share one compiled solver (each args
+    type costs a compilation of the solver); a function that needs an integer
+    (an index, a size) keeps it.
+    """
+    if not any(_is_int(a) for a in args):
+        return args, A
+    wide = tuple(float(a) if _is_int(a) else a for a in args)
+    WA = numba.typeof(wide)
+    try:
+        _slots(*user, WA)
+    except ValueError:
+        return args, A
+    return wide, WA
+
+
 def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force_python=False):
     """Normalize the user's callables (scipy conventions) for the engine."""
     if not callable(fun):
@@ -219,10 +250,8 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
             compiled = False
         compiled = compiled and len(args) <= MAX_ARGS
     if compiled:
-        key = (fun, jac, hess, hessp, grad_kind, A)
-        if key not in _SLOTS:
-            _SLOTS[key] = _compiled_slots(fun, jac, hess, hessp, grad_kind, A)
-        slots = _SLOTS[key]
+        args, A = _widen_integers(args, A, (fun, jac, hess, hessp, grad_kind))
+        slots = _slots(fun, jac, hess, hessp, grad_kind, A)
     else:
         slots = _python_slots(fun, jac, hess, hessp, n)
     ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind])

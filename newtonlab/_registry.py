@@ -48,6 +48,9 @@ class Plan:
     cost: object
     columns: tuple
     matrix: str | None = None
+    #: the objective ``solve`` evaluates, when not the one made from the user's ``fun``
+    #: (a FiniteSum: compiled placeholders in ``ob``, its batch function in ``options``)
+    objective: object = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ def compiled_solve(m, solve, A, options):
 def run_method(m, obj, x0, opts, callback):
     """Run method ``m`` on the normalized objective ``obj`` from ``x0``."""
     plan = m.prepare(opts, obj, x0)
+    if plan.objective is not None:      # the method evaluates another form of fun
+        obj = plan.objective
     n = x0.size
     trace = np.empty((plan.maxiter + 1, T.NCOL + len(plan.columns)))   # rows past nit unread
     allvecs = np.empty((plan.maxiter + 1 if opts["return_all"] else 0, n))

@@ -10,7 +10,13 @@ function (no Python per iteration); called from Python it runs
 Objectives follow scipy's convention: ``fun(x, *args) -> float``,
 ``jac(x, *args) -> ndarray``, ``hess(x, *args) -> ndarray`` (all ``@njit``).
 Pass ``args`` positionally when calling from compiled code (a tuple, possibly
-empty).
+empty).  Every option not in a function's signature is the registry default
+(``newtonlab.METHODS[name].defaults``); ``maxiter=0`` is the method's own rule.
+
+Any method of ``newtonlab.METHODS`` is one line away:
+``sr1 = newtonlab.jit.solver("sr1")`` gives ``sr1(fun, jac, x0, args=(), gtol=1e-5,
+maxiter=0)`` (``hess``/``hessp`` are added to the signature when the method
+needs them; ``extras=("m",)`` adds method options as keyword arguments).
 
 Examples
 --------
@@ -25,161 +31,316 @@ Examples
 ... def solve_many(cs):
 ...     out = np.empty(cs.size)
 ...     for i in range(cs.size):
-...         r = nlj.lbfgs(f, g, np.array([0.0, 1.0]), (cs[i],))
+...         r = nlj.bfgs(f, g, np.array([0.0, 1.0]), (cs[i],))
 ...         out[i] = r.x[0]
 ...     return out
 >>> np.allclose(solve_many(np.array([1.0, 2.0, 3.0])), [1.0, 2.0, 3.0], atol=1e-6)
 True
+
+How the compiled form works
+---------------------------
+At typing time (when your function is compiled) the method's ``prepare`` is
+run on stand-in objectives at n = 1, 2, 3 (:class:`Template`): that gives its
+typed option records exactly as :func:`newtonlab.minimize` builds them, and
+shows which fields grow with n (affine rules such as scipy's ``200 n``; any
+other dependence on n is a typing error), and the shape of the workspace.  At
+run time the records are rebuilt field by field for the run's n with the
+caller's ``gtol``, ``maxiter`` and extra options (:func:`_packer`), and the
+method's cached ``solve`` (the same compilation ``minimize`` uses for that
+args type) is called with your functions as first-class function values.
 """
+import functools
 from collections import namedtuple
+from dataclasses import replace
 
+import numba
 import numpy as np
+from llvmlite import ir
 from numba import types
-from numba.extending import overload
+from numba.core.errors import TypingError
+from numba.extending import intrinsic, overload
 
-from ._engine import directions as D
-from ._engine import driver as DRV
 from ._engine import evaluate as EV
-from ._engine.placeholders import STANDINS
-from ._engine.signatures import (F64_1D, F64_2D, I64_1D, _no_callback, driver_for, no_callback,
-                                 placeholder)
+from ._engine import trace as T
+from ._engine.config import jit_nocache
+from ._engine.placeholders import MAX_ARGS, STANDINS
+from ._engine.signatures import F64_1D, F64_2D, _no_callback, driver_for, no_callback
+from ._objective import make_objective
+from ._registry import METHODS, get_method
 from ._result import MESSAGES, SUCCESSFUL
-from ._engine.config import jit, jit_nocache
 
 JitResult = namedtuple("JitResult", "x fun jac nit nfev njev nhev status success")
 JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record."
 
 _SUCCESS = tuple(sorted(SUCCESSFUL))
-_REST = (F64_1D, types.int64, F64_1D, I64_1D, F64_2D, F64_2D, F64_2D)
+_EMPTY_ARGS = numba.typeof(())
 
 
-def _prepare(args):
-    """At typing time: the line-search driver's cached machine code for this args
-    type, and the stand-ins of the empty objective slots, compiled for their signatures."""
-    A = types.Tuple(()) if isinstance(args, types.Omitted) or args is None else args
-    drv = driver_for(DRV.linesearch_driver, A, _REST)
-    k = len(A.types)
-    for slot in (2, 3, 4):
-        placeholder(slot, A)
-    no_callback()
-    return drv, STANDINS[2][k], STANDINS[3][k], STANDINS[4][k]
+# ------------------------------------------------------------ Python side
 
-
-def _default_arrays():
-    """Option arrays of every line-search family, from the registry's defaults.
-
-    Built once in Python with the same code ``minimize`` uses, so a compiled
-    caller gets exactly the defaults documented in ``newtonlab.METHODS``.
-    Row = direction family; maxiter, gtol and m are set per call.
-    """
-    from ._registry import METHODS
-    from ._runners import linesearch_arrays
-    fopts = np.zeros((4, DRV.NF_OPTS))
-    iopts = np.zeros((4, DRV.NI_OPTS), dtype=np.int64)
-    for name, family in (("gd", D.STEEPEST), ("newton", D.NEWTON), ("bfgs", D.BFGS),
-                         ("lbfgs", D.LBFGS)):
-        fopts[family], iopts[family] = linesearch_arrays(METHODS[name],
-                                                         dict(METHODS[name].defaults), 1)
-    return fopts, iopts
-
-
-_FOPTS, _IOPTS = _default_arrays()
-
-
-@jit
-def _options(family, n, gtol, maxiter, m):
-    """The registry's default option arrays for ``family`` with the caller's settings."""
-    fopt = _FOPTS[family].copy()
-    iopt = _IOPTS[family].copy()
-    fopt[DRV.F_GTOL] = gtol
-    if maxiter <= 0:
-        maxiter = 15000 if family == D.LBFGS else 200 * n
-    iopt[DRV.I_MAXITER] = maxiter
-    if family == D.LBFGS:
-        iopt[DRV.I_M] = m
-    return fopt, iopt
-
-
-@jit_nocache   # a thin layer typed by the user's dispatchers; the driver it calls is cached
-def _solve(driver, ob, args, x0, family, gtol, maxiter, m):
-    n = x0.size
-    fopt, iopt = _options(family, n, gtol, maxiter, m)
-    trace = np.empty((iopt[DRV.I_MAXITER] + 1, DRV.NCOL))
-    Hmat = np.empty((n, n)) if family == D.NEWTON or family == D.BFGS else np.empty((0, 0))
-    x, f, g, status, nit, nf, nh = driver(
-        ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), family, fopt, iopt,
-        trace, np.empty((0, n)), Hmat)
-    success = False
-    for s in _SUCCESS:
-        success = success or status == s
-    return JitResult(x, f, g, nit, nf, nf, nh, status, success)
-
-
-def _python_call(method, fun, jac, hess, x0, args, gtol, maxiter, m):
+def _python_call(name, names, derivs, x0, args, gtol, maxiter, extras):
     from ._minimize import minimize
-    opts = {"gtol": gtol}
+    opts = {"gtol": gtol, **extras}
     if maxiter > 0:
         opts["maxiter"] = maxiter
-    if method == "lbfgs":
-        opts["m"] = m
-    r = minimize(fun, x0, args=tuple(args), method=method, jac=jac, hess=hess, options=opts)
+    fun, jac, *rest = derivs
+    kw = dict(zip(names, rest))
+    r = minimize(fun, x0, args=tuple(args), method=name, jac=jac, options=opts, **kw)
     return JitResult(r.x, r.fun, r.jac, r.nit, r.nfev, r.njev, r.nhev, r.status, r.success)
 
 
-def lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
-    """L-BFGS with a strong Wolfe line search (maxiter=0: 15000)."""
-    return _python_call("lbfgs", fun, jac, None, x0, args, gtol, maxiter, m)
+# --------------------------------------------------- typing-time template
+
+def _leaves(rec, path=()):
+    """(path, field name, value) of every field of a tuple of NamedTuples."""
+    for i, v in enumerate(rec):
+        if isinstance(v, tuple):
+            yield from _leaves(v, path + (i,))
+        else:
+            yield path + (i,), rec._fields[i] if hasattr(rec, "_fields") else str(i), v
 
 
-def bfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    """BFGS with a strong Wolfe line search (maxiter=0: 200 n)."""
-    return _python_call("bfgs", fun, jac, None, x0, args, gtol, maxiter, 0)
+def _affine(what, values):
+    """(a, b) with values[k] == a + b (k + 1) for n = 1, 2, 3, else TypingError."""
+    if all(v == values[0] for v in values) or all(v != v for v in values):   # NaN: "not set"
+        return values[0], 0                  # a constant, of its own type
+    try:
+        b = values[1] - values[0]
+        a = values[0] - b
+        ok = values[2] == a + 3 * b
+    except TypeError:
+        ok = False
+    if not ok:
+        raise TypingError(f"newtonlab.jit: {what} is not affine in n: {values}")
+    return a, b
 
 
-def newton(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
-    """Newton with Armijo backtracking and modified Cholesky (maxiter=0: 200 n)."""
-    return _python_call("newton", fun, jac, hess, x0, args, gtol, maxiter, 0)
+def _stand_in(n, derivs, A):
+    """An objective of size n with the given derivatives, marked compiled for args type A
+    (prepare reads its kinds, costs and args type, never its functions)."""
+    x0 = np.ones(n)
+    obj = make_objective(lambda x: 0.0, x0, (), lambda x: x,
+                         (lambda x: np.eye(x.size)) if "hess" in derivs else None,
+                         (lambda x, v: v) if "hessp" in derivs else None,
+                         False, False, force_python=True)
+    return replace(obj, compiled=True, args_type=A), x0
 
 
-def gd(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-    """Steepest descent with Armijo backtracking (maxiter=0: 200 n)."""
-    return _python_call("gd", fun, jac, None, x0, args, gtol, maxiter, 0)
+class Template:
+    """How to build one method's options at run time, found at typing time.
+
+    ``prepare`` runs on stand-in objectives at n = 1, 2, 3 with the registry
+    defaults; every field of the option records becomes an expression for the
+    compiled runner: the caller's ``gtol``, ``maxiter`` and extra options, a
+    constant, ``a + b * n`` for fields that grow with n, or a fresh copy of a
+    constant array (other objects, such as compiled functions, are constants).
+    The workspace's shape, the ``solve`` to run and the cost model are read the
+    same way.
+    """
+
+    def __init__(self, m, derivs, extra_names, A):
+        plans = []
+        for n in (1, 2, 3):
+            opts = m.options({})
+            opts.pop("second_order", None)
+            opts.pop("max_escapes", None)
+            obj, x0 = _stand_in(n, derivs, A)
+            plans.append(m.prepare(opts, obj, x0))
+        p = plans[0]
+        if any(q.solve is not p.solve for q in plans):
+            raise TypingError(f"newtonlab.jit: {m.name!r} picks its solve by n")
+        self.solve, self.otype = p.solve, numba.typeof(p.options)
+        leaves = [list(_leaves(q.options)) for q in plans]
+        names = [name for _, name, _ in leaves[0]]
+        user = {"gtol": "gtol", "maxiter": "it",
+                **{k: f"extras[{i}]" for i, k in enumerate(extra_names)}}
+        for key in user:
+            if names.count(key) != 1:
+                raise TypingError(f"newtonlab.jit: {m.name!r} has no single option field {key!r}")
+        self.paths, self.exprs, self.consts = [], [], {}
+        for j, (path, name, v) in enumerate(leaves[0]):
+            self.paths.append(path)
+            if name in user:
+                self.exprs.append(user[name])
+            elif v is None:
+                self.exprs.append("None")
+            elif isinstance(v, np.ndarray):
+                if not all(np.array_equal(lv[j][2], v, equal_nan=True) for lv in leaves):
+                    raise TypingError(f"newtonlab.jit: option field {name!r} of {m.name!r} "
+                                      f"depends on n")
+                self.consts[f"C{j}"] = v
+                self.exprs.append(f"C{j}.copy()")
+            elif not isinstance(v, (bool, int, float, np.number)):
+                if not all(lv[j][2] is v for lv in leaves):
+                    raise TypingError(f"newtonlab.jit: option field {name!r} of {m.name!r} "
+                                      f"depends on n")
+                self.consts[f"C{j}"] = v
+                self.exprs.append(f"C{j}")
+            else:
+                a, b = _affine(f"option field {name!r} of {m.name!r}", [lv[j][2] for lv in leaves])
+                self.consts[f"C{j}"], self.consts[f"B{j}"] = a, b
+                self.exprs.append(f"C{j}" if b == 0 else f"C{j} + B{j} * n")
+        imax = names.index("maxiter")
+        self.maxiter = _affine("maxiter", [lv[imax][2] for lv in leaves])
+        if any(q.maxiter != lv[imax][2] for q, lv in zip(plans, leaves)):
+            raise TypingError(f"newtonlab.jit: {m.name!r}: plan.maxiter is not its maxiter field")
+        self.rows = _affine("the workspace's rows", [q.H.shape[0] for q in plans])
+        self.cols = _affine("the workspace's columns", [q.H.shape[1] for q in plans])
+        if any(q.H.any() for q in plans):
+            raise TypingError(f"newtonlab.jit: {m.name!r} starts from a non-zero workspace")
+        self.ncol = T.NCOL + len(p.columns)
+        c = p.cost
+        self.cost = (c.fev_per_fg, c.fev_per_hess, c.jev_per_fg, c.jev_per_hess, c.hev_per_hess)
 
 
-@overload(lbfgs)
-def _ol_lbfgs(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
-    drv, fused, hs, hp = _prepare(args)
+@functools.lru_cache(maxsize=None)
+def _packer(otype, paths):
+    """An intrinsic ``pack(values) -> options``: the record of type ``otype`` (a tuple of
+    NamedTuples) whose field at ``paths[i]`` is ``values[i]``, converted to the field's type.
+    (numba has no ``NamedTuple._replace`` in compiled code: this is LLVM's insertvalue.)"""
+    @intrinsic
+    def pack(typingctx, values):
+        def codegen(context, builder, sig, args):
+            out = ir.Constant(context.get_value_type(otype), ir.Undefined)
+            for i, path in enumerate(paths):
+                leaf = otype
+                for k in path:
+                    leaf = leaf.types[k]
+                v = builder.extract_value(args[0], i)
+                v = context.cast(builder, v, sig.args[0].types[i], leaf)
+                out = builder.insert_value(out, v, list(path))
+            context.nrt.incref(builder, otype, out)    # arrays now also owned by the record
+            return out
+        return otype(values), codegen
+    return pack
 
-    def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0, m=10):
-        ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-        return _solve(drv, ob, args, x0, D.LBFGS, gtol, maxiter, m)
+
+# ------------------------------------------------------- compiled runner
+
+_RUNNER = '''
+def run(slots, args, x0, gtol, maxiter, extras):
+    n = x0.size
+    it = maxiter if maxiter > 0 else IT_A + IT_B * n
+    o = PACK(({values},))
+    ob = (slots[0], slots[1], slots[2], slots[3], slots[4], G, HM, HPM)
+    x, f, g, status, nit, nf, nh = SOLVE(
+        ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), o,
+        np.empty((it + 1, NCOL)), np.empty((0, n)), np.zeros((R_A + R_B * n, C_A + C_B * n)))
+    success = False
+    for s in SUCCESS:
+        success = success or status == s
+    return JitResult(x, f, g, nit, FF * nf + FH * nh, JF * nf + JH * nh, HH * nh, status,
+                     success)
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def _runner(name, derivs, A, extra_names):
+    """A compiled ``run(slots, args, x0, gtol, maxiter, extras) -> JitResult`` for the
+    method ``name`` and args type ``A``, and the stand-ins of the objective's empty slots.
+
+    ``run`` calls the method's ``solve`` compiled for ``A`` (``driver_for``: the
+    same cached machine code ``minimize`` uses), converting the user's
+    dispatchers in ``slots`` to first-class functions."""
+    m = METHODS.get(name)
+    if m is None:
+        raise TypingError(f"newtonlab.jit: method {name!r} is not implemented")
+    if len(A.types) > MAX_ARGS:
+        raise TypingError(f"newtonlab.jit: at most {MAX_ARGS} extra arguments (args)")
+    if m.needs_hess and "hess" not in derivs or m.needs_hessp and not {"hess", "hessp"} & set(
+            derivs):
+        raise TypingError(f"newtonlab.jit: method {name!r} needs hess or hessp")
+    tpl = Template(m, derivs, extra_names, A)
+    no_callback()
+    ns = dict(tpl.consts, np=np, JitResult=JitResult, SUCCESS=_SUCCESS,
+              _no_callback=_no_callback, PACK=_packer(tpl.otype, tuple(tpl.paths)),
+              NCOL=tpl.ncol, SOLVE=driver_for(tpl.solve, A, (F64_1D, tpl.otype, F64_2D, F64_2D,
+                                                             F64_2D), label=m.name))
+    ns["IT_A"], ns["IT_B"] = tpl.maxiter
+    ns["R_A"], ns["R_B"] = tpl.rows
+    ns["C_A"], ns["C_B"] = tpl.cols
+    ns["FF"], ns["FH"], ns["JF"], ns["JH"], ns["HH"] = tpl.cost
+    ns["G"] = EV.G_JAC
+    ns["HM"] = EV.H_ANALYTIC if "hess" in derivs else EV.H_NONE
+    ns["HPM"] = (EV.HP_ANALYTIC if "hessp" in derivs else
+                 EV.HP_FROM_HESS if m.needs_hessp and "hess" in derivs else EV.HP_NONE)
+    exec(compile(_RUNNER.format(values=", ".join(tpl.exprs)), f"<newtonlab.jit {name}>",
+                 "exec"), ns)
+    k = len(A.types)
+    # typed by the user's dispatchers; the solve it calls is cached
+    return jit_nocache(ns["run"]), tuple(STANDINS[slot][k] for slot in (2, 3, 4))
+
+
+# ------------------------------------------------------- public functions
+
+# The Python function and numba's typing function of one solver; numba requires the typing
+# function, its implementation and (for users) the public function to share one signature.
+_TEMPLATE = '''
+def {fn}(fun, jac, {derivs}x0, args=(), gtol=1e-5, maxiter=0{extras}):
+    return _python_call({name!r}, {names!r}, (fun, jac, {derivs}), x0, args, gtol, maxiter,
+                        {{{extra_kw}}})
+
+
+def typing(fun, jac, {derivs}x0, args=(), gtol=1e-5, maxiter=0{extras}):
+    A = _EMPTY_ARGS if isinstance(args, (types.Omitted, tuple, type(None))) else args
+    run, (FUSED, HS, HP) = _runner({name!r}, {names!r}, A, {extra_names!r})
+
+    def impl(fun, jac, {derivs}x0, args=(), gtol=1e-5, maxiter=0{extras}):
+        return run(({slots}), args, x0, gtol, maxiter, ({extra_tuple}))
     return impl
+'''
 
 
-def _gradient_only(family):
-    """The compiled implementation of a method that needs f and g only (bfgs, gd)."""
-    def ol(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-        drv, fused, hs, hp = _prepare(args)
+def solver(name, *derivatives, extras=(), doc=None):
+    """The solver function of method ``name``, for Python and for ``@njit`` code.
 
-        def impl(fun, jac, x0, args=(), gtol=1e-5, maxiter=0):
-            ob = (fun, jac, fused, hs, hp, EV.G_JAC, EV.H_NONE, EV.HP_NONE)
-            return _solve(drv, ob, args, x0, family, gtol, maxiter, 0)
-        return impl
-    return ol
+    Its signature is ``(fun, jac, *derivatives, x0, args=(), gtol=1e-5,
+    maxiter=0, **extras)``; ``derivatives`` (``"hess"``, ``"hessp"``) default
+    to what the method needs, ``extras`` are method options taken as keyword
+    arguments, with the registry's defaults.
+
+    Examples
+    --------
+    >>> import newtonlab.jit as nlj
+    >>> sr1 = nlj.solver("sr1")
+    >>> import inspect; str(inspect.signature(sr1))
+    '(fun, jac, x0, args=(), gtol=1e-05, maxiter=0)'
+    """
+    return _solver(get_method(name).name, *derivatives, extras=extras, doc=doc)
 
 
-overload(bfgs)(_gradient_only(D.BFGS))
-overload(gd)(_gradient_only(D.STEEPEST))
+def _solver(name, *derivatives, extras=(), doc=None):
+    """:func:`solver` without the check that ``name`` exists (a method being written fails
+    only when called)."""
+    m = METHODS.get(name)
+    if not derivatives and m is not None:
+        derivatives = ("hess",) if m.needs_hess else ("hessp",) if m.needs_hessp else ()
+    fn = name.replace("-", "_")
+    slot = {"hess": "HS", "hessp": "HP"}
+    for d in derivatives:
+        slot[d] = d
+    src = _TEMPLATE.format(
+        fn=fn, name=name, names=tuple(derivatives), extra_names=tuple(extras),
+        derivs="".join(f"{d}, " for d in derivatives),
+        extras="".join(f", {k}={(m.defaults[k] if m else None)!r}" for k in extras),
+        extra_kw=", ".join(f"{k!r}: {k}" for k in extras),
+        extra_tuple="".join(f"{k}, " for k in extras),
+        slots=f"fun, jac, FUSED, {slot['hess']}, {slot['hessp']}")
+    ns = {"__name__": __name__, "_python_call": _python_call, "_runner": _runner,
+          "_EMPTY_ARGS": _EMPTY_ARGS, "types": types}
+    exec(compile(src, f"<newtonlab.jit solver {name}>", "exec"), ns)
+    public = ns[fn]
+    public.__doc__ = doc or (m.summary if m else f"The {name} method.")
+    overload(public)(ns["typing"])
+    return public
 
 
-@overload(newton)
-def _ol_newton(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
-    drv, fused, _, hp = _prepare(args)
-
-    def impl(fun, jac, hess, x0, args=(), gtol=1e-5, maxiter=0):
-        ob = (fun, jac, fused, hess, hp, EV.G_JAC, EV.H_ANALYTIC, EV.HP_NONE)
-        return _solve(drv, ob, args, x0, D.NEWTON, gtol, maxiter, 0)
-    return impl
+gd = _solver("gd", doc="Steepest descent with Armijo backtracking (maxiter=0: 200 n).")
+newton = _solver("newton", "hess",
+                doc="Newton with Armijo backtracking and modified Cholesky (maxiter=0: 200 n).")
+bfgs = _solver("bfgs", doc="BFGS with a strong Wolfe line search (maxiter=0: 200 n).")
+lbfgs = _solver("lbfgs", extras=("m",),
+               doc="L-BFGS with a strong Wolfe line search (maxiter=0: 15000).")
 
 
 def message(status):
@@ -187,4 +348,4 @@ def message(status):
     return MESSAGES[int(status)]
 
 
-__all__ = ["lbfgs", "bfgs", "newton", "gd", "JitResult", "message"]
+__all__ = ["lbfgs", "bfgs", "newton", "gd", "solver", "JitResult", "message"]

@@ -11,10 +11,12 @@ Pass it as ``fun`` to :func:`newtonlab.minimize` with a first-order method;
 without replacement, reshuffled every epoch (B = 1 is online SGD; no
 ``batch_size`` is full batch).  When ``batch_fg`` is an ``@njit`` function and
 ``args`` has a numba type, the loop runs fully compiled; a plain Python
-``batch_fg`` runs the same driver interpreted, with the same iterates and the
-same batches for a seed.  A FiniteSum is also an ordinary objective: called as
-``fs(x, *args)`` it returns the full-batch (f, g), so ``jac=True`` makes it
-usable by every other method.
+``batch_fg`` runs the same loop interpreted, with the same iterates and the
+same batches for a seed.  The method's loop (``newtonlab/_engine/fo_driver.py``)
+receives ``batch_fg`` in its options record, as a first-class function value
+when compiled (``newtonlab/methods/_firstorder.py``).  A FiniteSum is also an
+ordinary objective: called as ``fs(x, *args)`` it returns the full-batch
+(f, g), so ``jac=True`` makes it usable by every other method.
 
 Examples
 --------
@@ -139,12 +141,8 @@ def batch_signature(A):
     return types.Tuple((types.float64, F64_1D))(F64_1D, I64_1D, *A.types)
 
 
-def batch_type(A):
-    """The first-class function type the compiled driver takes ``batch_fg`` as."""
-    return types.FunctionType(batch_signature(A))
-
-
-# compiled stand-ins for the batch slot of full-batch runs, one per arity
+# compiled stand-ins for the batch slot of full-batch runs, one per arity (the loop's
+# options record always holds a batch function of the signature above)
 @jit
 def _nobatch_0(x, idx):
     if idx.size >= 0:

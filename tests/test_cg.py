@@ -9,8 +9,9 @@ import pytest
 
 import newtonlab as nl
 from newtonlab import problems
-from newtonlab._engine import directions as D
 from newtonlab._engine import trustregion as TR
+from newtonlab.methods import cg as CG
+from newtonlab.methods.saddle_free_newton import relative_min_eigenvalue
 
 RNG = np.random.default_rng(3)
 ROS = problems.get("rosenbrock")
@@ -19,29 +20,29 @@ CG_METHODS = [("cg", {}), ("cg", {"beta": "FR"}), ("cg", {"beta": "HS"}), ("cg",
               ("saddle-free-newton", {})]
 
 
-@pytest.mark.parametrize("rule, name", [(D.BETA_PRP_PLUS, "PR+"), (D.BETA_FR, "FR"),
-                                        (D.BETA_HS, "HS"), (D.BETA_DY, "DY")])
+@pytest.mark.parametrize("rule, name", [(CG.BETA_PRP_PLUS, "PR+"), (CG.BETA_FR, "FR"),
+                                        (CG.BETA_HS, "HS"), (CG.BETA_DY, "DY")])
 def test_beta_formulas(rule, name):
     for _ in range(20):
         g, g_old, p = RNG.standard_normal((3, 7))
         y = g - g_old
         ref = {"PR+": max(0.0, g @ y / (g_old @ g_old)), "FR": (g @ g) / (g_old @ g_old),
                "HS": (g @ y) / (p @ y), "DY": (g @ g) / (p @ y)}[name]
-        beta, ratio = D.cg_beta(g, g_old, y, p, rule)
+        beta, ratio = CG.cg_beta(g, g_old, y, p, rule)
         assert beta == pytest.approx(ref, rel=1e-12)
         assert ratio == pytest.approx(abs(g @ g_old) / (g @ g), rel=1e-12)    # N&W eq. 5.52
     # a zero denominator restarts (beta = 0) instead of producing inf/NaN
     z = np.zeros(3)
-    assert D.cg_beta(np.ones(3), z, np.ones(3), z, rule)[0] == 0.0
+    assert CG.cg_beta(np.ones(3), z, np.ones(3), z, rule)[0] == 0.0
 
 
 def test_cg_direction_and_relative_min_eigenvalue():
     g, p = RNG.standard_normal((2, 5))
     out = p.copy()
-    D.cg_direction(g, 0.7, out)
+    CG.cg_direction(g, 0.7, out)
     np.testing.assert_allclose(out, -g + 0.7 * p, rtol=1e-15)
     A = np.diag([-3.0, 1.0, 6.0])
-    assert D.relative_min_eigenvalue(A) == pytest.approx(-0.5)
+    assert relative_min_eigenvalue(A) == pytest.approx(-0.5)
 
 
 def solve(method, opts=None, fun=ROS.fun, jac=ROS.jac, hess=ROS.hess, x0=ROS.x0, **kw):

@@ -17,9 +17,10 @@ import newtonlab as nl
 from newtonlab._result import MESSAGES, SUCCESSFUL
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
-METHOD_PAGES = {name: f"methods/{name}.md" for name in (
-    "gd", "newton", "bfgs", "lbfgs", "newton-tr", "sr1", "hessian-free", "cg", "newton-cg",
-    "saddle-free-newton")}
+# every registered method has a page of its own, except the first-order baselines, which share
+# methods/first_order.md: a new method's page is checked by being registered
+METHOD_PAGES = {name: f"methods/{name}.md" for name, m in nl.METHODS.items()
+                if m.family != "firstorder"}
 PAGES = ["../README.md", "index.md"] + list(METHOD_PAGES.values())
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
 

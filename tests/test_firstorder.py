@@ -9,18 +9,20 @@ import pytest
 
 import newtonlab as nl
 from newtonlab import problems
-from newtonlab._engine import firstorder as FO
 from newtonlab._engine import status as S
+from newtonlab.methods import (adadelta, adagrad, adam, delta_bar_delta, gd, lion, momentum,
+                               nesterov, rmsprop, rprop)
 
 N = 4
 STEPS = 20
+ALIAS = {"wd": "weight_decay", "init_acc": "initial_accumulator_value"}
 
 
-def make_hp(**kw):
-    hp = np.zeros(FO.NHP)
-    for k, v in kw.items():
-        hp[getattr(FO, "H_" + k.upper())] = v
-    return hp
+def make_options(module, p, **fixed):
+    """The method's options record from an oracle's parameters (those absent: 0 / False)."""
+    given = {ALIAS.get(k, k): v for k, v in {**p, **fixed}.items()}
+    return module.Options(**{f: kind(given.get(f, 0))
+                             for f, kind in module.Options.__annotations__.items()})
 
 
 # ---------------------------------------------------------------- NumPy oracles
@@ -148,45 +150,48 @@ def o_dbd(x, g, lr, t, s, p):
 
 
 ADAM = dict(beta1=0.9, beta2=0.999, eps=1e-8)
+# case: (method module, fixed options (the form), oracle, oracle parameters)
 CASES = {
-    "sgd": (FO.GD, o_sgd, {}),
-    "sgd-wd": (FO.GD, o_sgd, dict(wd=0.1)),
-    "momentum": (FO.MOMENTUM, o_momentum, dict(momentum=0.9)),
-    "momentum-damp-wd": (FO.MOMENTUM, o_momentum, dict(momentum=0.8, dampening=0.3, wd=0.05)),
-    "velocity": (FO.VELOCITY, o_velocity, dict(momentum=0.9, wd=0.05)),
-    "heavy-ball": (FO.HEAVY_BALL, o_heavy_ball, dict(momentum=0.9, wd=0.05)),
-    "nesterov": (FO.NESTEROV, o_nesterov, dict(momentum=0.9, wd=0.05)),
-    "lookahead": (FO.LOOKAHEAD, o_lookahead, dict(momentum=0.9, wd=0.05)),
-    "adagrad": (FO.ADAGRAD, o_adagrad, dict(eps=1e-10, lr_decay=0.1, init_acc=0.1, wd=0.05)),
-    "adagrad-optax": (FO.ADAGRAD, o_adagrad, dict(eps=1e-7, optax=1)),
-    "rmsprop": (FO.RMSPROP, o_rmsprop, dict(alpha=0.99, eps=1e-8)),
-    "rmsprop-centered-mom": (FO.RMSPROP, o_rmsprop, dict(alpha=0.9, eps=1e-8, momentum=0.5,
-                                                         centered=1, wd=0.05)),
-    "rmsprop-optax": (FO.RMSPROP, o_rmsprop, dict(alpha=0.9, eps=1e-8, momentum=0.5,
-                                                  centered=1, optax=1)),
-    "adadelta": (FO.ADADELTA, o_adadelta, dict(rho=0.9, eps=1e-6, wd=0.05)),
-    "adam": (FO.ADAM, o_adam, dict(ADAM, wd=0.05)),
-    "adam-amsgrad": (FO.ADAM, o_adam, dict(ADAM, amsgrad=1)),
-    "adam-optax-amsgrad": (FO.ADAM, o_adam, dict(ADAM, amsgrad=1, optax=1)),
-    "adamw": (FO.ADAM, o_adam, dict(ADAM, wd=0.1, decoupled=1)),
-    "adamw-optax": (FO.ADAM, o_adam, dict(ADAM, wd=0.1, decoupled=1, optax=1)),
-    "rprop": (FO.RPROP, o_rprop, dict(lr0=0.05, eta_minus=0.5, eta_plus=1.2, step_min=1e-6,
-                                      step_max=0.04)),
-    "rprop-optax": (FO.RPROP, o_rprop, dict(lr0=0.05, eta_minus=0.5, eta_plus=1.2,
-                                            step_min=1e-6, step_max=0.04, optax=1)),
-    "lion": (FO.LION, o_lion, dict(beta1=0.9, beta2=0.99, wd=0.1)),
-    "lion-optax": (FO.LION, o_lion, dict(beta1=0.9, beta2=0.99, wd=0.1, optax=1)),
-    "delta-bar-delta": (FO.DBD, o_dbd, dict(kappa=0.05, phi=0.1, theta=0.7, gain_min=0.1,
-                                            gain_max=10.0)),
-    "local-gain": (FO.DBD, o_dbd, dict(kappa=0.05, phi=0.05, theta=0.0, gain_min=0.1,
-                                       gain_max=1.2)),
+    "sgd": (gd, {}, o_sgd, {}),
+    "sgd-wd": (gd, {}, o_sgd, dict(wd=0.1)),
+    "momentum": (momentum, {}, o_momentum, dict(momentum=0.9)),
+    "momentum-damp-wd": (momentum, {}, o_momentum, dict(momentum=0.8, dampening=0.3, wd=0.05)),
+    "velocity": (momentum, dict(form=momentum.VELOCITY), o_velocity, dict(momentum=0.9, wd=0.05)),
+    "heavy-ball": (momentum, dict(form=momentum.HEAVY_BALL), o_heavy_ball,
+                   dict(momentum=0.9, wd=0.05)),
+    "nesterov": (nesterov, {}, o_nesterov, dict(momentum=0.9, wd=0.05)),
+    "lookahead": (nesterov, dict(form=nesterov.LOOKAHEAD), o_lookahead,
+                  dict(momentum=0.9, wd=0.05)),
+    "adagrad": (adagrad, {}, o_adagrad, dict(eps=1e-10, lr_decay=0.1, init_acc=0.1, wd=0.05)),
+    "adagrad-optax": (adagrad, {}, o_adagrad, dict(eps=1e-7, optax=1)),
+    "rmsprop": (rmsprop, {}, o_rmsprop, dict(alpha=0.99, eps=1e-8)),
+    "rmsprop-centered-mom": (rmsprop, {}, o_rmsprop, dict(alpha=0.9, eps=1e-8, momentum=0.5,
+                                                          centered=1, wd=0.05)),
+    "rmsprop-optax": (rmsprop, {}, o_rmsprop, dict(alpha=0.9, eps=1e-8, momentum=0.5,
+                                                   centered=1, optax=1)),
+    "adadelta": (adadelta, {}, o_adadelta, dict(rho=0.9, eps=1e-6, wd=0.05)),
+    "adam": (adam, {}, o_adam, dict(ADAM, wd=0.05)),
+    "adam-amsgrad": (adam, {}, o_adam, dict(ADAM, amsgrad=1)),
+    "adam-optax-amsgrad": (adam, {}, o_adam, dict(ADAM, amsgrad=1, optax=1)),
+    "adamw": (adam, {}, o_adam, dict(ADAM, wd=0.1, decoupled=1)),
+    "adamw-optax": (adam, {}, o_adam, dict(ADAM, wd=0.1, decoupled=1, optax=1)),
+    "rprop": (rprop, {}, o_rprop, dict(lr0=0.05, eta_minus=0.5, eta_plus=1.2, step_min=1e-6,
+                                       step_max=0.04)),
+    "rprop-optax": (rprop, {}, o_rprop, dict(lr0=0.05, eta_minus=0.5, eta_plus=1.2,
+                                             step_min=1e-6, step_max=0.04, optax=1)),
+    "lion": (lion, {}, o_lion, dict(beta1=0.9, beta2=0.99, wd=0.1)),
+    "lion-optax": (lion, {}, o_lion, dict(beta1=0.9, beta2=0.99, wd=0.1, optax=1)),
+    "delta-bar-delta": (delta_bar_delta, {}, o_dbd, dict(kappa=0.05, phi=0.1, theta=0.7,
+                                                         gain_min=0.1, gain_max=10.0)),
+    "local-gain": (delta_bar_delta, {}, o_dbd, dict(kappa=0.05, phi=0.05, theta=0.0,
+                                                    gain_min=0.1, gain_max=1.2)),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_kernel_matches_published_update(case):
     """20 steps on a fixed gradient sequence with a decaying lr, to 1e-12."""
-    rule, oracle, p = CASES[case]
+    module, fixed, oracle, p = CASES[case]
     rng = np.random.default_rng(7)
     gs = rng.standard_normal((STEPS, N))
     gs[5, 0] = gs[9, 2] = 0.0                     # zero gradients: the sign == 0 branches
@@ -194,12 +199,12 @@ def test_kernel_matches_published_update(case):
     lrs = 0.05 * 0.9 ** np.arange(STEPS)
     x = rng.standard_normal(N)
     xr = x.copy()
-    St = np.zeros((FO.NSTATE, N))
-    hp = make_hp(**p)
+    mo = make_options(module, p, **fixed)
+    state = module.init(mo, x)
     xt = np.empty(N)
     sref = {}
     for t in range(1, STEPS + 1):
-        FO.step(rule, x, gs[t - 1], St, t, lrs[t - 1], hp, xt)
+        module.step(state, mo, x, gs[t - 1], t, lrs[t - 1], xt)
         x = xt.copy()
         xr = oracle(xr, gs[t - 1], lrs[t - 1], t, sref, p)
         np.testing.assert_allclose(x, xr, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(xr).max()))

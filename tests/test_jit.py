@@ -11,6 +11,11 @@ ROS = problems.get("rosenbrock")
 fun, jac, hess = ROS.fun, ROS.jac, ROS.hess
 
 
+def needs(method):
+    """Skip while ``method`` is not (yet) on the engine."""
+    return pytest.mark.skipif(method not in nl.METHODS, reason=f"{method} not implemented")
+
+
 @numba.njit
 def shifted(x, c):
     return (x[0] - c) ** 2 + 10.0 * (x[1] + c) ** 2
@@ -21,30 +26,54 @@ def shifted_jac(x, c):
     return np.array([2.0 * (x[0] - c), 20.0 * (x[1] + c)])
 
 
-# Each compiled call site links the whole driver into the caller (numba has no separate
-# linkage), ~1-2 s of machine-code generation each: the call sites here are kept few.
+# Each compiled call site links the method's solve into the caller (numba has no separate
+# linkage), ~1-2 s of machine-code generation each: one call site per njit function, and
+# only the methods that exist are compiled.
 @numba.njit
-def solve_all_from_njit(x0):
-    a = nlj.lbfgs(fun, jac, x0, ())
-    c = nlj.newton(fun, jac, hess, x0, ())
-    return a, c
+def bfgs_from_njit(x0):
+    return nlj.bfgs(fun, jac, x0, ())
 
 
-def test_solvers_inside_njit_match_minimize():
-    a, c = solve_all_from_njit(ROS.x0)
-    for rec, method in [(a, "lbfgs"), (c, "newton")]:
-        ref = nl.minimize(fun, ROS.x0, method=method, jac=jac,
-                          hess=hess if method == "newton" else None)
-        assert rec.success == ref.success and rec.status == ref.status
-        assert rec.nit == ref.nit and rec.nfev == ref.nfev
-        np.testing.assert_allclose(rec.x, ref.x, rtol=1e-12)
+@numba.njit
+def lbfgs_from_njit(x0):
+    return nlj.lbfgs(fun, jac, x0, (), 1e-5, 0, 5)      # m = 5: an extra option
+
+
+@numba.njit
+def newton_from_njit(x0):
+    return nlj.newton(fun, jac, hess, x0, ())
+
+
+@numba.njit
+def gd_from_njit(x0):
+    return nlj.gd(fun, jac, x0, (), 1e-5, 50)
+
+
+FROM_NJIT = {"bfgs": bfgs_from_njit, "lbfgs": lbfgs_from_njit, "newton": newton_from_njit,
+             "gd": gd_from_njit}
+
+
+@pytest.mark.parametrize("method", [pytest.param(m, marks=needs(m)) for m in FROM_NJIT])
+def test_solvers_inside_njit_match_minimize(method):
+    rec = FROM_NJIT[method](ROS.x0)
+    opts = {"gd": {"maxiter": 50}, "lbfgs": {"m": 5}}.get(method, {})
+    ref = nl.minimize(fun, ROS.x0, method=method, jac=jac,
+                      hess=hess if method == "newton" else None, options=opts)
+    assert isinstance(rec, tuple) and rec.success == ref.success and rec.status == ref.status
+    assert (rec.nit, rec.nfev, rec.njev, rec.nhev) == (ref.nit, ref.nfev, ref.njev, ref.nhev)
+    np.testing.assert_allclose(rec.x, ref.x, rtol=1e-12)
+    np.testing.assert_allclose(rec.jac, ref.jac, rtol=1e-12, atol=1e-300)
+
+
+SWEEP = "lbfgs" if "lbfgs" in nl.METHODS else "bfgs"
+sweep_solver = getattr(nlj, SWEEP)
 
 
 @numba.njit(parallel=True)
 def sweep(cs):
     out = np.empty((cs.size, 2))
     for i in numba.prange(cs.size):
-        out[i] = nlj.lbfgs(shifted, shifted_jac, np.zeros(2), (cs[i],)).x
+        out[i] = sweep_solver(shifted, shifted_jac, np.zeros(2), (cs[i],)).x
     return out
 
 
@@ -55,11 +84,72 @@ def test_parameter_sweep_in_prange_with_args():
     np.testing.assert_allclose(xs[:, 1], -cs, atol=1e-5)
 
 
+@numba.njit
+def bfgs_settings(x0, c, maxiter):
+    return nlj.bfgs(shifted, shifted_jac, x0, (c,), 1e-10, maxiter)
+
+
+def test_gtol_and_maxiter_reach_compiled_options():
+    x0 = np.array([3.0, -1.0])
+    for maxiter in (0, 2):
+        rec = bfgs_settings(x0, 0.5, maxiter)
+        opts = {"gtol": 1e-10, **({"maxiter": maxiter} if maxiter else {})}
+        ref = nl.minimize(shifted, x0, args=(0.5,), method="bfgs", jac=shifted_jac,
+                          options=opts)
+        assert (rec.nit, rec.nfev, rec.status) == (ref.nit, ref.nfev, ref.status)
+        np.testing.assert_array_equal(rec.x, ref.x)
+    assert bfgs_settings(x0, 0.5, 2).nit == 2
+
+
+@pytest.mark.nojit
 def test_python_call_returns_same_record():
     r = nlj.bfgs(fun, jac, ROS.x0)
     assert isinstance(r, nlj.JitResult) and r.success
     np.testing.assert_allclose(r.x, 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="non-finite"):
+        nlj.bfgs(fun, jac, np.array([np.nan, 1.0]))
+
+
+@pytest.mark.nojit
+@needs("gd")
+def test_python_call_gd_maxiter():
     d = nlj.gd(fun, jac, ROS.x0, (), 1e-5, 50)
     assert not d.success and d.nit == 50 and nlj.message(d.status).startswith("Maximum number")
-    with pytest.raises(ValueError, match="non-finite"):
-        nlj.lbfgs(fun, jac, np.array([np.nan, 1.0]))
+
+
+@pytest.mark.nojit
+@needs("lbfgs")
+def test_python_call_lbfgs_memory():
+    r = nlj.lbfgs(fun, jac, ROS.x0, m=3)
+    ref = nl.minimize(fun, ROS.x0, method="lbfgs", jac=jac, options={"m": 3})
+    assert (r.nit, r.nfev) == (ref.nit, ref.nfev)
+
+
+@pytest.mark.nojit
+def test_every_method_one_line_away():
+    import inspect
+    for name, m in nl.METHODS.items():
+        f = nlj.solver(name)
+        params = list(inspect.signature(f).parameters)
+        assert params[:2] == ["fun", "jac"] and "x0" in params
+        assert ("hess" in params) == m.needs_hess
+    with pytest.raises(ValueError, match="unknown method"):
+        nlj.solver("newtonn")
+
+
+@numba.njit
+def adam_from_njit(x0):
+    return ADAM(shifted, shifted_jac, x0, (0.5,), 1e-8, 300)
+
+
+ADAM = nlj.solver("adam")
+
+
+def test_first_order_method_from_njit():
+    """First-order options hold an array (the schedule's parameters): rebuilt per call."""
+    x0 = np.array([1.0, 1.0])
+    rec = adam_from_njit(x0)
+    ref = nl.minimize(shifted, x0, args=(0.5,), method="adam", jac=shifted_jac,
+                      options={"gtol": 1e-8, "maxiter": 300})
+    assert (rec.nit, rec.nfev, rec.status) == (ref.nit, ref.nfev, ref.status)
+    np.testing.assert_array_equal(rec.x, ref.x)

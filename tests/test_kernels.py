@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from newtonlab._engine import directions as D
 from newtonlab._engine import kernels as K
 from newtonlab._engine import linesearch as LS
+from newtonlab.methods.lbfgs import lbfgs_push
 
 RNG = np.random.default_rng(42)
 
@@ -73,7 +73,7 @@ def test_two_loop_equals_dense_bfgs_recursion():
         s = RNG.standard_normal(n)
         y = A @ s
         hist.append((s, y))
-        head, count = D.lbfgs_push(S, Y, rho, head, count, s, y, s @ y)
+        head, count = lbfgs_push(S, Y, rho, head, count, s, y, s @ y)
     s_last, y_last = hist[-1]
     gamma = (s_last @ y_last) / (y_last @ y_last)
     H = gamma * np.eye(n)

@@ -288,3 +288,38 @@ def test_jitted_objective_with_python_callback_runs_interpreted_same_iterates():
     assert rp.execution == "interpreted"
     np.testing.assert_array_equal(rc.x, rp.x)
     assert rc.nit == rp.nit
+
+
+# ------------------------------------------------------------ compilation
+
+@numba.njit
+def _shifted_quadratic(x, c):
+    return np.sum((x - c) ** 2), 2.0 * (x - c)
+
+
+def test_integer_args_share_the_float_compilation():
+    """args=(2,) and args=(2.0,) must not compile the solver twice (one args type)."""
+    from newtonlab._engine import signatures
+    r1 = nl.minimize(_shifted_quadratic, np.zeros(3), args=(2.0,), jac=True, method="bfgs")
+    n_compiled = len(signatures._DRIVERS)
+    r2 = nl.minimize(_shifted_quadratic, np.zeros(3), args=(2,), jac=True, method="bfgs")
+    assert len(signatures._DRIVERS) == n_compiled
+    assert r1.execution == r2.execution == "compiled"
+    np.testing.assert_array_equal(r1.x, r2.x)
+    np.testing.assert_allclose(r2.x, 2.0)
+
+
+@numba.njit
+def _indexed(x, i):
+    return (x[i] - 1.0) ** 2 + np.sum(x ** 2) - x[i] ** 2
+
+
+def test_integer_args_kept_when_the_function_needs_an_integer():
+    r = nl.minimize(_indexed, np.zeros(3), args=(1,), method="bfgs")
+    assert r.success and r.execution == "compiled"
+    np.testing.assert_allclose(r.x, [0.0, 1.0, 0.0], atol=1e-5)
+
+
+def test_scalar_x0_is_shape_one():
+    r = nl.minimize(lambda x: (x[0] - 3.0) ** 2, 0.0, method="bfgs")
+    assert r.x.shape == (1,) and abs(r.x[0] - 3.0) < 1e-5

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import newtonlab as nl
-from newtonlab._firstorder import learning_rates
+from newtonlab.methods._firstorder import learning_rates
 
 K = np.arange(50)
 ETA = 0.3

@@ -1,7 +1,7 @@
 """Trust-region kernels against slow NumPy oracles.
 
 The subproblem kernels of ``_engine/trustregion.py`` (exact with the hard case,
-dogleg, SR1 update) and the reverse-communication truncated CG of
+dogleg; the SR1 update of ``methods/sr1.py``) and the reverse-communication truncated CG of
 ``_engine/tcg.py`` (Steihaug, Newton-CG and damped modes).  The methods built
 on them are tested in ``test_trust_region_driver.py`` and ``test_matrix.py``.
 """
@@ -13,6 +13,7 @@ from scipy.optimize import brentq
 
 from newtonlab._engine import tcg as TC
 from newtonlab._engine import trustregion as TR
+from newtonlab.methods import sr1 as SR1
 
 RNG = np.random.default_rng(7)
 
@@ -162,14 +163,14 @@ def test_sr1_update_and_skip_rule():
     r = y - B @ s
     ref = B + np.outer(r, r) / (r @ s)
     Bk = B.copy()
-    assert TR.sr1_update(Bk, s, y, 1e-8, np.empty(3)) == 0.0
+    assert SR1.sr1_update(Bk, s, y, 1e-8, np.empty(3)) == 0.0
     np.testing.assert_allclose(Bk, ref, rtol=1e-12)
     np.testing.assert_allclose(Bk @ s, y, rtol=1e-10, atol=1e-12)    # secant equation
     # s orthogonal to y - Bs: |s^T (y - Bs)| < 1e-8 ||s|| ||y - Bs||  -> skipped, B unchanged
     s2 = np.array([1.0, 0.0, 0.0])
     y2 = B @ s2 + np.array([0.0, 1.0, 0.0])
     Bk = B.copy()
-    assert TR.sr1_update(Bk, s2, y2, 1e-8, np.empty(3)) == 1.0
+    assert SR1.sr1_update(Bk, s2, y2, 1e-8, np.empty(3)) == 1.0
     np.testing.assert_array_equal(Bk, B)
 
 

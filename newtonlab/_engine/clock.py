@@ -5,10 +5,16 @@ numba has no wall clock in nopython mode, and an ``objmode`` trampoline costs
 intrinsic ``readcyclecounter`` costs a few ns and keeps functions cacheable.
 Ticks are converted to seconds by the Python layer, which measures wall time
 around the same call (see ``newtonlab._result.Trace``).
+
+With ``NUMBA_DISABLE_JIT=1`` nothing is compiled and an intrinsic cannot run,
+so :func:`ticks` is then Python's monotonic nanosecond clock: every caller
+(Python and the interpreted drivers alike) reads the same clock either way.
 """
+import time
+
+import numba
 from llvmlite import ir
 from numba import types
-from numba.core import cgutils
 from numba.extending import intrinsic
 
 from .config import jit
@@ -18,13 +24,19 @@ from .config import jit
 def _readcyclecounter(typingctx):
     def codegen(context, builder, signature, args):
         fnty = ir.FunctionType(ir.IntType(64), [])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
+        name = "llvm.readcyclecounter"
+        fn = builder.module.globals.get(name) or ir.Function(builder.module, fnty, name)
         return builder.call(fn, [])
 
     return types.int64(), codegen
 
 
-@jit
-def ticks():
-    """Cycle-counter ticks as float (monotone, arbitrary origin)."""
-    return float(_readcyclecounter())
+if numba.config.DISABLE_JIT:
+    def ticks():
+        """Nanoseconds of a monotonic clock, as float (NUMBA_DISABLE_JIT=1)."""
+        return float(time.perf_counter_ns())
+else:
+    @jit
+    def ticks():
+        """Cycle-counter ticks as float (monotone, arbitrary origin)."""
+        return float(_readcyclecounter())

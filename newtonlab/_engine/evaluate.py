@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 
+from . import kernels as K
 from .config import dual, jit
 
 # how the gradient is obtained
@@ -88,7 +89,9 @@ def eval_fg(ob, x, g, args):
         # a constant message: formatting numbers would compile numba's string machinery
         # into every driver (~1 s); the Python layer reports shapes for Python callables
         raise ValueError("jac must return an array of shape (n,) like x0")
-    g[:] = gv
+    # a compiled copy, not g[:] = gv: slice assignment compiles numba's shape-error
+    # message builder into every driver (~2 s), and a Python loop would be slow here
+    K.copy_into(gv, g)
     return f
 
 
@@ -128,7 +131,7 @@ def eval_hess(ob, x, H, args):
         Hv = ob[3](x, *args)
         if Hv.shape[0] != x.shape[0] or Hv.shape[1] != x.shape[0]:
             raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
-        H[:, :] = Hv
+        K.copy_matrix(Hv, H)
     elif mode == H_FD2 or mode == H_FD3:
         fd_hessian(ob, x, H, args, mode == H_FD3)
     else:
@@ -144,9 +147,9 @@ def eval_hessp(ob, x, v, out, args):
         r = ob[4](x, v, *args)
         if r.shape[0] != n:
             raise ValueError("hessp must return an array of shape (n,) like x0")
-        out[:] = r
+        K.copy_into(r, out)
     elif mode == HP_FROM_HESS:
-        out[:] = np.dot(ob[3](x, *args), v)
+        K.copy_into(np.dot(ob[3](x, *args), v), out)
     elif mode == HP_FD:
         vn = math.sqrt(np.dot(v, v))
         if vn == 0.0:

@@ -1,51 +1,59 @@
-"""The first-order driver: one loop for every first-order rule, full-batch or mini-batch.
+"""The first-order loop: one loop, assembled per method from its rule, full-batch or mini-batch.
 
 Each iteration takes the learning rate from the schedule, optionally perturbs
-the gradient (Gaussian noise) or the step (Langevin), asks the rule kernel
-(``firstorder.step``) for a candidate, evaluates it, validates it, and only
-then commits it (propose, evaluate, validate, commit).  f may increase: first-
-order methods take every finite step.  Only this loop evaluates, counts,
-records the trace, calls back and decides termination.
+the gradient (Gaussian noise) or the step (Langevin), asks the method's rule
+(``step``) for a candidate, evaluates it, validates it, and only then commits
+it (propose, evaluate, validate, commit).  f may increase: first-order methods
+take every finite step.  Only this loop evaluates, counts, records the trace,
+calls back and decides termination.
+
+A method plugs in by passing its compiled components to :func:`firstorder_loop`
+from its own ``solve`` entry (see ``newtonlab/methods/adam.py``).  The loop is
+dual-mode and inlined (``config.dual(inline=True)``), as the line-search loop
+(``ls_driver.py``): compiled inside each method's ``solve``, which compiles
+only that method's rule; interpreted, ``solve.py_func`` runs this same source
+as Python over the same compiled rule and kernels.  The component protocol::
+
+    init(mo, x0) -> state               # a NamedTuple of the rule's arrays
+    step(state, mo, x, g, t, lr, xt) -> lr_used
+
+``step`` reads the iterate x and the gradient g (mini-batch or noisy, if so),
+the step number t (1 for the first step, PyTorch's ``state["step"]``) and the
+scheduled learning rate, updates the arrays of ``state`` in place and writes
+the proposed point into xt; it never touches x.  It returns the learning rate
+in effect (Adagrad's decayed rate; ``lr`` otherwise) for the trace.
 
 Objectives: full-batch runs call the objective tuple ``ob`` through
-``evaluate.eval_fg``.  Mini-batch runs call ``bfg(x, idx, *args) -> (f, g)``, the
-MEAN over the samples ``idx`` of a finite sum (``newtonlab.stochastic``),
-through ``eval_batch``.  Batches are slices of a permutation of 0..N-1 drawn
-afresh each epoch (without replacement, the last batch of an epoch smaller when
-the batch size does not divide N).  With ``FULL_EVAL_EPOCH`` the full objective
-is evaluated at each epoch's end: the stopping tests on f and g then use exact
-values, never mini-batch estimates.
+``evaluate.eval_fg``.  Mini-batch runs call ``lo.bfg(x, idx, *args) -> (f, g)``,
+the MEAN over the samples ``idx`` of a finite sum (``newtonlab.stochastic``),
+through :func:`eval_batch`; the batch function travels in the options record
+(a placeholder in full-batch runs).  Batches are slices of a permutation of
+0..N-1 drawn afresh each epoch (without replacement, the last batch of an epoch
+smaller when the batch size does not divide N).  With ``FULL_EVAL_EPOCH`` the
+full objective is evaluated at each epoch's end: the stopping tests on f and g
+then use exact values, never mini-batch estimates.
 
-Random numbers come from a counter-based splitmix64 generator (Steele et al.
-2014) in compiled kernels with explicit state, so compiled and interpreted runs
-draw the same numbers for a seed, and the global NumPy state is never touched.
+Random numbers come from a counter-based splitmix64 generator (Steele, Lea &
+Flood 2014) in compiled kernels with explicit state, so compiled and
+interpreted runs draw the same numbers for a seed, and the global NumPy state
+is never touched.
 """
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-from . import firstorder as FO
 from . import kernels as K
 from . import status as S
 from . import trace as T
 from .clock import ticks
-from .config import jit
+from .config import dual, jit
 from .evaluate import eval_fg
 from .schedules import lr_at
 
-# float options (NaN switches a test off: comparisons with NaN are false)
-(F_GTOL, F_FSTAR, F_FTARGET, F_FREL, F_GREL, F_DIVERGE, F_TIME, F_NOISE_STD, F_NOISE_DECAY,
- F_TEMPERATURE) = range(10)
-NF_OPTS = 10
-# integer options
-(I_RULE, I_SCHEDULE, I_MAXITER, I_MAXFEV, I_GTOL_MODE, I_MODE, I_NSAMP, I_BATCH, I_SEED,
- I_NOISE, I_FULL_EVAL) = range(11)
-NI_OPTS = 11
-
-MODE_FULL, MODE_BATCH = 0, 1
 NOISE_NONE, NOISE_GAUSSIAN, NOISE_LANGEVIN = 0, 1, 2
 FULL_EVAL_EPOCH, FULL_EVAL_END = 0, 1
-GTOL_ABS, GTOL_F, GTOL_G0 = 0, 1, 2      # as the line-search driver
+GTOL_ABS, GTOL_F, GTOL_G0 = 0, 1, 2      # as the line-search loop
 
 # diagnostics columns after the common schema
 D_EPOCH = T.NCOL          # epochs of samples consumed (full batch: = iteration)
@@ -53,6 +61,36 @@ D_FULL_F = T.NCOL + 1     # full objective at x_k (NaN where not evaluated)
 D_FULL_G = T.NCOL + 2     # ||full gradient||_inf at x_k (NaN where not evaluated)
 NCOL = T.NCOL + 3
 DIAGNOSTICS = ("epoch", "full_f", "full_gnorm")
+
+
+class FirstOrderOptions(NamedTuple):
+    """Options of the loop itself (every first-order method has them).
+
+    A float test set to NaN is off: comparisons with NaN are false.
+    """
+    maxiter: int
+    maxfev: int
+    gtol: float
+    gtol_mode: int       # GTOL_*
+    fstar: float         # known optimal value (TARGET_F)
+    ftarget: float       # f - fstar <= ftarget -> TARGET_F
+    frel: float          # f <= frel f0 -> REL_F
+    grel: float          # ||g|| <= grel ||g0|| -> REL_G
+    divergence: float    # f - f0 > divergence max(1, |f0|) -> DIVERGED
+    time_ticks: float    # cycle-counter budget (time_limit in ticks)
+    schedule: int        # schedules.CONSTANT, STEP, ...
+    sp: np.ndarray       # the schedule's parameters (schedules.P_*)
+    noise: int           # NOISE_*
+    noise_std: float     # sigma_0 of the gradient noise
+    noise_decay: float   # sigma_k = sigma_0 / (1 + k) ** noise_decay
+    temperature: float   # Langevin temperature T
+    batch: bool          # evaluate through bfg (a finite sum), not ob
+    n_samples: int       # N of the finite sum (0 without one)
+    batch_size: int      # samples per step (N: full batch)
+    seed: int            # splitmix64 seed (batches and noise)
+    full_eval: int       # FULL_EVAL_*
+    bfg: object          # bfg(x, idx, *args) -> (f, g): the finite sum's batch mean
+
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -121,15 +159,16 @@ def dist2(a, b):
     return math.sqrt(s)
 
 
-@jit
+@dual
 def eval_batch(bfg, x, idx, g, args):
     """Mean f over the samples idx, with the mean gradient written into g."""
     out = bfg(x, idx, *args)
     gv = out[1]
     if gv.shape[0] != x.shape[0]:
-        raise ValueError("batch_fg must return a gradient of shape (" + str(x.shape[0])
-                         + ",), got (" + str(gv.shape[0]) + ",)")
-    g[:] = gv
+        # a constant message (see evaluate.eval_fg); Python batch functions are checked
+        # with shapes by newtonlab.stochastic.python_batch
+        raise ValueError("batch_fg must return a gradient of shape (n,) like x0")
+    K.copy_into(gv, g)      # a loop: g[:] = gv would compile numba's shape-error formatting
     return out[0]
 
 
@@ -141,21 +180,20 @@ def _record(trace, k, f, gnorm, step, alpha, nf, epoch, full_f, full_g):
     trace[k, D_FULL_G] = full_g
 
 
-@jit
-def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
-    """Minimize with a first-order rule; returns (x, f, g, status, nit, n_evals).
+@dual(inline=True)
+def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
+    """Minimize with a first-order rule; returns (x, f, g, status, nit, nfev, 0).
 
-    ``St`` holds the rule's state rows (zeros on entry), ``trace`` has maxiter + 1
-    rows of ``NCOL`` columns, ``allvecs`` maxiter + 1 rows when iterates are kept.
-    The returned f and g are full-batch values at x.
+    ``trace`` has maxiter + 1 rows of ``NCOL`` columns, ``allvecs`` maxiter + 1
+    rows when iterates are kept, else 0.  The returned f and g are full-batch
+    values at x.
     """
     n = x0.size
-    rule = iopt[I_RULE]
-    maxiter = iopt[I_MAXITER]
-    batch = iopt[I_MODE] == MODE_BATCH
-    nsamp = iopt[I_NSAMP]
-    single = batch and iopt[I_BATCH] >= nsamp     # one batch = the whole sum: no shuffling
-    noise = iopt[I_NOISE]
+    bfg = lo.bfg
+    batch = lo.batch
+    nsamp = lo.n_samples
+    single = batch and lo.batch_size >= nsamp     # one batch = the whole sum: no shuffling
+    noise = lo.noise
     x = x0.copy()
     g = np.empty(n)
     xt = np.empty(n)
@@ -165,17 +203,21 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
     full_idx = np.arange(nsamp)            # every sample, in order
     perm = np.arange(nsamp)                # this epoch's sample order
     rng = np.zeros(2, dtype=np.uint64)
-    rng_seed(rng, iopt[I_SEED])
+    rng_seed(rng, lo.seed)
     pos = nsamp                            # perm used up: the first draw shuffles
     tick0 = ticks()
 
     f = eval_batch(bfg, x, full_idx, g, args) if batch else eval_fg(ob, x, g, args)
-    nf = 1
+    # int64 values, not the literals 0 and 1: numba would compile the callees that see them
+    # (_record, save_iterate, lr_at) once more for the literal types
+    nf = np.int64(1)
+    k = np.int64(0)
     gnorm = K.norm_inf(g)
-    _record(trace, 0, f, gnorm, 0.0, 0.0, nf, 0.0, f, gnorm)
-    T.save_iterate(allvecs, 0, x)
+    _record(trace, k, f, gnorm, 0.0, 0.0, nf, 0.0, f, gnorm)
+    T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf
+        return x, f, g, S.NONFINITE_X0, 0, nf, 0
+    state = init(mo, x)
     f0 = f
     g0 = gnorm
     full_f = f                             # latest full-batch values at x
@@ -184,57 +226,55 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
     m_cur = nsamp                          # samples behind the gradient in g
     stop = nsamp
     if batch and not single:
-        start, stop = next_batch(rng, perm, pos, iopt[I_BATCH])
+        start, stop = next_batch(rng, perm, pos, lo.batch_size)
         pos = stop
         m_cur = stop - start
         f = eval_batch(bfg, x, perm[start:stop], g, args)
         nf += 1
         gnorm = K.norm_inf(g)
     consumed = 0                           # samples behind the steps taken (mini-batch)
-    gmode = iopt[I_GTOL_MODE]
-    gscale = g0 if gmode == GTOL_G0 else 1.0
-    k = 0
+    gscale = g0 if lo.gtol_mode == GTOL_G0 else 1.0
     status = S.MAXITER
     while True:
         # stopping tests at x_k; the f and g tests only on full-batch values
         if full_now:
-            if gmode == GTOL_F:
+            if lo.gtol_mode == GTOL_F:
                 gscale = max(1.0, abs(full_f))
-            if full_g <= fopt[F_GTOL] * gscale:
+            if full_g <= lo.gtol * gscale:
                 status = S.SUCCESS
                 break
-            if full_f - fopt[F_FSTAR] <= fopt[F_FTARGET]:
+            if full_f - lo.fstar <= lo.ftarget:
                 status = S.TARGET_F
                 break
-            if full_f <= fopt[F_FREL] * f0:
+            if full_f <= lo.frel * f0:
                 status = S.REL_F
                 break
-            if full_g <= fopt[F_GREL] * g0:
+            if full_g <= lo.grel * g0:
                 status = S.REL_G
                 break
-        if f - f0 > fopt[F_DIVERGE] * max(1.0, abs(f0)):
+        if f - f0 > lo.divergence * max(1.0, abs(f0)):
             status = S.DIVERGED
             break
-        if ticks() - tick0 > fopt[F_TIME]:
+        if ticks() - tick0 > lo.time_ticks:
             status = S.TIME_LIMIT
             break
-        if k >= maxiter:
+        if k >= lo.maxiter:
             status = S.MAXITER
             break
-        if nf >= iopt[I_MAXFEV]:
+        if nf >= lo.maxfev:
             status = S.MAXFEV
             break
         # propose
-        lr = lr_at(iopt[I_SCHEDULE], sp, k)
+        lr = lr_at(lo.schedule, lo.sp, k)
         if noise == NOISE_GAUSSIAN:
             rng_normal(rng, xi)
-            axpy(fopt[F_NOISE_STD] / (1.0 + k) ** fopt[F_NOISE_DECAY], xi, g, gu)
+            axpy(lo.noise_std / (1.0 + k) ** lo.noise_decay, xi, g, gu)
         else:
             K.copy_into(g, gu)
-        lr_used = FO.step(rule, x, gu, St, k + 1, lr, hp, xt)
+        lr_used = step(state, mo, x, gu, k + 1, lr, xt)
         if noise == NOISE_LANGEVIN:
             rng_normal(rng, xi)
-            axpy(math.sqrt(2.0 * lr_used * fopt[F_TEMPERATURE]), xi, xt, xt)
+            axpy(math.sqrt(2.0 * lr_used * lo.temperature), xi, xt, xt)
         consumed += m_cur
         # evaluate
         if not batch:
@@ -245,13 +285,13 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
             nf += 1
         else:
             full_now = False
-            if stop == nsamp and iopt[I_FULL_EVAL] == FULL_EVAL_EPOCH:
+            if stop == nsamp and lo.full_eval == FULL_EVAL_EPOCH:
                 # x_{k+1} ends an epoch: the full objective, for the trace and the tests
                 full_f = eval_batch(bfg, xt, full_idx, gt, args)
                 nf += 1
                 full_g = K.norm_inf(gt)
                 full_now = math.isfinite(full_f) and K.all_finite(gt)
-            start, stop = next_batch(rng, perm, pos, iopt[I_BATCH])
+            start, stop = next_batch(rng, perm, pos, lo.batch_size)
             pos = stop
             m_cur = stop - start
             ft = eval_batch(bfg, xt, perm[start:stop], gt, args)
@@ -260,7 +300,7 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
         if not (math.isfinite(ft) and K.all_finite(gt) and K.all_finite(xt)):
             status = S.NONFINITE
             break
-        step = dist2(xt, x)
+        step_len = dist2(xt, x)
         x, xt = xt, x
         g, gt = gt, g
         f = ft
@@ -269,7 +309,8 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
             full_f = f
             full_g = gnorm
         k += 1
-        _record(trace, k, f, gnorm, step, lr_used, nf, consumed / nsamp if batch else float(k),
+        _record(trace, k, f, gnorm, step_len, lr_used, nf,
+                consumed / nsamp if batch else float(k),
                 full_f if full_now else math.nan, full_g if full_now else math.nan)
         T.save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
@@ -279,4 +320,4 @@ def fo_driver(ob, bfg, cb, args, x0, hp, sp, fopt, iopt, St, trace, allvecs):
         # the result reports the full objective at the returned x
         f = eval_batch(bfg, x, full_idx, g, args)
         nf += 1
-    return x, f, g, status, k, nf
+    return x, f, g, status, k, nf, 0

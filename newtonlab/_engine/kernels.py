@@ -92,6 +92,14 @@ def copy_into(src, dst):
         dst[i] = src[i]
 
 
+@jit
+def copy_matrix(src, dst):
+    """dst[:, :] = src, elementwise (no shape-check machinery compiled in)."""
+    for i in range(dst.shape[0]):
+        for j in range(dst.shape[1]):
+            dst[i, j] = src[i, j]
+
+
 @jit_reduce
 def neg_matvec(A, v, out):
     """out = -A v for a dense (n, n) matrix."""

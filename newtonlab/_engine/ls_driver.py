@@ -107,12 +107,13 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     f = eval_fg(ob, x, g, args)
     nf = 1
     nh = 0
+    k = np.int64(0)                  # not the literal 0: callees compile once, for int64
     gnorm = K.norm_inf(g)
     state = init(mo, x, g, H)
-    T.record(trace, 0, f, gnorm, 0.0, 0.0, nf, nh)
-    trace[0, D_LS_EVALS] = 0.0
-    diagnostics(state, trace[0, D_LS_EVALS + 1:])
-    T.save_iterate(allvecs, 0, x)
+    T.record(trace, k, f, gnorm, 0.0, 0.0, nf, nh)
+    trace[k, D_LS_EVALS] = 0.0
+    diagnostics(state, trace[k, D_LS_EVALS + 1:])
+    T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh
     gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
@@ -122,7 +123,6 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     failed_once = False
     stalled = False
     f_old = f
-    k = 0
     status = S.MAXITER
     while True:
         if lo.gtol_mode == GTOL_F:

@@ -22,7 +22,7 @@ Every kind is multiplied by the linear warm-up factor of PyTorch's ``LinearLR``
 when ``warmup_steps`` W > 0:  w_k = s + (1 - s) * min(k, W) / W, with
 s = ``warmup_start`` (the product of two schedulers, as PyTorch's
 ``ChainedScheduler`` computes it).  The Python layer validates the parameters
-(``newtonlab._firstorder``); this module only evaluates.
+(``newtonlab.methods._firstorder``); this module only evaluates.
 """
 from .config import jit
 

@@ -108,11 +108,16 @@ class compile_notice:
     the wait rather than after it.
     """
 
+    #: False silences the notice (``newtonlab warmup``'s workers: the parent reports progress)
+    enabled = True
+
     def __init__(self, label, after=0.5):
         self.label = label
         self.after = after
 
     def _say(self):
+        if not self.enabled:
+            return
         print(f"newtonlab: compiling {self.label} (first use; a few seconds, cached for later "
               f"runs; `python -m newtonlab warmup` compiles every method ahead)",
               file=sys.stderr, flush=True)

@@ -1,260 +1,266 @@
-"""The trust-region driver: one loop for newton-tr, sr1 and hessian-free.
+"""The trust-region driver: one loop, assembled per method from its components.
 
-Each iteration solves a model subproblem for a step p (a kernel of
-``trustregion.py``, or the reverse-communication CG of ``tcg.py`` whose
-Hessian-vector products this loop computes and counts), evaluates the trial
-point x + p, validates it, compares the actual with the predicted reduction,
-rho = (f(x) - f(x + p)) / (m(0) - m(p)), updates the radius (or the damping)
-and only then commits (propose, evaluate, validate, commit).  A non-finite
-trial is rejected and shrinks the region.  Only this loop evaluates, counts,
-records the trace, calls back and decides termination.
+Each iteration (N&W Alg. 4.1 in outline) proposes a step p from the method's
+model subproblem, evaluates the trial point x + p, validates it (a non-finite
+trial is rejected: rho = -inf, and the method shrinks its region), forms the
+ratio of actual to predicted reduction
 
-Families (one compiled loop, dispatching on an integer code)
--------------------------------------------------------------
-NEWTON_TR : B = Hessian; N&W Alg. 4.1 (shrink by 1/4 when rho < 1/4, double
-            up to delta_max when rho > 3/4 on the boundary, accept when
-            rho > eta); subproblem exact, dogleg or Steihaug CG.
-SR1       : B = SR1 approximation, B0 = I or (y^T y / s^T y) I; N&W Alg. 6.2
-            (radius rules 0.75 / 0.8 delta / 0.1, update B after every finite
-            trial, accepted or not, unless the skip rule fires).
-HF        : Hessian-free (Martens 2010): truncated CG on (H + lam I) p = -g,
-            warm-started from the decayed previous step; lam *= 3/2 when
-            rho < 1/4, *= 2/3 when rho > 3/4, with rho measured against the
-            undamped model; Armijo backtracking along p from alpha = 1.
+    rho_k = (f(x_k) - f(x_k + p_k)) / (m_k(0) - m_k(p_k))          (N&W eq. 4.4)
 
-The same source runs compiled and interpreted (``interpreted.twin``); ``B``
-is (n, n) when the family keeps a dense matrix (Hessian or SR1), else (0, 0),
-in which case products come from ``eval_hessp``.  Trace: ALPHA holds the
-trust radius delta_k after the update (HF: the accepted step length).
+lets the method update its radius (or damping) and decide acceptance, commits
+x only for an accepted finite point, lets the method update its memory (SR1),
+then records, calls back and tests termination.  Only this loop calls the
+objective, counts, records the trace and decides termination.
+
+A method plugs in by passing its components to :func:`trust_region_loop` from
+its own ``solve`` (``newtonlab/methods/newton_tr.py``, ``sr1.py``,
+``hessian_free.py``).  The loop is dual-mode and inlined
+(``config.dual(inline=True)``), as ``ls_driver.py``: compiled inside each
+method's ``solve``, which compiles only that method's parts; interpreted,
+``solve.py_func`` runs this source as Python over the same compiled kernels.
+The trust-region methods' components are ``dual(inline=True)`` as well (their
+array work is in ``@jit`` kernels): compiled, they are inlined into ``solve``
+with no compilation and cache entry of their own; interpreted, they are plain
+Python, so no call pays numba's dispatch on a NamedTuple state (~20 us).
+
+The component protocol (functions of the method's module)::
+
+    init(mo, x, g, B) -> state
+    propose(state, mo, g, p) -> (state, request, pred, pnorm)
+    judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm) -> (state, verdict, alpha)
+    update(state, mo, accepted, finite, x, g, xt, gt, p) -> state
+    radius(state) -> float            # the trace's ALPHA column (the trust radius delta_k)
+    collapsed(state, mo, x) -> bool   # the region (or the damping) passed its floor
+    diagnostics(state, row)           # the method's trace columns
+
+``propose`` works in reverse communication, as in ``ls_driver.py``: ``request``
+is DONE (p written, with the predicted reduction pred = m(0) - m(p) and
+||p||_2), NEED_HESS (the loop evaluates the Hessian at x into ``state.H``),
+NEED_PRODUCT (H(x) ``state.W[V]`` -> ``state.W[HV]``, rows of ``tcg.py``'s
+workspace) or NOT_DESCENT (no descent step: stop).  The ``curvature``
+component answers the requests: ``no_curvature`` (SR1), ``hessian`` (a
+Hessian matrix, also when CG takes its products from it) or ``hessp_products``
+(products only), so a method run compiles only the evaluation code it uses.
+``judge`` sees the trial just evaluated (``trial`` = 0 for alpha = 1) and
+answers ACCEPT, REJECT, or RETRY with a new alpha to evaluate x + alpha p
+(hessian-free's backtracking); ``update`` gets the previous iterate (x, g)
+and the trial (xt, gt) after the commit.
+
+Trace: ALPHA holds ``radius(state)`` (trust region: delta_k after the update;
+hessian-free: the accepted step length, 0 when rejected); STEP is
+alpha ||p|| for an accepted step, else 0.
 """
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from . import kernels as K
-from . import linesearch as LS
 from . import status as S
 from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
-from .config import jit
-from .evaluate import eval_fg, eval_hess, eval_hessp
+from .config import dual, jit
+from .evaluate import eval_fg, eval_hessp
+from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401
+                        hessian, no_curvature)
 
-NEWTON_TR, SR1, HF = 0, 1, 2
-SUB_EXACT, SUB_DOGLEG, SUB_CG = 0, 1, 2
-GTOL_ABS, GTOL_F, GTOL_G0 = 0, 1, 2      # as the line-search driver
+NOT_DESCENT = 3     # a request: the proposed step is not a descent direction, stop
 
-# float options
-(F_GTOL, F_DELTA0, F_DELTA_MAX, F_ETA, F_DELTA_MIN, F_SKIP, F_DAMP0, F_DAMP_MAX, F_C1, F_DECAY,
- F_MEPS, F_SUB_RTOL) = range(12)
-NF_OPTS = 12
-# integer options
-(I_MAXITER, I_MAXFEV, I_GTOL_MODE, I_SUB, I_CG_MAXITER, I_INIT_SCALE, I_MAXLS,
- I_SUB_MAXITER) = range(8)
-NI_OPTS = 8
+# judge's verdicts
+REJECT = 0
+ACCEPT = 1
+RETRY = 2           # evaluate x + alpha p and judge again
 
-# diagnostics columns after the common schema (each method shows a subset, see _trust.py)
-D_RHO, D_SUB_ITERS, D_LAM, D_SUB_EXIT, D_HARD, D_SKIPPED, D_LS_EVALS = range(T.NCOL, T.NCOL + 7)
-NCOL = T.NCOL + 7
+# the first diagnostics of every trust-region method (row = trace[k, T.NCOL:])
+D_RHO, D_ITERS, D_LAM, D_EXIT, D_HARD = 0, 1, 2, 3, 4
 
 
-@jit
-def _record(trace, k, f, gnorm, step, alpha, nf, nh, rho, iters, lam, ex, hard, skipped, lse):
-    T.record(trace, k, f, gnorm, step, alpha, nf, nh)
-    trace[k, D_RHO] = rho
-    trace[k, D_SUB_ITERS] = iters
-    trace[k, D_LAM] = lam
-    trace[k, D_SUB_EXIT] = ex
-    trace[k, D_HARD] = hard
-    trace[k, D_SKIPPED] = skipped
-    trace[k, D_LS_EVALS] = lse
+class TrustRegionOptions(NamedTuple):
+    """Options of the loop itself (every trust-region method has them)."""
+    maxiter: int
+    maxfev: int
+    gtol: float
+    gtol_mode: int       # ls_driver.GTOL_*
 
 
-@jit
-def tr_driver(ob, cb, args, x0, family, fopt, iopt, trace, allvecs, B):
+@dual(inline=True)
+def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
+                      init, propose, judge, update, radius, collapsed, diagnostics, curvature):
     """Minimize with a trust-region (or damped) method; returns (x, f, g, status, nit, nfev, nhev).
 
-    ``trace`` has maxiter + 1 rows and ``NCOL`` columns; ``allvecs`` has
-    maxiter + 1 rows when iterates are kept, else 0; ``B`` is (n, n) for the
-    dense families (NEWTON_TR with exact/dogleg or a Hessian given as a
-    matrix, SR1, HF with a Hessian matrix), else (0, 0).
+    ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
+    are kept, else 0; ``B`` is the method's (n, n) matrix (Hessian or SR1
+    approximation) or (0, 0).
     """
     n = x0.size
-    maxiter = iopt[I_MAXITER]
-    maxfev = iopt[I_MAXFEV]
-    sub = iopt[I_SUB]
-    gtol = fopt[F_GTOL]
-    delta = fopt[F_DELTA0]
-    lam = fopt[F_DAMP0]
-    dense = B.shape[0] == n
-    use_cg = family == HF or sub == SUB_CG
     x = x0.copy()
     g = np.empty(n)
     xt = np.empty(n)
     gt = np.empty(n)
     p = np.empty(n)
-    s = np.empty(n)
-    y = np.empty(n)
-    w = np.empty(n)
-    pprev = np.zeros(n)                 # HF: last CG solution, the next warm start
-    L = np.zeros((0, 0)) if use_cg else np.zeros((n, n))   # Cholesky factor workspace
-    W = np.zeros((TC.NV, n)) if use_cg else np.zeros((0, n))
-    cgmax = iopt[I_CG_MAXITER]
-    hist = np.zeros(cgmax + 1)          # CG model values (Martens' progress test)
-    cst = np.zeros(TC.SIZE)
-    lst = np.zeros(LS.SIZE)
-    if family == SR1:
-        K.set_identity(B, 1.0)
 
     f = eval_fg(ob, x, g, args)
-    nf = 1
-    nh = 0
+    # typed int64, not literals: callees then compile once, not once more for row 0
+    nf = np.int64(1)
+    nh = np.int64(0)
+    k = np.int64(0)
     gnorm = K.norm_inf(g)
-    _record(trace, 0, f, gnorm, 0.0, 0.0 if family == HF else delta, nf, nh,
-            math.nan, 0.0, lam if family == HF else math.nan, 0.0, 0.0, 0.0, 0.0)
-    T.save_iterate(allvecs, 0, x)
+    state = init(mo, x, g, B)
+    T.record(trace, k, f, gnorm, 0.0, radius(state), nf, nh)
+    diagnostics(state, trace[k, T.NCOL:])
+    T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh
-    gmode = iopt[I_GTOL_MODE]
-    gscale = gnorm if gmode == GTOL_G0 else 1.0
-    stale = True                        # the Hessian matrix must be evaluated at x
-    fresh_b = iopt[I_INIT_SCALE] != 0   # SR1: scale B0 by the first curvature pair
-    have_prev = False                   # HF: a warm start is available
-    skipped = 0.0
-    k = 0
+    gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
     status = S.MAXITER
     while True:
-        if gmode == GTOL_F:
+        if lo.gtol_mode == GTOL_F:
             gscale = max(1.0, abs(f))
-        if gnorm <= gtol * gscale:
+        if gnorm <= lo.gtol * gscale:
             status = S.SUCCESS
             break
-        if k >= maxiter:
+        if k >= lo.maxiter:
             status = S.MAXITER
             break
-        if nf >= maxfev:
+        if nf >= lo.maxfev:
             status = S.MAXFEV
             break
-        if dense and stale and family != SR1:
-            eval_hess(ob, x, B, args)
-            nh += 1
-            stale = False
-        # propose: solve the model subproblem
-        hard = 0.0
-        lam_sub = math.nan
-        if use_cg:
-            gn = K.norm2(g)
-            warm = family == HF and have_prev and fopt[F_DECAY] > 0.0
-            if warm:
-                TC.set_start(W, pprev, fopt[F_DECAY])
-            code = TC.tcg_start(cst, W, hist, g, TC.DAMPED if family == HF else TC.STEIHAUG,
-                                delta, lam if family == HF else 0.0,
-                                min(0.5, math.sqrt(gn)) * gn, cgmax, fopt[F_MEPS], warm)
-            while code == TC.NEED_PRODUCT:
-                if dense:
-                    TC.matvec(B, W[TC.V], W[TC.HV])
-                else:
-                    eval_hessp(ob, x, W[TC.V], W[TC.HV], args)
-                    nh += 1
-                code = TC.tcg_next(cst, W, hist, g)
-            pnorm = TC.get_step(W, p)
-            iters = cst[TC.IT]
-            ex = cst[TC.EXIT]
-            model = cst[TC.MODEL]
-            if family == HF:
-                model -= 0.5 * lam * pnorm * pnorm     # rho against the undamped model
-                lam_sub = lam
-                if not K.dot(g, p) < 0.0:
-                    # a warm start can leave an ascent direction: solve again from zero
-                    have_prev = False
-                    if warm:
-                        continue
-                    status = S.NOT_DESCENT
-                    break
-        else:
-            if sub == SUB_DOGLEG:
-                lam_sub, nfac, ex, hardb = TR.dogleg_step(B, g, delta, p, L, w, fopt[F_SUB_RTOL],
-                                                          iopt[I_SUB_MAXITER])
-            else:
-                lam_sub, nfac, ex, hardb = TR.exact_step(B, g, delta, p, L, w, fopt[F_SUB_RTOL],
-                                                         iopt[I_SUB_MAXITER])
-            iters = nfac
-            hard = 1.0 if hardb else 0.0
-            model = TR.model_value(B, g, p, w)
-            pnorm = K.norm2(p)
-        pred = -model
-        # evaluate and validate the trial point
-        K.trial_point(x, p, 1.0, xt)
+        # propose: the model subproblem (curvature evaluated here, on request)
+        while True:
+            state, request, pred, pnorm = propose(state, mo, g, p)
+            if request != NEED_HESS and request != NEED_PRODUCT:
+                break
+            nh += curvature(ob, x, args, state, request)
+        if request != DONE:
+            status = S.NOT_DESCENT
+            break
+        # evaluate and validate the trial point; the ratio rho (eq. 4.4)
+        alpha = 1.0
+        K.trial_point(x, p, alpha, xt)
         ft = eval_fg(ob, xt, gt, args)
         nf += 1
         finite = math.isfinite(ft) and K.all_finite(gt)
         rho = (f - ft) / pred if finite and pred > 0.0 else -math.inf
-        alpha = 1.0
-        lse = 0.0
-        if family == HF:
-            # Levenberg-Marquardt damping (Martens 2010, §4.1)
-            lam_old = lam
-            if rho < 0.25:
-                lam *= 1.5
-            elif rho > 0.75:
-                lam *= 2.0 / 3.0
-            # Armijo backtracking along p (Martens & Sutskever 2012); alpha = 1 is the trial
-            # just evaluated
-            K.copy_into(p, pprev)
-            have_prev = True
-            dphi0 = K.dot(g, p)
-            LS.ls_start(lst, LS.ARMIJO, f, dphi0, 1.0, fopt[F_C1], 0.9, 1.0, iopt[I_MAXLS])
-            code, anew = LS.ls_next(lst, alpha, ft, K.dot(gt, p))
-            while code == LS.CONTINUE:
-                alpha = anew
-                K.trial_point(x, p, alpha, xt)
-                ft = eval_fg(ob, xt, gt, args)
-                nf += 1
-                lse += 1.0
-                code, anew = LS.ls_next(lst, alpha, ft, K.dot(gt, p))
-            accepted = code == LS.ACCEPT and math.isfinite(ft) and K.all_finite(gt)
-            if not accepted:
-                lam = max(lam, 1.5 * lam_old)
-        else:
-            if family == SR1:                      # N&W Alg. 6.2
-                if rho > 0.75:
-                    if pnorm > 0.8 * delta:
-                        delta = min(2.0 * delta, fopt[F_DELTA_MAX])
-                elif not rho >= 0.1:
-                    delta = 0.5 * (delta if finite else min(delta, pnorm))
-            else:                                  # N&W Alg. 4.1
-                if not rho >= 0.25:
-                    delta = 0.25 * (delta if finite else min(delta, pnorm))
-                elif rho > 0.75 and pnorm >= (1.0 - 1e-6) * delta:
-                    delta = min(2.0 * delta, fopt[F_DELTA_MAX])
-            accepted = rho > fopt[F_ETA]
-            if family == SR1 and finite:
-                sy, ss, yy = K.step_pair(xt, x, gt, g, s, y)
-                if fresh_b and sy > 0.0:
-                    K.set_identity(B, yy / sy)      # B0 = (y^T y / s^T y) I, cf. N&W eq. 6.20
-                    fresh_b = False
-                skipped += TR.sr1_update(B, s, y, fopt[F_SKIP], w)
-        # commit
+        # the method's radius (or damping) rule; it may ask for more trials along p
+        trial = np.int64(0)        # not a literal (as nf, nh, k above)
+        while True:
+            state, verdict, anew = judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p,
+                                         pnorm)
+            if verdict != RETRY:
+                break
+            alpha = anew
+            K.trial_point(x, p, alpha, xt)
+            ft = eval_fg(ob, xt, gt, args)
+            nf += 1
+            finite = math.isfinite(ft) and K.all_finite(gt)
+            trial += 1
+        # commit (never a non-finite point), then the method's update from the pair
+        accepted = verdict == ACCEPT and finite
         step = 0.0
         if accepted:
             x, xt = xt, x
             g, gt = gt, g
             f = ft
             gnorm = K.norm_inf(g)
-            stale = True
             step = alpha * pnorm
+            xo, go, xn, gn = xt, gt, x, g       # the previous iterate, the trial
+        else:
+            xo, go, xn, gn = x, g, xt, gt
+        state = update(state, mo, accepted, finite, xo, go, xn, gn, p)
         k += 1
-        _record(trace, k, f, gnorm, step, (alpha if accepted else 0.0) if family == HF else delta,
-                nf, nh, rho, iters, lam if family == HF else lam_sub, ex, hard, skipped, lse)
+        T.record(trace, k, f, gnorm, step, radius(state), nf, nh)
+        diagnostics(state, trace[k, T.NCOL:])
         T.save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
             break
-        if family == HF:
-            if not lam <= fopt[F_DAMP_MAX]:
-                status = S.TR_COLLAPSED
-                break
-        elif not delta >= fopt[F_DELTA_MIN] * max(1.0, K.norm2(x)):
+        if collapsed(state, mo, x):
             status = S.TR_COLLAPSED
             break
     return x, f, g, status, k, nf, nh
+
+
+@dual
+def hessp_products(ob, x, args, state, request):
+    """NEED_PRODUCT only: H(x) state.W[V] -> state.W[HV] by ``hessp`` (or differences of the
+    gradient); a method whose Hessian is never a matrix compiles no Hessian code."""
+    eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
+    return 1
+
+
+# ------------------------------------------------------------------------------------------
+# Shared pieces of the methods' components: the region (newton-tr, sr1) and the subproblems.
+
+@dual(inline=True)
+def region_radius(state):
+    """``radius`` of a method whose state holds the trust radius ``delta``."""
+    return state.delta
+
+
+@dual(inline=True)
+def region_collapsed(state, mo, x):
+    """delta < delta_min max(1, ||x||): the region collapsed (status TR_COLLAPSED)."""
+    return not state.delta >= mo.delta_min * max(1.0, K.norm2(x))
+
+
+@jit
+def model_step(B, g, delta, p, L, w, dogleg, rtol, maxiter, d):
+    """A dense subproblem step into p: dogleg or exact (Moré-Sorensen), ``trustregion.py``.
+
+    Writes the diagnostics (factorizations, multiplier, exit, hard case) into
+    ``d``; returns (pred, ||p||) with pred = -m(p).
+    """
+    if dogleg:
+        lam, nfac, ex, hard = TR.dogleg_step(B, g, delta, p, L, w, rtol, maxiter)
+    else:
+        lam, nfac, ex, hard = TR.exact_step(B, g, delta, p, L, w, rtol, maxiter)
+    return model_result(B, g, p, w, d, lam, nfac, ex, hard)
+
+
+@jit
+def model_result(B, g, p, w, d, lam, nfac, ex, hard):
+    """Diagnostics of a dense subproblem solve into ``d``; returns (pred, ||p||)."""
+    d[D_ITERS] = nfac
+    d[D_LAM] = lam
+    d[D_EXIT] = ex
+    d[D_HARD] = 1.0 if hard else 0.0
+    return -TR.model_value(B, g, p, w), K.norm2(p)
+
+
+@jit
+def cg_begin(cst, W, hist, g, B, mode, delta, damp, maxit, meps, warm):
+    """Open a truncated CG solve (``tcg.py``) with the forcing term min(1/2, sqrt ||g||) ||g||
+    (N&W eq. 7.3); products by a dense B are answered at once (they cost no evaluation)."""
+    gn = K.norm2(g)
+    code = TC.tcg_start(cst, W, hist, g, mode, delta, damp, min(0.5, math.sqrt(gn)) * gn, maxit,
+                        meps, warm)
+    return dense_products(cst, W, hist, g, B, code)
+
+
+@jit
+def cg_resume(cst, W, hist, g, B):
+    """Continue a CG solve after the loop wrote W[HV] = H W[V]."""
+    return dense_products(cst, W, hist, g, B, TC.tcg_next(cst, W, hist, g))
+
+
+@jit
+def dense_products(cst, W, hist, g, B, code):
+    """Answer CG's product requests with B W[V] while B is held as an (n, n) matrix;
+    returns tcg.NEED_PRODUCT only when it is not (then the loop evaluates the product)."""
+    while code == TC.NEED_PRODUCT and B.shape[0] == g.size:
+        TC.matvec(B, W[TC.V], W[TC.HV])
+        code = TC.tcg_next(cst, W, hist, g)
+    return code
+
+
+@jit
+def cg_step(cst, W, p, d):
+    """The step of a finished Steihaug solve into p; diagnostics into d; (pred, ||p||)."""
+    pnorm = TC.get_step(W, p)
+    d[D_ITERS] = cst[TC.IT]
+    d[D_LAM] = math.nan
+    d[D_EXIT] = cst[TC.EXIT]
+    d[D_HARD] = 0.0
+    return -cst[TC.MODEL], pnorm
+

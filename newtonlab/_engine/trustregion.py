@@ -14,7 +14,8 @@ exact_step  : Moré & Sorensen (1983); N&W Alg. 4.3 (Newton's method on
               1/||p(lambda)|| - 1/delta with Cholesky factors of B + lambda I),
               with the hard case of N&W §4.3 (eq. 4.45) handled.
 dogleg_step : N&W §4.1, eqs. 4.15-4.16, for positive definite B.
-sr1_update  : the SR1 update of B with N&W's skip rule (eq. 6.24, §6.2).
+
+(The SR1 update of B lives with its only user, ``newtonlab/methods/sr1.py``.)
 
 Deviations from N&W Alg. 4.3: the smallest eigenpair (for the lower bound
 -lambda_1 and the hard case) comes from one symmetric eigendecomposition, done
@@ -219,33 +220,3 @@ def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     for i in range(n):
         p[i] = w[i] + t * p[i]
     return math.nan, 1, EXIT_BOUNDARY, False
-
-
-@jit
-def sr1_update(B, s, y, r, w):
-    """SR1 update B += (y - Bs)(y - Bs)^T / ((y - Bs)^T s) (N&W eq. 6.24); returns 1.0 if skipped.
-
-    Skipped when |s^T (y - Bs)| < r ||s|| ||y - Bs|| (N&W eq. 6.26), which
-    keeps the update bounded; ``w`` is workspace (holds y - Bs).
-    """
-    n = s.size
-    ws = 0.0
-    ww = 0.0
-    ss = 0.0
-    for i in range(n):
-        t = 0.0
-        for j in range(n):
-            t += B[i, j] * s[j]
-        w[i] = y[i] - t
-        ws += w[i] * s[i]
-        ww += w[i] * w[i]
-        ss += s[i] * s[i]
-    if ww == 0.0:
-        return 0.0            # the secant equation B s = y already holds
-    if not abs(ws) >= r * math.sqrt(ss * ww):
-        return 1.0
-    c = 1.0 / ws
-    for i in range(n):
-        for j in range(n):
-            B[i, j] += c * w[i] * w[j]
-    return 0.0

@@ -1,0 +1,18 @@
+"""Test-suite configuration.
+
+``.ci/run`` runs the tests marked ``nojit`` (``pytest -m nojit``, the marker is
+declared in pyproject.toml) a second time with ``NUMBA_DISABLE_JIT=1``:
+everything interpreted, so coverage tools and debuggers see the engine's
+source.  In that run a test module without a ``nojit`` test is not even
+imported: its module-level code may compile or use ``.py_func``.
+"""
+import os
+
+
+def pytest_ignore_collect(collection_path, config):
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0"):
+        return None
+    if collection_path.suffix == ".py" and collection_path.name.startswith("test_"):
+        if "nojit" not in collection_path.read_text(encoding="utf-8"):
+            return True
+    return None
