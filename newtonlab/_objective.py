@@ -56,6 +56,23 @@ class Objective:
     hess_kind: str      # "analytic" | "2-point" | "3-point" | "none"
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
     fun: object = None  # the user's fun as given (runners may recognize special objectives)
+    user: tuple = ()    # (fun, jac, hess, hessp) as given, for error messages
+
+    def explain(self, x):
+        """Call the user's functions at x from Python with the shape checks of the Python
+        path: a compiled solver can only say that a shape is wrong, this names the shapes."""
+        fun, jac, hess, hessp = self.user
+        slots = _python_slots(fun, jac, hess, hessp, self.n)
+        x = np.array(x, dtype=float)
+        try:
+            slots[2 if self.grad_kind == "fused" else 0](x, *self.args)
+            for slot in (1, 3):
+                if slots[slot] is not None:
+                    slots[slot](x, *self.args)
+            if slots[4] is not None:
+                slots[4](x, np.ones(self.n), *self.args)
+        except ValueError as exc:    # the compiled path's wording: "shape (n,), got (m,)"
+            raise ValueError(str(exc).replace("got shape", "got")) from None
 
 
 def is_jitted(f):
@@ -255,4 +272,5 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
     else:
         slots = _python_slots(fun, jac, hess, hessp, n)
     ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind])
-    return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun)
+    return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun,
+                     (fun, jac, hess, hessp))

@@ -53,8 +53,13 @@ def run_method(m, obj, x0, opts, callback):
         cb = _never if callback is None else callback
     tick0 = ticks()
     t0 = time.perf_counter()
-    x, f, g, status, nit, n_fg, n_h = solve(obj.ob, cb, obj.args, x0, plan.options, trace,
-                                            allvecs, plan.H)
+    try:
+        x, f, g, status, nit, n_fg, n_h = solve(obj.ob, cb, obj.args, x0, plan.options, trace,
+                                                allvecs, plan.H)
+    except ValueError:
+        if compiled:
+            obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
+        raise
     t_wall = time.perf_counter() - t0
     tr = make_trace(trace, nit, plan.columns, plan.cost, tick0, ticks(), t_wall)
     extra = {}

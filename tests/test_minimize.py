@@ -323,3 +323,19 @@ def test_integer_args_kept_when_the_function_needs_an_integer():
 def test_scalar_x0_is_shape_one():
     r = nl.minimize(lambda x: (x[0] - 3.0) ** 2, 0.0, method="bfgs")
     assert r.x.shape == (1,) and abs(r.x[0] - 3.0) < 1e-5
+
+
+@pytest.mark.parametrize("method", sorted(nl.METHODS))
+def test_every_method_same_iterates_compiled_and_interpreted(method):
+    """Every registered method: one driver source, two execution modes, the same run."""
+    m = nl.METHODS[method]
+    kw = {"options": {"return_all": True, "maxiter": 25}}
+    given = {"jac": ROS.jac, "hess": ROS.hess if m.needs_hess else None,
+             "hessp": ROS.hessp if m.needs_hessp and not m.needs_hess else None}
+    rc = nl.minimize(ROS.fun, X0, method=method, **given, **kw)
+    plain = {k: (v.py_func if v is not None else None) for k, v in given.items()}
+    rp = nl.minimize(ROS.fun.py_func, X0, method=method, **plain, **kw)
+    assert rc.execution == "compiled" and rp.execution == "interpreted"
+    assert (rc.nit, rc.nfev, rc.njev, rc.nhev, rc.status) == (rp.nit, rp.nfev, rp.njev, rp.nhev,
+                                                             rp.status)
+    np.testing.assert_allclose(np.array(rc.allvecs), np.array(rp.allvecs), rtol=1e-8, atol=1e-12)

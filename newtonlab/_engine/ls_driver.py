@@ -105,9 +105,9 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     st = np.zeros(LS.SIZE)
 
     f = eval_fg(ob, x, g, args)
-    nf = 1
-    nh = 0
-    k = np.int64(0)                  # not the literal 0: callees compile once, for int64
+    nf = np.int64(1)                 # counters typed int64, not literals: numba would compile
+    nh = np.int64(0)                 # callees once more for the literal row-0 values
+    k = np.int64(0)
     gnorm = K.norm_inf(g)
     state = init(mo, x, g, H)
     T.record(trace, k, f, gnorm, 0.0, 0.0, nf, nh)
