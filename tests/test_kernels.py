@@ -8,6 +8,9 @@ from newtonlab._engine import kernels as K
 from newtonlab._engine import linesearch as LS
 from newtonlab.methods.lbfgs import lbfgs_push
 
+# also run with NUMBA_DISABLE_JIT=1 (.ci/run): interpreted, the same results
+pytestmark = pytest.mark.nojit
+
 RNG = np.random.default_rng(42)
 
 

@@ -15,6 +15,9 @@ from newtonlab._engine import tcg as TC
 from newtonlab._engine import trustregion as TR
 from newtonlab.methods import sr1 as SR1
 
+# also run with NUMBA_DISABLE_JIT=1 (.ci/run): interpreted, the same results
+pytestmark = pytest.mark.nojit
+
 RNG = np.random.default_rng(7)
 
 

@@ -220,7 +220,7 @@ def critical_points_from_table(fun, table, args=()):
     out = []
     for x, kind, index in table:
         x = np.array(x, dtype=np.float64)
-        out.append(CriticalPoint(x, kind, index, float(fun.py_func(x, *args))))
+        out.append(CriticalPoint(x, kind, index, float(getattr(fun, "py_func", fun)(x, *args))))
     return tuple(out)
 
 

@@ -18,6 +18,11 @@ from scipy.linalg import cholesky_banded, solve_banded
 from .._engine.config import jit
 from ._base import CriticalPoint, Problem
 
+
+def _py(f):
+    """The Python form of a jitted function (itself when numba's JIT is disabled)."""
+    return getattr(f, "py_func", f)
+
 _REF_2D = ("Rosenbrock, H. H. (1960). An automatic method for finding the greatest or "
            "least value of a function. The Computer Journal 3(3), 175-184; "
            "Moré, J. J., Garbow, B. S. & Hillstrom, K. E. (1981). Testing unconstrained "
@@ -109,11 +114,11 @@ def _local_minimizer(n):
     x = np.ones(n)
     x[0] = -1.0
     for _ in range(50):
-        g = rosen_jac.py_func(x)
+        g = _py(rosen_jac)(x)
         if np.linalg.norm(g) < 1e-12:
             break
         x = x - solve_banded((1, 1), banded_hess(x), g)
-    if not np.linalg.norm(rosen_jac.py_func(x)) < 1e-10 or np.allclose(x, 1.0):
+    if not np.linalg.norm(_py(rosen_jac)(x)) < 1e-10 or np.allclose(x, 1.0):
         return None
     try:                                      # O(n) positive-definiteness test
         cholesky_banded(banded_hess(x)[:2])
@@ -183,7 +188,7 @@ def _chained_rosenbrock(n):
     labels = ["non-convex", "ill-conditioned", "scalable"]
     xloc = _local_minimizer(n) if n >= 4 else None
     if xloc is not None:
-        cps.append(CriticalPoint(xloc, "minimum", 0, float(rosen_fun.py_func(xloc))))
+        cps.append(CriticalPoint(xloc, "minimum", 0, float(_py(rosen_fun)(xloc))))
         labels.append("multimodal")
     return Problem(
         name="chained_rosenbrock", n=n, fun=rosen_fun, jac=rosen_jac, hess=rosen_hess,
