@@ -67,6 +67,9 @@ class Method:
     scipy: str | None = None      # scipy.optimize.minimize counterpart for comparisons
     reference: str = ""
     family: str = ""              # "linesearch" | "trustregion" | "firstorder"
+    #: runs that select each of the method's compiled entries (``newtonlab warmup`` compiles
+    #: them all): extra ``options``, and ``hess``/``hessp`` False where not given
+    variants: tuple = ({},)
     choices: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     def options(self, given):

@@ -77,12 +77,16 @@ def warm_one(method, problem=None):
     try:
         fun, jac, hess, hessp, x0, args = _objective(problem)
         m = METHODS[method]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = minimize(fun, x0, args=args, method=method, jac=jac,
-                           hess=hess if m.needs_hess else None,
-                           hessp=hessp if m.needs_hessp else None, options={"maxiter": 2})
-        error = None if res.execution == "compiled" else "ran interpreted"
+        error = None
+        for v in m.variants:                 # one run per compiled entry of the method
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = minimize(fun, x0, args=args, method=method, jac=jac,
+                               hess=hess if m.needs_hess and v.get("hess", True) else None,
+                               hessp=hessp if m.needs_hessp and v.get("hessp", True) else None,
+                               options={"maxiter": 2, **v.get("options", {})})
+            if res.execution != "compiled":
+                error = "ran interpreted"
     except Exception as exc:                  # reported by the parent, per method
         error = f"{type(exc).__name__}: {exc}"
     return time.perf_counter() - t, error

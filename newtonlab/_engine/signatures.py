@@ -146,10 +146,10 @@ def driver_for(driver, A, rest, callback=True, label=None):
     key = (driver, A, tuple(rest), callback)
     if key not in _DRIVERS:
         head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
-        disp = numba.njit(cache=True, **FLAGS)(driver.py_func)
         with compile_notice(label or driver.__name__):
-            disp.compile(head + tuple(rest))
-        disp.disable_compile(True)
+            # numba's eager form: compiles (or loads) this one signature and disables
+            # further compilation on this dispatcher
+            disp = numba.njit(head + tuple(rest), cache=True, **FLAGS)(driver.py_func)
         _DRIVERS[key] = disp
     return _DRIVERS[key]
 

@@ -144,7 +144,7 @@ ENTRY = L.entry(
     "gd", "Gradient descent: steepest descent with a line search, or (PyTorch) SGD with a "
     "fixed or scheduled learning rate, full-batch or mini-batch.",
     {"linesearch": "armijo", "lr": None, **F.L2, **F.FIRST_ORDER},
-    prepare, solve, scipy=None,
+    prepare, solve, scipy=None, variants=({}, {"options": {"linesearch": "none", "lr": 0.1}}),
     choices={**F.CHOICES, "linesearch": ("armijo", "wolfe", "none")},
     reference="Nocedal & Wright (2006), Numerical Optimization, 2nd ed., §3.1-3.3. "
               "torch.optim.SGD.")

@@ -222,7 +222,7 @@ ENTRY = F.entry(
     "Levenberg-Marquardt damping, Armijo backtracking.",
     {**F.SECOND_ORDER, "damping": 1.0, "damping_max": 1e16, "cg_decay": 0.95, "cg_maxiter": None,
      "cg_progress_eps": 5e-4, "c1": 1e-2, "maxls": 20},
-    prepare, solve, needs_hess=True, needs_hessp=True,
+    prepare, solve, needs_hess=True, needs_hessp=True, variants=({}, {"hessp": False}),
     diagnostics=("rho", "cg_iters", "lam", "cg_exit", "ls_evals"), scipy=None,
     reference="Martens (2010), Deep learning via Hessian-free optimization, ICML, Alg. 1, "
               "§4.1, §4.4, §4.5; Martens & Sutskever (2012) (line search); Nocedal & Wright "

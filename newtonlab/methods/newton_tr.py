@@ -177,6 +177,8 @@ ENTRY = F.entry(
     "Trust-region Newton: exact (Moré-Sorensen), dogleg or Steihaug-CG subproblem.",
     {**F.REGION, **F.SECOND_ORDER, "subproblem": "exact", "cg_maxiter": None},
     prepare, solve, needs_hess=True, needs_hessp=True, diagnostics=F.DIAGNOSTICS,
+    variants=({}, {"options": {"subproblem": "cg"}, "hess": False},
+              {"options": {"subproblem": "cg"}, "hessp": False}),
     scipy="trust-exact", choices={"subproblem": SUBPROBLEMS},
     reference="Nocedal & Wright (2006), Alg. 4.1 (trust region), Alg. 4.3 and §4.3 (Moré & "
               "Sorensen 1983, hard case eq. 4.45), §4.1 (dogleg), Alg. 7.2 (Steihaug 1983).")

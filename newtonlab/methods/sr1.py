@@ -202,6 +202,7 @@ ENTRY = F.entry(
     {**F.REGION, **F.SECOND_ORDER, "eta": 1e-4, "subproblem": "exact", "skip_tol": 1e-8,
      "init_scale": "none", "cg_maxiter": None},
     prepare, solve, diagnostics=F.DIAGNOSTICS + ("skipped",), scipy=None,
+    variants=({}, {"options": {"subproblem": "cg"}}),
     choices={"subproblem": SUBPROBLEMS, "init_scale": ("auto", "none")},
     reference="Nocedal & Wright (2006), Alg. 6.2 (SR1 trust region), eqs. 6.24 and 6.26; "
               "Conn, Gould & Toint (1991), Math. Prog. 50.")
