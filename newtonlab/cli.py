@@ -175,6 +175,10 @@ def warmup(argv=None):
                     help="worker processes (default: the number of cores, %(default)s)")
     ap.add_argument("--methods", nargs="+", metavar="M",
                     help="only these methods (default: every method of newtonlab.METHODS)")
+    ap.add_argument("--problems", nargs="+", metavar="P", default=[],
+                    help="also compile for the args type of these library problems "
+                         "(e.g. quadratic: args (A, b)); each args type is one more "
+                         "compilation of every method")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar or counter")
     a = ap.parse_args(argv)
     import numba
@@ -187,15 +191,19 @@ def warmup(argv=None):
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         ap.error(f"unknown method(s) {unknown}; implemented: {', '.join(METHODS)}")
-    workers = max(1, min(a.jobs, len(methods)))
-    print(f"compiling {len(methods)} methods in {workers} process(es)", flush=True)
+    jobs = [(m, None) for m in methods] + [(m, (p, ())) for p in a.problems for m in methods]
+    workers = max(1, min(a.jobs, len(jobs)))
+    print(f"compiling {len(methods)} methods"
+          + (f" for {1 + len(a.problems)} args types" if a.problems else "")
+          + f" in {workers} process(es)", flush=True)
     t0 = time.perf_counter()
-    out = compile_jobs([(m, None) for m in methods], workers, progress=not a.no_progress)
+    out = compile_jobs(jobs, workers, progress=not a.no_progress)
     wall = time.perf_counter() - t0
     failed = 0
-    for m in methods:
-        seconds, error = out[(m, None)]
-        print(f"  {m:<{_NAME_WIDTH}} {seconds:6.1f} s" + (f"  FAILED: {error}" if error else ""))
+    for job in jobs:
+        seconds, error = out[job]
+        print(f"  {_label(job):<{_NAME_WIDTH}} {seconds:6.1f} s"
+              + (f"  FAILED: {error}" if error else ""))
         failed += error is not None
     total = sum(s for s, _ in out.values())
     print(f"{wall:.1f} s wall for {total:.1f} s of compiling"
