@@ -86,12 +86,7 @@ def method(name, summary, defaults, prepare, solve, choices=None, **info):
 def _load():
     table = {}
     for module in MODULES:
-        try:   # TRANSITION (engine issue): modules are being ported; remove this try
-            entry = import_module(f"newtonlab.methods.{module}").ENTRY
-        except ModuleNotFoundError as exc:
-            if exc.name != f"newtonlab.methods.{module}":
-                raise
-            continue
+        entry = import_module(f"newtonlab.methods.{module}").ENTRY
         table[entry.name] = entry
     return table
 
