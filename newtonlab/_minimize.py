@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from . import _options
 from ._objective import check_x0, make_objective
 from ._registry import METHODS, get_method
 from ._run import run_method
@@ -98,6 +99,10 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     if tol is not None and "gtol" not in options:
         options["gtol"] = tol
     opts = m.options(options)
+    _options.flag(opts, "disp")
+    if "second_order" in opts:
+        _options.flag(opts, "second_order")
+        _options.positive_int(opts, "max_escapes", 0)
     curvature_check = bool(opts.get("second_order", False))
     if hess is not None and not (m.needs_hess or curvature_check):
         warnings.warn(f"Method {m.name} does not use Hessian information (hess).",

@@ -7,7 +7,7 @@ numba dispatcher and ``args`` has a numba type, the user's functions are
 compiled for the engine's fixed signatures (loaded from the user's own cache
 when they use ``cache=True``) and the solver runs as a fully compiled loop;
 otherwise they are wrapped in validating Python shims and the interpreted
-twin of the same driver runs.  The driver counts calls of ``eval_fg`` and
+form of the same driver source runs.  The driver counts calls of ``eval_fg`` and
 ``eval_hess``; ``Cost`` turns those into nfev / njev / nhev, so finite
 differences are counted exactly in both modes.
 """
@@ -194,6 +194,9 @@ def _slots(fun, jac, hess, hessp, grad_kind, A):
     return _SLOTS[key]
 
 
+_NARROW = set()    # (user functions, widened args type) that do not compile with floats
+
+
 def _is_int(a):
     return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
@@ -209,11 +212,13 @@ def _widen_integers(args, A, user):
         return args, A
     wide = tuple(float(a) if _is_int(a) else a for a in args)
     WA = numba.typeof(wide)
-    try:
-        _slots(*user, WA)
-    except ValueError:
-        return args, A
-    return wide, WA
+    key = (*user, WA)
+    if key not in _NARROW:
+        try:
+            _slots(*user, WA)
+        except (ValueError, numba.core.errors.NumbaError):
+            _NARROW.add(key)         # needs its integers: remembered, not compiled again
+    return (args, A) if key in _NARROW else (wide, WA)
 
 
 def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force_python=False):

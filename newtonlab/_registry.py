@@ -60,7 +60,7 @@ class Method:
     summary: str
     defaults: MappingProxyType
     prepare: object               # (opts, obj, x0) -> Plan; opts already merged and checked
-    solve: object                 # the compiled entry (for warmup and newtonlab.jit)
+    solve: object                 # the default compiled entry (a Plan may pick another)
     needs_hess: bool = False
     needs_hessp: bool = False
     diagnostics: tuple = ()       # the method's trace columns, in order

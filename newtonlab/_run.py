@@ -57,7 +57,7 @@ def run_method(m, obj, x0, opts, callback):
         x, f, g, status, nit, n_fg, n_h = solve(obj.ob, cb, obj.args, x0, plan.options, trace,
                                                 allvecs, plan.H)
     except ValueError:
-        if compiled:
+        if compiled and plan.objective is None:
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0

@@ -115,14 +115,15 @@ def _affine(what, values):
     return a, b
 
 
-def _stand_in(n, derivs, A):
-    """An objective of size n with the given derivatives, marked compiled for args type A
-    (prepare reads its kinds, costs and args type, never its functions)."""
+def _stand_in(n, derivs, A, m):
+    """An objective of size n with the given derivatives, marked compiled for args type A,
+    normalized for method m as minimize() does (prepare reads its kinds, costs and args
+    type, never its functions)."""
     x0 = np.ones(n)
     obj = make_objective(lambda x: 0.0, x0, (), lambda x: x,
                          (lambda x: np.eye(x.size)) if "hess" in derivs else None,
                          (lambda x, v: v) if "hessp" in derivs else None,
-                         False, False, force_python=True)
+                         m.needs_hess, m.needs_hessp, force_python=True)
     return replace(obj, compiled=True, args_type=A), x0
 
 
@@ -144,7 +145,7 @@ class Template:
             opts = m.options({})
             opts.pop("second_order", None)
             opts.pop("max_escapes", None)
-            obj, x0 = _stand_in(n, derivs, A)
+            obj, x0 = _stand_in(n, derivs, A, m)
             plans.append(m.prepare(opts, obj, x0))
         p = plans[0]
         if any(q.solve is not p.solve for q in plans):
@@ -247,8 +248,8 @@ def _runner(name, derivs, A, extra_names):
         raise TypingError(f"newtonlab.jit: method {name!r} is not implemented")
     if len(A.types) > MAX_ARGS:
         raise TypingError(f"newtonlab.jit: at most {MAX_ARGS} extra arguments (args)")
-    if m.needs_hess and "hess" not in derivs or m.needs_hessp and not {"hess", "hessp"} & set(
-            derivs):
+    if m.needs_hess and not m.needs_hessp and "hess" not in derivs or m.needs_hessp and not {
+            "hess", "hessp"} & set(derivs):
         raise TypingError(f"newtonlab.jit: method {name!r} needs hess or hessp")
     tpl = Template(m, derivs, extra_names, A)
     no_callback()

@@ -153,3 +153,22 @@ def test_first_order_method_from_njit():
                       options={"gtol": 1e-8, "maxiter": 300})
     assert (rec.nit, rec.nfev, rec.status) == (ref.nit, ref.nfev, ref.status)
     np.testing.assert_array_equal(rec.x, ref.x)
+
+
+
+@pytest.mark.parametrize("name", ["newton-cg", "hessian-free"])
+def test_product_methods_from_njit_count_like_minimize(name):
+    """Methods that take products from a Hessian matrix: same plan (dense products, one
+    Hessian per iteration) and the same record as minimize()."""
+    from newtonlab import problems as P
+    p = P.get("rosenbrock")
+    f, g, h = p.fun, p.jac, p.hess
+    s = nlj.solver(name, "hess")
+
+    @numba.njit
+    def run(x0):
+        return s(f, g, h, x0, ())
+    r = run(p.x0)
+    ref = nl.minimize(p.fun, p.x0, method=name, jac=p.jac, hess=p.hess)
+    assert (r.nit, r.nfev, r.nhev, r.status) == (ref.nit, ref.nfev, ref.nhev, ref.status)
+    np.testing.assert_allclose(r.x, ref.x, rtol=1e-10)

@@ -339,3 +339,19 @@ def test_every_method_same_iterates_compiled_and_interpreted(method):
     assert (rc.nit, rc.nfev, rc.njev, rc.nhev, rc.status) == (rp.nit, rp.nfev, rp.njev, rp.nhev,
                                                              rp.status)
     np.testing.assert_allclose(np.array(rc.allvecs), np.array(rp.allvecs), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("method, options, key", [
+    ("newton", {"second_order": "False"}, "second_order"),
+    ("bfgs", {"disp": "yes"}, "disp"),
+    ("newton", {"second_order": True, "max_escapes": "3"}, "max_escapes"),
+    ("bfgs", {"return_all": "no"}, "return_all"),
+    ("adam", {"schedule": "step", "milestones": 5}, "milestones"),
+    ("adam", {"seed": 2 ** 64}, "seed"),
+    ("adam", {"lr": "0.1"}, "lr"),
+    ("lbfgs", {"m": 2.5}, "m"),
+])
+def test_option_types_checked_naming_the_key(method, options, key):
+    with pytest.raises(ValueError, match=f"option '{key}'"):
+        nl.minimize(rosen, X0, jac=rosen_der, hess=rosen_hess if method == "newton" else None,
+                    method=method, options=options)

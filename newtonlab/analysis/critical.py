@@ -12,7 +12,7 @@ Starts are a scrambled Sobol sequence over the box (default): low discrepancy
 covers the box evenly with few starts, so small basins of attraction are hit
 more reliably than with i.i.d. uniform points, and the scrambling seed makes
 runs reproducible.  All starts run in one compiled ``prange`` batch when the
-objective is jitted; plain-Python objectives run its interpreted twin, with
+objective is jitted; plain-Python objectives run the same source interpreted, with
 the same iterates.
 """
 from __future__ import annotations

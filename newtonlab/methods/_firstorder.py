@@ -73,6 +73,14 @@ def optax(opts):
     return opts["convention"] == "optax"
 
 
+def _seed(opts):
+    """The seed as an int64 (a larger one would change the options' numba type)."""
+    seed = O.positive_int(opts, "seed", 0)
+    if seed >= 2 ** 63:
+        raise ValueError(f"option 'seed' must be < 2**63, got {seed!r}")
+    return seed
+
+
 def schedule_params(opts):
     """(kind, sp) for the schedule options in ``opts`` (``lr`` included).
 
@@ -86,7 +94,10 @@ def schedule_params(opts):
     for key in ("gamma", "step_size", "milestones", "decay_rate", "power"):
         if opts.get(key) is not None and key not in uses:
             raise ValueError(f"option {key!r} is not used by schedule {name!r}")
-    miles = () if opts.get("milestones") is None else tuple(opts["milestones"])
+    miles = opts.get("milestones")
+    if miles is not None and (isinstance(miles, (str, bytes)) or not hasattr(miles, "__iter__")):
+        raise ValueError(f"option 'milestones' must be increasing integers >= 0, got {miles!r}")
+    miles = () if miles is None else tuple(miles)
     sp = np.zeros(SCH.NP_FIXED + len(miles))
     sp[SCH.P_LR] = O.real(opts, "lr", **POSITIVE)
     if kind == SCH.STEP:
@@ -201,7 +212,7 @@ def loop_options(opts, obj, bfg):
         batch=fs is not None,
         n_samples=n_samples,
         batch_size=n_samples if batch is None else O.positive_int(opts, "batch_size"),
-        seed=O.positive_int(opts, "seed", 0),
+        seed=_seed(opts),
         full_eval=O.choice(opts, "full_eval", CHOICES["full_eval"]),
         bfg=bfg,
     )
