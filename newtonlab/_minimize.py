@@ -2,7 +2,6 @@
 import inspect
 import warnings
 
-import numpy as np
 from scipy.optimize import OptimizeResult
 
 from . import _options

@@ -355,3 +355,9 @@ def test_option_types_checked_naming_the_key(method, options, key):
     with pytest.raises(ValueError, match=f"option '{key}'"):
         nl.minimize(rosen, X0, jac=rosen_der, hess=rosen_hess if method == "newton" else None,
                     method=method, options=options)
+
+
+def test_gd_sgd_mode_refuses_line_search_options():
+    with pytest.raises(ValueError, match=r"\['c1'\] configure gd's line search"):
+        nl.minimize(rosen, X0, jac=rosen_der, method="gd",
+                    options={"linesearch": "none", "lr": 1e-3, "c1": 0.3})

@@ -49,11 +49,11 @@ from . import trace as T
 from .clock import ticks
 from .config import dual, jit
 from .evaluate import eval_fg
+from .ls_driver import GTOL_F, GTOL_G0
 from .schedules import lr_at
 
 NOISE_NONE, NOISE_GAUSSIAN, NOISE_LANGEVIN = 0, 1, 2
 FULL_EVAL_EPOCH, FULL_EVAL_END = 0, 1
-GTOL_ABS, GTOL_F, GTOL_G0 = 0, 1, 2      # as the line-search loop
 
 # diagnostics columns after the common schema
 D_EPOCH = T.NCOL          # epochs of samples consumed (full batch: = iteration)

@@ -27,6 +27,7 @@ from .._engine.clock import ticks
 from .._engine.signatures import placeholder
 from .._objective import Cost
 from .._registry import Plan, method
+from ._linesearch import GTOL_MODES
 
 #: options every first-order method takes (docs/schedules.md, docs/methods/first_order.md)
 FIRST_ORDER = {
@@ -200,7 +201,7 @@ def loop_options(opts, obj, bfg):
         maxiter=maxiter,
         maxfev=O.budget(opts, "maxfev", O.BIG),
         gtol=gtol,
-        gtol_mode=("absolute", "f", "g0").index(opts["gtol_scale"]),
+        gtol_mode=GTOL_MODES[opts["gtol_scale"]],
         fstar=fstar, ftarget=ftarget, frel=frel, grel=grel, divergence=divergence,
         time_ticks=limit * ticks_per_second() if math.isfinite(limit) else math.nan,
         schedule=kind,

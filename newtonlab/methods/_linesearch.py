@@ -19,7 +19,8 @@ SECOND_ORDER = {"second_order": False, "max_escapes": 10}
 #: the first trial step of quasi-Newton searches: 1 (N&W §3.5) or scipy's interpolation
 STEP0 = {"unit": LD.ALPHA0_UNIT, "interpolate": LD.ALPHA0_INTERP, "scaled": LD.ALPHA0_SCALED}
 _KIND = {"armijo": LS.ARMIJO, "wolfe": LS.WOLFE, "none": LS.NONE}
-_GSCALE = {"absolute": LD.GTOL_ABS, "f": LD.GTOL_F, "g0": LD.GTOL_G0}
+#: option gtol_scale -> the drivers' gradient-test scale code (all three drivers)
+GTOL_MODES = {"absolute": LD.GTOL_ABS, "f": LD.GTOL_F, "g0": LD.GTOL_G0}
 
 
 def default_maxiter(name, n):
@@ -40,7 +41,7 @@ def loop_options(name, opts, n, alpha0):
         maxiter=O.budget(opts, "maxiter", default_maxiter(name, n)),
         maxfev=O.budget(opts, "maxfev", O.BIG),
         gtol=O.real(opts, "gtol", 0.0),
-        gtol_mode=_GSCALE[opts["gtol_scale"]],
+        gtol_mode=GTOL_MODES[opts["gtol_scale"]],
         linesearch=_KIND[opts["linesearch"]],
         c1=c1,
         c2=O.real(opts, "c2", c1, 1.0, lo_open=True, hi_open=True),

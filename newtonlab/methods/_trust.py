@@ -12,10 +12,9 @@ import math
 import numpy as np
 
 from .. import _options as O
-from .._engine import ls_driver as LD
 from .._engine import tr_driver as TD
 from .._registry import Plan, method
-from ._linesearch import SECOND_ORDER, products_cost  # noqa: F401  (re-exported)
+from ._linesearch import GTOL_MODES, SECOND_ORDER, products_cost  # noqa: F401  (re-exported)
 
 #: the region: scipy's names and defaults, and the collapse floor (status TR_COLLAPSED)
 REGION = {"initial_trust_radius": 1.0, "max_trust_radius": 1000.0, "eta": 0.15,
@@ -24,7 +23,6 @@ REGION = {"initial_trust_radius": 1.0, "max_trust_radius": 1000.0, "eta": 0.15,
 DIAGNOSTICS = ("rho", "sub_iters", "lam", "sub_exit", "hard_case")
 SUB_RTOL = 1e-8      # | ||p|| - delta | <= SUB_RTOL delta ends the exact subproblem
 SUB_MAXITER = 50     # factorizations per exact subproblem
-_GSCALE = {"absolute": LD.GTOL_ABS, "f": LD.GTOL_F, "g0": LD.GTOL_G0}
 
 
 def default_maxiter(n):
@@ -38,7 +36,7 @@ def loop_options(opts, n):
         maxiter=O.budget(opts, "maxiter", default_maxiter(n)),
         maxfev=O.budget(opts, "maxfev", O.BIG),
         gtol=O.real(opts, "gtol", 0.0),
-        gtol_mode=_GSCALE[opts["gtol_scale"]],
+        gtol_mode=GTOL_MODES[opts["gtol_scale"]],
     )
 
 

@@ -133,6 +133,11 @@ def prepare(opts, obj, x0):
             raise ValueError(f"option(s) {changed or ['fun=FiniteSum']} select gd's fixed-step "
                              f"first-order driver; they cannot be combined with "
                              f"linesearch='wolfe'")
+        searching = [k for k in L.DEFAULTS if not _same(opts[k], ENTRY.defaults[k])]
+        if searching:
+            raise ValueError(f"option(s) {searching} configure gd's line search; fixed-step "
+                             f"SGD (selected by {changed or ['linesearch=none or a FiniteSum']}) "
+                             f"has none")
         if opts["lr"] is None:
             opts["lr"] = 1e-3                       # PyTorch's SGD default
         mo = Options(weight_decay=O.real(opts, "weight_decay", 0.0))
