@@ -50,7 +50,7 @@ from .clock import ticks
 from .config import dual, jit
 from .evaluate import eval_fg
 from .ls_driver import GTOL_F, GTOL_G0
-from .schedules import lr_at
+from .schedules import Schedule, lr_at
 
 NOISE_NONE, NOISE_GAUSSIAN, NOISE_LANGEVIN = 0, 1, 2
 FULL_EVAL_EPOCH, FULL_EVAL_END = 0, 1
@@ -78,8 +78,7 @@ class FirstOrderOptions(NamedTuple):
     grel: float          # ||g|| <= grel ||g0|| -> REL_G
     divergence: float    # f - f0 > divergence max(1, |f0|) -> DIVERGED
     time_ticks: float    # cycle-counter budget (time_limit in ticks)
-    schedule: int        # schedules.CONSTANT, STEP, ...
-    sp: np.ndarray       # the schedule's parameters (schedules.P_*)
+    schedule: Schedule   # the learning-rate schedule (schedules.Schedule)
     noise: int           # NOISE_*
     noise_std: float     # sigma_0 of the gradient noise
     noise_decay: float   # sigma_k = sigma_0 / (1 + k) ** noise_decay
@@ -265,7 +264,7 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
             status = S.MAXFEV
             break
         # propose
-        lr = lr_at(lo.schedule, lo.sp, k)
+        lr = lr_at(lo.schedule, k)
         if noise == NOISE_GAUSSIAN:
             rng_normal(rng, xi)
             axpy(lo.noise_std / (1.0 + k) ** lo.noise_decay, xi, g, gu)

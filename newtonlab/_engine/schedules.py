@@ -1,8 +1,8 @@
 """Learning-rate schedules, evaluated inside the compiled first-order driver.
 
-A schedule is an integer ``kind`` and a float parameter array ``sp`` (layout
-below), so one compiled driver serves every schedule: no callable enters the
-loop.  Step ``k`` counts optimizer steps from 0 (the first step uses eta_0),
+A schedule is a typed record (:class:`Schedule`: an integer ``kind`` and its
+parameters), so one compiled driver serves every schedule: no callable enters
+the loop.  Step ``k`` counts optimizer steps from 0 (the first step uses eta_0),
 the convention of PyTorch's ``LRScheduler`` stepped once per ``optimizer.step()``
 and of optax's schedules evaluated at the update count.
 
@@ -24,6 +24,10 @@ s = ``warmup_start`` (the product of two schedulers, as PyTorch's
 ``ChainedScheduler`` computes it).  The Python layer validates the parameters
 (``newtonlab.methods._firstorder``); this module only evaluates.
 """
+from typing import NamedTuple
+
+import numpy as np
+
 from .config import jit
 
 CONSTANT, STEP, EXPONENTIAL, INVERSE_TIME, POLYNOMIAL, WARMUP = range(6)
@@ -31,41 +35,42 @@ NAMES = {"constant": CONSTANT, "step": STEP, "exponential": EXPONENTIAL,
          "inverse-time": INVERSE_TIME, "1/t": INVERSE_TIME, "polynomial": POLYNOMIAL,
          "warmup": WARMUP}
 
-# layout of the parameter array sp
-P_LR = 0            # base learning rate eta
-P_GAMMA = 1         # STEP / EXPONENTIAL factor
-P_STEP_SIZE = 2     # STEP without milestones: decay every step_size steps
-P_DECAY = 3         # INVERSE_TIME / POLYNOMIAL: beta in (1 + beta k)
-P_POWER = 4         # POLYNOMIAL exponent alpha
-P_WARMUP = 5        # warm-up length W (0: none)
-P_WARMUP_START = 6  # warm-up start factor s
-P_NMILE = 7         # number of STEP milestones that follow
-P_MILESTONES = 8    # sorted milestones, as floats
-NP_FIXED = 8
+class Schedule(NamedTuple):
+    """A schedule's typed parameters (checked by ``newtonlab.methods._firstorder``)."""
+    kind: int              # CONSTANT, STEP, ...
+    lr: float              # base learning rate eta
+    gamma: float           # STEP / EXPONENTIAL factor
+    step_size: int         # STEP without milestones: decay every step_size steps
+    decay_rate: float      # INVERSE_TIME / POLYNOMIAL: beta in (1 + beta k)
+    power: float           # POLYNOMIAL exponent alpha
+    warmup_steps: int      # warm-up length W (0: none)
+    warmup_start: float    # warm-up start factor s
+    milestones: np.ndarray  # STEP: sorted milestones (float64; empty: use step_size)
 
 
 @jit
-def lr_at(kind, sp, k):
-    """The learning rate eta_k of step k (k = 0, 1, ...) for schedule ``kind``."""
-    eta = sp[P_LR]
+def lr_at(sc, k):
+    """The learning rate eta_k of step k (k = 0, 1, ...) for the schedule ``sc``."""
+    eta = sc.lr
+    kind = sc.kind
     if kind == STEP:
-        nm = int(sp[P_NMILE])
+        nm = sc.milestones.size
         if nm > 0:
             count = 0
             for j in range(nm):
-                if sp[P_MILESTONES + j] <= k:
+                if sc.milestones[j] <= k:
                     count += 1
-            eta = eta * sp[P_GAMMA] ** count
+            eta = eta * sc.gamma ** count
         else:
-            eta = eta * sp[P_GAMMA] ** (k // int(sp[P_STEP_SIZE]))
+            eta = eta * sc.gamma ** (k // sc.step_size)
     elif kind == EXPONENTIAL:
-        eta = eta * sp[P_GAMMA] ** k
+        eta = eta * sc.gamma ** k
     elif kind == INVERSE_TIME:
-        eta = eta / (1.0 + sp[P_DECAY] * k)
+        eta = eta / (1.0 + sc.decay_rate * k)
     elif kind == POLYNOMIAL:
-        eta = eta * (1.0 + sp[P_DECAY] * k) ** (-sp[P_POWER])
-    W = sp[P_WARMUP]
-    if W > 0.0 and k < W:
-        s = sp[P_WARMUP_START]
+        eta = eta * (1.0 + sc.decay_rate * k) ** (-sc.power)
+    W = sc.warmup_steps
+    if W > 0 and k < W:
+        s = sc.warmup_start
         eta = eta * (s + (1.0 - s) * k / W)
     return eta

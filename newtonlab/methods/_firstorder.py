@@ -83,7 +83,8 @@ def _seed(opts):
 
 
 def schedule_params(opts):
-    """(kind, sp) for the schedule options in ``opts`` (``lr`` included).
+    """The :class:`~newtonlab._engine.schedules.Schedule` of the options in ``opts``
+    (``lr`` included).
 
     Raises ValueError naming the offending key.
     """
@@ -99,32 +100,30 @@ def schedule_params(opts):
     if miles is not None and (isinstance(miles, (str, bytes)) or not hasattr(miles, "__iter__")):
         raise ValueError(f"option 'milestones' must be increasing integers >= 0, got {miles!r}")
     miles = () if miles is None else tuple(miles)
-    sp = np.zeros(SCH.NP_FIXED + len(miles))
-    sp[SCH.P_LR] = O.real(opts, "lr", **POSITIVE)
+    p = {"gamma": 0.0, "step_size": 1, "decay_rate": 0.0, "power": 0.0}
     if kind == SCH.STEP:
         if (opts.get("step_size") is None) == (not miles):
             raise ValueError("schedule 'step' needs exactly one of options 'step_size' and "
                              "'milestones'")
-        sp[SCH.P_GAMMA] = 0.1 if opts.get("gamma") is None else O.real(opts, "gamma", **POSITIVE)
+        p["gamma"] = 0.1 if opts.get("gamma") is None else O.real(opts, "gamma", **POSITIVE)
         if miles:
             ok = all(isinstance(m, (int, np.integer)) and not isinstance(m, bool) and m >= 0
                      for m in miles) and all(a < b for a, b in zip(miles, miles[1:]))
             if not ok:
                 raise ValueError(f"option 'milestones' must be increasing integers >= 0, "
                                  f"got {opts['milestones']!r}")
-            sp[SCH.P_NMILE] = len(miles)
-            sp[SCH.NP_FIXED:] = miles
         else:
-            sp[SCH.P_STEP_SIZE] = O.positive_int(opts, "step_size")
-    for key, slot in (("gamma", SCH.P_GAMMA), ("decay_rate", SCH.P_DECAY),
-                      ("power", SCH.P_POWER)):
+            p["step_size"] = O.positive_int(opts, "step_size")
+    for key in ("gamma", "decay_rate", "power"):
         if key in uses and kind != SCH.STEP:
             if opts.get(key) is None:
                 raise ValueError(f"schedule {name!r} needs option {key!r}")
-            sp[slot] = O.real(opts, key, 0.0, lo_open=key != "decay_rate")
-    sp[SCH.P_WARMUP] = O.positive_int(opts, "warmup_steps", 1 if kind == SCH.WARMUP else 0)
-    sp[SCH.P_WARMUP_START] = O.real(opts, "warmup_start", 0.0, 1.0)
-    return kind, sp
+            p[key] = O.real(opts, key, 0.0, lo_open=key != "decay_rate")
+    return SCH.Schedule(
+        kind=kind, lr=O.real(opts, "lr", **POSITIVE), **p,
+        warmup_steps=O.positive_int(opts, "warmup_steps", 1 if kind == SCH.WARMUP else 0),
+        warmup_start=O.real(opts, "warmup_start", 0.0, 1.0),
+        milestones=np.array(miles, dtype=np.float64))
 
 
 def learning_rates(n_steps, lr, **schedule):
@@ -135,8 +134,8 @@ def learning_rates(n_steps, lr, **schedule):
     """
     opts = {**{k: FIRST_ORDER[k] for k in ("schedule", "warmup_steps", "warmup_start")},
             **schedule, "lr": lr}
-    kind, sp = schedule_params(opts)
-    return np.array([SCH.lr_at(kind, sp, k) for k in range(n_steps)])
+    sc = schedule_params(opts)
+    return np.array([SCH.lr_at(sc, k) for k in range(n_steps)])
 
 
 _RATE = []
@@ -179,7 +178,7 @@ def loop_options(opts, obj, bfg):
 
     ``opts["lr"]`` must be set (gd's None is replaced by its caller).
     """
-    kind, sp = schedule_params(opts)
+    sc = schedule_params(opts)
     fs = SC.finite_sum_of(obj)
     batch = opts["batch_size"]
     if batch is not None and fs is None:
@@ -204,8 +203,7 @@ def loop_options(opts, obj, bfg):
         gtol_mode=GTOL_MODES[opts["gtol_scale"]],
         fstar=fstar, ftarget=ftarget, frel=frel, grel=grel, divergence=divergence,
         time_ticks=limit * ticks_per_second() if math.isfinite(limit) else math.nan,
-        schedule=kind,
-        sp=sp,
+        schedule=sc,
         noise=O.choice(opts, "noise", CHOICES["noise"]),
         noise_std=O.real(opts, "noise_std", 0.0),
         noise_decay=O.real(opts, "noise_decay", 0.0),
