@@ -125,19 +125,8 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     f_old = f
     status = S.MAXITER
     while True:
-        if lo.gtol_mode == GTOL_F:
-            gscale = max(1.0, abs(f))
-        if gnorm <= lo.gtol * gscale:
-            status = S.SUCCESS
-            break
-        if stalled:
-            status = S.STALLED
-            break
-        if k >= lo.maxiter:
-            status = S.MAXITER
-            break
-        if nf >= lo.maxfev:
-            status = S.MAXFEV
+        status = stop_test(lo, f, gnorm, gscale, stalled, k, nf)
+        if status != RUNNING:
             break
         # propose a direction (the method may ask for curvature first)
         state, request = direction(state, mo, g, p)
@@ -223,6 +212,27 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
         nh += curvature(ob, x, args, state, request)
         state, request, status = finish(state, mo, status)
     return x, f, g, status, k, nf, nh
+
+
+RUNNING = -1        # stop_test: no test fired
+
+
+@dual(inline=True)
+def stop_test(lo, f, gnorm, gscale, stalled, k, nf):
+    """The tests before an iteration, shared by the line-search and trust-region loops:
+    the gradient test (scale max(1, |f|) with GTOL_F, else ``gscale``), a stall, the
+    iteration and evaluation budgets, in that order; a status, or RUNNING."""
+    if lo.gtol_mode == GTOL_F:
+        gscale = max(1.0, abs(f))
+    if gnorm <= lo.gtol * gscale:
+        return S.SUCCESS
+    if stalled:
+        return S.STALLED
+    if k >= lo.maxiter:
+        return S.MAXITER
+    if nf >= lo.maxfev:
+        return S.MAXFEV
+    return RUNNING
 
 
 @dual

@@ -63,7 +63,7 @@ from . import trustregion as TR
 from .config import dual, jit
 from .evaluate import eval_fg, eval_hessp
 from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401
-                        hessian, no_curvature)
+                        RUNNING, hessian, no_curvature, stop_test)
 
 NOT_DESCENT = 3     # a request: the proposed step is not a descent direction, stop
 
@@ -115,16 +115,8 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
     status = S.MAXITER
     while True:
-        if lo.gtol_mode == GTOL_F:
-            gscale = max(1.0, abs(f))
-        if gnorm <= lo.gtol * gscale:
-            status = S.SUCCESS
-            break
-        if k >= lo.maxiter:
-            status = S.MAXITER
-            break
-        if nf >= lo.maxfev:
-            status = S.MAXFEV
+        status = stop_test(lo, f, gnorm, gscale, False, k, nf)
+        if status != RUNNING:
             break
         # propose: the model subproblem (curvature evaluated here, on request)
         while True:
