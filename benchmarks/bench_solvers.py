@@ -35,7 +35,7 @@ import warnings  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GTOL = 1e-5
-METHODS = ("lbfgs", "bfgs", "newton")     # each timed against METHODS[m].scipy
+METHODS = ("lbfgs", "bfgs", "newton", "hager-zhang")   # each timed against METHODS[m].scipy
 FORMS = ("jitted", "plain", "fused")
 PLAIN_SKIP = {   # (problem, n) -> why the plain-Python form is not run
     ("chained_rosenbrock", 1000): "the .py_func objective alone costs ~18 ms per (f, g); "
