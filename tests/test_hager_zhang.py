@@ -225,9 +225,13 @@ def solve(p=ROS, opts=None, py=False):
     return nl.minimize(f, p.x0, args=p.args, method="hager-zhang", jac=g, options=opts)
 
 
-# (nit, nfev) of hager-zhang; scipy CG (gtol 1e-5) for comparison in the comment
+# (nit, nfev) of hager-zhang; scipy CG (gtol 1e-5) for comparison in the comment.  The
+# quadratic's count is an upper bound: its last iterate sits at the gradient test, and the
+# reassociated (vectorized) dot products round differently with the CPU's vector width
+# ((10, 21) with AVX2, (11, 24) with AVX-512).
 PINNED = {"rosenbrock": (34, 106),                        # scipy CG: (36, 78)
-          "quadratic(n=10,kappa=100.0,seed=0)": (10, 21)}  # scipy CG: (62, 99)
+          "quadratic(n=10,kappa=100.0,seed=0)": (11, 24)}  # scipy CG: (62, 99)
+EXACT = {"rosenbrock"}
 
 
 @pytest.mark.parametrize("p", [ROS, problems.get("quadratic", n=10, kappa=100.0)],
@@ -239,8 +243,9 @@ def test_agrees_with_scipy_cg(p):
     assert res.success and ref.success and np.max(np.abs(res.jac)) <= 1e-5
     np.testing.assert_allclose(res.x, ref.x, atol=1e-4)
     assert res.fun <= ref.fun + 1e-8 * max(1.0, abs(ref.fun))
-    assert (res.nit, res.nfev) == PINNED[p.id], (
-        f"hager-zhang (nit, nfev) = {(res.nit, res.nfev)}; scipy CG {(ref.nit, ref.nfev)}")
+    counts, pinned = (res.nit, res.nfev), PINNED[p.id]
+    ok = counts == pinned if p.id in EXACT else counts[0] <= pinned[0] and counts[1] <= pinned[1]
+    assert ok, f"hager-zhang (nit, nfev) = {counts}; pinned {pinned}; scipy CG {(ref.nit, ref.nfev)}"
     assert res.njev == res.nfev and res.nhev == 0
 
 

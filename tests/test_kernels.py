@@ -30,9 +30,17 @@ def test_vector_kernels(n):
     np.testing.assert_allclose(out, a + 0.3 * b, rtol=1e-15)
     K.neg(a, out)
     np.testing.assert_array_equal(out, -a)
+    K.copy_into(b, out)
+    np.testing.assert_array_equal(out, b)
+    K.fill(out, 2.5)
+    np.testing.assert_array_equal(out, np.full(n, 2.5))
     A = RNG.standard_normal((n, n))
     K.neg_matvec(A, a, out)
     np.testing.assert_allclose(out, -A @ a, rtol=1e-12, atol=1e-14)
+    K.matvec(A, a, out)
+    np.testing.assert_allclose(out, A @ a, rtol=1e-12, atol=1e-14)
+    K.matvec_t(A, a, out)
+    np.testing.assert_allclose(out, A.T @ a, rtol=1e-12, atol=1e-14)
 
 
 def test_norms_see_nan_and_scale():
@@ -208,3 +216,23 @@ def test_searches_back_off_from_nan(kind):
 def test_search_fails_honestly_on_an_ascent_line():
     code, _, evals = run_search(LS.ARMIJO, lambda a: a, lambda a: 1.0 + 0 * a, 1.0, maxeval=10)
     assert code == LS.FAIL and evals == 10
+
+
+def test_fd_hessian_product_scales_with_huge_x():
+    """h = eps^(1/3) max(1, ||x||) / ||v|| with a scaled norm: no overflow past 1.3e154."""
+    from newtonlab._engine import evaluate as E
+
+    def fun(x):
+        return 0.0
+
+    def jac(x):
+        return 2.0 * x               # H = 2 I
+
+    ob = (fun, jac, None, None, None, E.G_JAC, E.H_NONE, E.HP_FD)
+    x = np.full(3, 1e200)
+    v = np.array([1.0, -2.0, 0.5])
+    out = np.empty(3)
+    E.eval_hessp(ob, x, v, out, ())
+    np.testing.assert_allclose(out, 2.0 * v, rtol=1e-6)
+    E.eval_hessp(ob, x, np.zeros(3), out, ())
+    np.testing.assert_array_equal(out, 0.0)

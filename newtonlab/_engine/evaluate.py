@@ -149,16 +149,26 @@ def eval_hessp(ob, x, v, out, args):
             raise ValueError("hessp must return an array of shape (n,) like x0")
         K.copy_into(r, out)
     elif mode == HP_FROM_HESS:
-        K.copy_into(np.dot(ob[3](x, *args), v), out)
+        Hv = ob[3](x, *args)
+        if Hv.shape[0] != n or Hv.shape[1] != n:
+            raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
+        K.matvec(Hv, v, out)
     elif mode == HP_FD:
-        vn = math.sqrt(np.dot(v, v))
+        # scaled norms (kernels.norm2): sqrt(x^T x) overflows for ||x|| > 1.3e154
+        vn = K.norm2(v)
         if vn == 0.0:
-            out[:] = 0.0
+            K.fill(out, 0.0)
             return
-        h = EPS ** (1.0 / 3.0) * max(1.0, math.sqrt(np.dot(x, x))) / vn
+        h = EPS ** (1.0 / 3.0) * max(1.0, K.norm2(x)) / vn
+        xh = np.empty(n)
         gm = np.empty(n)
-        eval_fg(ob, x + h * v, out, args)
-        eval_fg(ob, x - h * v, gm, args)
-        out[:] = (out - gm) / (2.0 * h)
+        K.trial_point(x, v, h, xh)
+        eval_fg(ob, xh, out, args)
+        K.trial_point(x, v, -h, xh)
+        eval_fg(ob, xh, gm, args)
+        # loops, not out[:] = ...: slice assignment compiles numba's shape-error
+        # message builder (string formatting, ~1 s) into every driver
+        for i in range(n):
+            out[i] = (out[i] - gm[i]) / (2.0 * h)
     else:
         raise ValueError("this method needs Hessian-vector products: pass hessp= or hess=")

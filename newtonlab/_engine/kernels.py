@@ -93,6 +93,13 @@ def copy_into(src, dst):
 
 
 @jit
+def fill(a, value):
+    """a[:] = value."""
+    for i in range(a.size):
+        a[i] = value
+
+
+@jit
 def copy_matrix(src, dst):
     """dst[:, :] = src, elementwise (no shape-check machinery compiled in)."""
     for i in range(dst.shape[0]):
@@ -101,14 +108,35 @@ def copy_matrix(src, dst):
 
 
 @jit_reduce
-def neg_matvec(A, v, out):
-    """out = -A v for a dense (n, n) matrix."""
+def matvec(A, v, out):
+    """out = A v for a dense (n, n) matrix (a loop: numba's BLAS dot compiles ~1 s of
+    dispatch and shape checks into every caller)."""
     n = v.size
     for i in range(n):
         s = 0.0
         for j in range(n):
             s += A[i, j] * v[j]
-        out[i] = -s
+        out[i] = s
+
+
+@jit_reduce
+def matvec_t(A, v, out):
+    """out = A^T v for a dense (n, n) matrix."""
+    n = v.size
+    for j in range(n):
+        out[j] = 0.0
+    for i in range(n):
+        vi = v[i]
+        for j in range(n):
+            out[j] += A[i, j] * vi
+
+
+@jit
+def neg_matvec(A, v, out):
+    """out = -A v for a dense (n, n) matrix."""
+    matvec(A, v, out)
+    for i in range(v.size):
+        out[i] = -out[i]
 
 
 @jit

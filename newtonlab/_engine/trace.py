@@ -42,4 +42,7 @@ def record(trace, k, f, gnorm, step, alpha, nf, nh):
 def save_iterate(allvecs, k, x):
     """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing."""
     if allvecs.shape[0] > k:
-        allvecs[k, :] = x
+        # a loop, not allvecs[k, :] = x: slice assignment compiles numba's
+        # shape-error message builder (string formatting, ~3 s) into every driver
+        for i in range(x.size):
+            allvecs[k, i] = x[i]

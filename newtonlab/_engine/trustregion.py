@@ -131,7 +131,8 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
         scale = max(1.0, abs(lam_eig[0]), abs(lam_eig[n - 1]))
         pole = max(0.0, -lam1)
         lam = pole + SQRT_EPS * scale
-        ghat = V.T @ g
+        ghat = np.empty(n)
+        K.matvec_t(V, g, ghat)
         pp = _eigen_step(lam_eig, V, ghat, lam, p)
         nfac = 1
         if pp <= delta * delta:
