@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from ._engine.clock import budget_ticks
+
 BIG = 2 ** 62      # "unlimited" for integer budgets
 
 
@@ -39,6 +41,13 @@ def real(opts, key, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False):
         rb = ")" if hi_open else "]"
         raise ValueError(f"option {key!r} must lie in {lb}{lo}, {hi}{rb}, got {v!r}")
     return v
+
+
+def time_limit(opts):
+    """The option time_limit (seconds, None: no limit) as a cycle-counter tick budget."""
+    if opts.get("time_limit") is None:
+        return math.inf
+    return budget_ticks(real(opts, "time_limit", 0.0, lo_open=True))
 
 
 def flag(opts, key):

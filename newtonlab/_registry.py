@@ -27,6 +27,7 @@ COMMON = {
     "gtol": 1e-5,             # gradient test ||g||_inf <= gtol * scale
     "gtol_scale": "absolute",  # "absolute" (scipy's), "f": max(1, |f|), "g0": ||g(x0)||_inf
     "return_all": False,
+    "time_limit": None,        # seconds of wall clock, checked once per iteration
     "disp": False,
 }
 COMMON_CHOICES = {"gtol_scale": ("absolute", "f", "g0")}
@@ -37,7 +38,7 @@ class Plan:
     """What one run needs: the compiled entry, its typed options and workspace.
 
     ``solve(ob, cb, args, x0, options, trace, allvecs, H)`` returns
-    ``(x, f, g, status, nit, n_fg, n_h)``; ``cost`` turns the call counts into
+    ``(x, f, g, status, nit, n_fg, n_h, nsym)``; ``cost`` turns the call counts into
     nfev / njev / nhev; ``H`` is returned as ``res[matrix]`` when ``matrix``
     names it and the run filled it.
     """

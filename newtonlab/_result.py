@@ -23,6 +23,10 @@ MESSAGES = {
     S.SADDLE: "Stopped at a saddle point: the gradient test holds but the Hessian has "
               "negative curvature.",
     S.DIVERGED: "The iterates diverged (f or x grew without bound).",
+    S.UNBOUNDED: "The objective appears unbounded below (f < -1/eps, or it decreased "
+                 "along a whole line search up to alpha_max).",
+    S.NONFINITE_HESS: "The Hessian (or a Hessian-vector product) is not finite at the "
+                      "current iterate; stopped there.",
 }
 SUCCESSFUL = frozenset({S.SUCCESS, S.TARGET_F, S.REL_F, S.REL_G})
 

@@ -6,16 +6,22 @@ through its machine-code entry point.  Otherwise ``solve.py_func`` runs the
 same source as Python over the same compiled kernels (``_engine/config.dual``).
 """
 import time
+import warnings
 
 import numba
 import numpy as np
 
 from ._engine import trace as T
 from ._engine.clock import ticks
+from ._engine.evaluate import SYM_RTOL
 from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
 from ._result import build_result, make_trace
 
 _OPTION_TYPES = {}
+
+
+class AsymmetricHessianWarning(UserWarning):
+    """The user's ``hess`` returned a non-symmetric matrix; its symmetric part was used."""
 
 
 def _never(k, x, f, g):
@@ -54,13 +60,17 @@ def run_method(m, obj, x0, opts, callback):
     tick0 = ticks()
     t0 = time.perf_counter()
     try:
-        x, f, g, status, nit, n_fg, n_h = solve(obj.ob, cb, obj.args, x0, plan.options, trace,
-                                                allvecs, plan.H)
+        x, f, g, status, nit, n_fg, n_h, nsym = solve(obj.ob, cb, obj.args, x0, plan.options,
+                                                      trace, allvecs, plan.H)
     except ValueError:
         if compiled and plan.objective is None:
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
+    if nsym:
+        warnings.warn(f"hess returned a matrix that is not symmetric (|H - H^T| > "
+                      f"{SYM_RTOL:g} max|H|) at {int(nsym)} point(s); newtonlab used (H + H^T)/2",
+                      AsymmetricHessianWarning, stacklevel=4)
     tr = make_trace(trace, nit, plan.columns, plan.cost, tick0, ticks(), t_wall)
     extra = {}
     if opts["return_all"]:

@@ -236,3 +236,18 @@ def test_fd_hessian_product_scales_with_huge_x():
     np.testing.assert_allclose(out, 2.0 * v, rtol=1e-6)
     E.eval_hessp(ob, x, np.zeros(3), out, ())
     np.testing.assert_array_equal(out, 0.0)
+
+
+def test_symmetrize_against_numpy():
+    A = RNG.standard_normal((4, 4))
+    S = A + A.T
+    H = S.copy()
+    assert K.symmetrize(H, 1e-8) == 0 and np.array_equal(H, S)          # already symmetric
+    H = A.copy()
+    assert K.symmetrize(H, 1e-8) == 1
+    np.testing.assert_allclose(H, 0.5 * (A + A.T), rtol=1e-15)
+    H = S.copy()
+    H[0, 1] += 1e-12 * np.abs(S).max()                                   # within tolerance
+    assert K.symmetrize(H, 1e-8) == 0
+    H[2, 3] = np.nan
+    assert K.symmetrize(H, 1e-8) == 2

@@ -10,6 +10,7 @@ With ``NUMBA_DISABLE_JIT=1`` nothing is compiled and an intrinsic cannot run,
 so :func:`ticks` is then Python's monotonic nanosecond clock: every caller
 (Python and the interpreted drivers alike) reads the same clock either way.
 """
+import math
 import time
 
 import numba
@@ -40,3 +41,22 @@ else:
     def ticks():
         """Cycle-counter ticks as float (monotone, arbitrary origin)."""
         return float(_readcyclecounter())
+
+
+_RATE = []
+
+
+def ticks_per_second():
+    """Ticks per second, measured once per process (a time_limit in seconds -> ticks)."""
+    if not _RATE:
+        ticks()
+        t0, c0 = time.perf_counter(), ticks()
+        while time.perf_counter() - t0 < 0.005:
+            pass
+        _RATE.append((ticks() - c0) / (time.perf_counter() - t0))
+    return _RATE[0]
+
+
+def budget_ticks(seconds):
+    """A time limit in seconds as a tick budget (inf: no limit)."""
+    return seconds * ticks_per_second() if math.isfinite(seconds) else math.inf

@@ -123,9 +123,21 @@ def fd_hessian(ob, x, H, args, central):
             H[i, j] = H[j, i] = 0.5 * (H[i, j] + H[j, i])
 
 
+# what eval_hess / eval_hessp found (the drivers stop on NONFINITE, count ASYMMETRIC)
+CURV_OK = 0
+CURV_ASYMMETRIC = 1   # the user's Hessian was not symmetric beyond SYM_RTOL ||H||: symmetrized
+CURV_NONFINITE = 2    # a NaN or inf entry
+SYM_RTOL = 1e-8
+
+
 @dual
 def eval_hess(ob, x, H, args):
-    """The Hessian at x, written into H."""
+    """The Hessian at x, written into H, symmetric; returns a CURV_* code.
+
+    A user's Hessian that is not symmetric (max |H - H^T| > SYM_RTOL max |H|) is
+    replaced by (H + H^T) / 2, the symmetric matrix nearest to it in the
+    Frobenius norm, which every factorization and eigen-solver here assumes.
+    """
     mode = ob[6]
     if mode == H_ANALYTIC:
         Hv = ob[3](x, *args)
@@ -136,11 +148,12 @@ def eval_hess(ob, x, H, args):
         fd_hessian(ob, x, H, args, mode == H_FD3)
     else:
         raise ValueError("this method needs the Hessian: pass hess=")
+    return K.symmetrize(H, SYM_RTOL)
 
 
 @dual
 def eval_hessp(ob, x, v, out, args):
-    """The Hessian at x times v, written into out."""
+    """The Hessian at x times v, written into out; returns CURV_OK or CURV_NONFINITE."""
     mode = ob[7]
     n = x.size
     if mode == HP_ANALYTIC:
@@ -148,17 +161,19 @@ def eval_hessp(ob, x, v, out, args):
         if r.shape[0] != n:
             raise ValueError("hessp must return an array of shape (n,) like x0")
         K.copy_into(r, out)
+        return CURV_OK if K.all_finite(out) else CURV_NONFINITE
     elif mode == HP_FROM_HESS:
         Hv = ob[3](x, *args)
         if Hv.shape[0] != n or Hv.shape[1] != n:
             raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
         K.matvec(Hv, v, out)
+        return CURV_OK if K.all_finite(out) else CURV_NONFINITE
     elif mode == HP_FD:
         # scaled norms (kernels.norm2): sqrt(x^T x) overflows for ||x|| > 1.3e154
         vn = K.norm2(v)
         if vn == 0.0:
             K.fill(out, 0.0)
-            return
+            return CURV_OK
         h = EPS ** (1.0 / 3.0) * max(1.0, K.norm2(x)) / vn
         xh = np.empty(n)
         gm = np.empty(n)
@@ -170,5 +185,6 @@ def eval_hessp(ob, x, v, out, args):
         # message builder (string formatting, ~1 s) into every driver
         for i in range(n):
             out[i] = (out[i] - gm[i]) / (2.0 * h)
+        return CURV_OK if K.all_finite(out) else CURV_NONFINITE
     else:
         raise ValueError("this method needs Hessian-vector products: pass hessp= or hess=")

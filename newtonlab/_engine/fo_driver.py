@@ -181,7 +181,7 @@ def _record(trace, k, f, gnorm, step, alpha, nf, epoch, full_f, full_g):
 
 @dual(inline=True)
 def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
-    """Minimize with a first-order rule; returns (x, f, g, status, nit, nfev, 0).
+    """Minimize with a first-order rule; returns (x, f, g, status, nit, nfev, 0, 0).
 
     ``trace`` has maxiter + 1 rows of ``NCOL`` columns, ``allvecs`` maxiter + 1
     rows when iterates are kept, else 0.  The returned f and g are full-batch
@@ -215,7 +215,7 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
     _record(trace, k, f, gnorm, 0.0, 0.0, nf, 0.0, f, gnorm)
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf, 0
+        return x, f, g, S.NONFINITE_X0, 0, nf, 0, 0
     state = init(mo, x)
     f0 = f
     g0 = gnorm
@@ -232,6 +232,11 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
         nf += 1
         gnorm = K.norm_inf(g)
     consumed = 0                           # samples behind the steps taken (mini-batch)
+    # the best iterate so far (full-batch runs; a mini-batch f is too noisy to rank points):
+    # first-order rules need not descend, and a diverging run returns it, not its last point
+    x_best = x.copy()
+    g_best = g.copy()
+    f_best = f
     gscale = g0 if lo.gtol_mode == GTOL_G0 else 1.0
     status = S.MAXITER
     while True:
@@ -307,6 +312,10 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
         if not batch or single:
             full_f = f
             full_g = gnorm
+            if f < f_best:
+                f_best = f
+                K.copy_into(x, x_best)
+                K.copy_into(g, g_best)
         k += 1
         _record(trace, k, f, gnorm, step_len, lr_used, nf,
                 consumed / nsamp if batch else float(k),
@@ -319,4 +328,6 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
         # the result reports the full objective at the returned x
         f = eval_batch(bfg, x, full_idx, g, args)
         nf += 1
-    return x, f, g, status, k, nf, 0
+    elif f_best < f:
+        return x_best, f_best, g_best, status, k, nf, 0, 0
+    return x, f, g, status, k, nf, 0, 0

@@ -100,6 +100,25 @@ def fill(a, value):
 
 
 @jit
+def symmetrize(H, rtol):
+    """H = (H + H^T) / 2 in place; returns 2 if H has a non-finite entry, 1 if it was
+    asymmetric beyond rtol max|H_ij|, else 0 (the CURV_* codes of ``evaluate.py``)."""
+    n = H.shape[0]
+    hmax = 0.0
+    amax = 0.0
+    for i in range(n):
+        for j in range(i + 1):
+            a = H[i, j]
+            b = H[j, i]
+            if not (math.isfinite(a) and math.isfinite(b)):
+                return 2
+            hmax = max(hmax, abs(a), abs(b))
+            amax = max(amax, abs(a - b))
+            H[i, j] = H[j, i] = 0.5 * (a + b)
+    return 1 if amax > rtol * hmax else 0
+
+
+@jit
 def copy_matrix(src, dst):
     """dst[:, :] = src, elementwise (no shape-check machinery compiled in)."""
     for i in range(dst.shape[0]):

@@ -35,13 +35,21 @@ NONE = 2      # fixed step: accept alpha0 whatever it gives (first-order baselin
 CONTINUE = 0
 ACCEPT = 1
 FAIL = 2
+UNBOUNDED = 3   # sufficient decrease all the way to alpha_max (or over UNBOUNDED_RATIO times
+#                 the first step) with phi' still < 0: accept it, and the driver reports f
+#                 as unbounded below along the line
 
 # state vector layout
 PHI0, DPHI0, C1, C2, AMAX, KIND, STAGE, NEVAL, MAXEVAL = 0, 1, 2, 3, 4, 5, 6, 7, 8
 APREV, PHIPREV, DPHIPREV, HAVEPREV = 9, 10, 11, 12
 ALO, PHILO, DPHILO, AHI, PHIHI, DPHIHI = 13, 14, 15, 16, 17, 18
 BEST_A, BEST_PHI = 19, 20
-SIZE = 21
+ALPHA0 = 21
+SIZE = 22
+
+#: a Wolfe search that is still expanding when its budget ends, with every step from
+#: alpha0 to UNBOUNDED_RATIO alpha0 a sufficient decrease, reports UNBOUNDED
+UNBOUNDED_RATIO = 1e6
 
 _BRACKET = 0.0
 _ZOOM = 1.0
@@ -70,7 +78,8 @@ def ls_start(st, kind, phi0, dphi0, alpha0, c1, c2, amax, maxeval):
     st[HAVEPREV] = 0.0
     st[BEST_A] = 0.0
     st[BEST_PHI] = phi0
-    return min(alpha0, amax)
+    st[ALPHA0] = min(alpha0, amax)
+    return st[ALPHA0]
 
 
 @jit
@@ -180,7 +189,7 @@ def _wolfe_next(st, alpha, phi, dphi):
             st[STAGE] = _ZOOM
         else:
             if alpha >= st[AMAX]:
-                return FAIL, alpha
+                return UNBOUNDED, alpha
             st[APREV] = alpha
             st[PHIPREV] = phi
             st[DPHIPREV] = dphi
@@ -220,5 +229,9 @@ def ls_next(st, alpha, phi, dphi):
         if code != CONTINUE:
             return code, anew
     if st[NEVAL] >= st[MAXEVAL] or not anew > 0.0:
+        if kind == WOLFE and st[STAGE] == _BRACKET and anew > alpha \
+                and alpha >= UNBOUNDED_RATIO * st[ALPHA0]:
+            # phi kept falling with phi' < 0 over six decades of steps: no minimizer ahead
+            return UNBOUNDED, alpha
         return FAIL, alpha
     return code, anew

@@ -44,7 +44,7 @@ from . import status as S
 from . import tcg as TC
 from . import trace as T
 from .config import dual
-from .evaluate import eval_fg, eval_hess, eval_hessp
+from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp
 
 # what a component asks the loop for
 DONE = 0
@@ -82,13 +82,20 @@ class LineSearchOptions(NamedTuple):
     alpha0: int          # ALPHA0_*
     lr: float            # the first trial step for ALPHA0_FIXED
     ftol: float          # relative-reduction stall test (0: off)
+    time_ticks: float    # wall-clock budget in cycle-counter ticks (inf: none)
+
+
+#: f below this is taken as unbounded below (status UNBOUNDED): -1/eps, as Optim.jl's
+#: and CUTEst's conventions, far below any objective a well-scaled problem reaches
+F_UNBOUNDED = -1.0 / 2.220446049250313e-16
 
 
 @dual(inline=True)
 def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
                     init, direction, reset, update, finish, diagnostics, curvature, ls_start,
                     ls_next):
-    """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev).
+    """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev, nsym),
+    nsym the number of user Hessians that were not symmetric (and were symmetrized).
 
     ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
     are kept, else 0; ``H`` is the method's (n, n) matrix (Hessian, or inverse
@@ -115,8 +122,9 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     diagnostics(state, trace[k, D_LS_EVALS + 1:])
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf, nh
+        return x, f, g, S.NONFINITE_X0, 0, nf, nh, 0
     gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
+    nsym = 0
     alpha_prev = 0.0
     dphi_prev = 0.0
     restarted = True                 # the last direction was steepest descent after a reset
@@ -125,14 +133,23 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     f_old = f
     status = S.MAXITER
     while True:
-        status = stop_test(lo, f, gnorm, gscale, stalled, k, nf)
+        status = stop_test(lo, f, gnorm, gscale, stalled, k, nf,
+                           trace[k, T.CLOCK] - trace[0, T.CLOCK])
         if status != RUNNING:
             break
         # propose a direction (the method may ask for curvature first)
         state, request = direction(state, mo, g, p)
+        curv = CURV_OK
         while request != DONE:
-            nh += curvature(ob, x, args, state, request)
+            spent, curv = curvature(ob, x, args, state, request)
+            nh += spent
+            nsym += curv == CURV_ASYMMETRIC
+            if curv == CURV_NONFINITE:
+                break
             state, request = direction(state, mo, g, p)
+        if curv == CURV_NONFINITE:
+            status = S.NONFINITE_HESS
+            break
         dphi0 = K.dot(g, p)
         if not dphi0 < 0.0:
             # not a descent direction (or NaN): fall back to steepest descent
@@ -153,7 +170,9 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
             K.trial_point(x, p, alpha, xt)
             ft = eval_fg(ob, xt, gt, args)
             nf += 1
-            code, anew = ls_next(st, alpha, ft, K.dot(gt, p))
+            # a trial whose gradient is not finite is no better than NaN f: backtrack from it
+            phi = ft if K.all_finite(gt) else math.nan
+            code, anew = ls_next(st, alpha, phi, K.dot(gt, p))
             if code != LS.CONTINUE:
                 break
             alpha = anew
@@ -203,25 +222,36 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
             break
+        if code == LS.UNBOUNDED:
+            status = S.UNBOUNDED
+            break
         # relative reduction test: checked after the gradient test at the loop top,
         # so a stall is reported as such and never as success
         stalled = lo.ftol > 0.0 and f_old - f <= lo.ftol * max(abs(f_old), abs(f), 1.0)
     # the method's last word (e.g. Newton: the Hessian at the solution, saddle test)
     state, request, status = finish(state, mo, status)
     while request != DONE:
-        nh += curvature(ob, x, args, state, request)
+        spent, curv = curvature(ob, x, args, state, request)
+        nh += spent
+        nsym += curv == CURV_ASYMMETRIC
+        if curv == CURV_NONFINITE:
+            status = S.NONFINITE_HESS
+            break
         state, request, status = finish(state, mo, status)
-    return x, f, g, status, k, nf, nh
+    return x, f, g, status, k, nf, nh, nsym
 
 
 RUNNING = -1        # stop_test: no test fired
 
 
 @dual(inline=True)
-def stop_test(lo, f, gnorm, gscale, stalled, k, nf):
+def stop_test(lo, f, gnorm, gscale, stalled, k, nf, elapsed):
     """The tests before an iteration, shared by the line-search and trust-region loops:
-    the gradient test (scale max(1, |f|) with GTOL_F, else ``gscale``), a stall, the
-    iteration and evaluation budgets, in that order; a status, or RUNNING."""
+    f unbounded below (f < F_UNBOUNDED), the gradient test (scale max(1, |f|) with
+    GTOL_F, else ``gscale``), a stall, the iteration and evaluation budgets, the time
+    limit (``elapsed`` ticks), in that order; a status, or RUNNING."""
+    if f < F_UNBOUNDED:
+        return S.UNBOUNDED
     if lo.gtol_mode == GTOL_F:
         gscale = max(1.0, abs(f))
     if gnorm <= lo.gtol * gscale:
@@ -232,30 +262,31 @@ def stop_test(lo, f, gnorm, gscale, stalled, k, nf):
         return S.MAXITER
     if nf >= lo.maxfev:
         return S.MAXFEV
+    if elapsed > lo.time_ticks:
+        return S.TIME_LIMIT
     return RUNNING
 
+
+# The curvature components answer a request; each returns (evaluations spent, CURV_* code).
 
 @dual
 def no_curvature(ob, x, args, state, request):
     """For methods that never ask for curvature."""
-    return 0
+    return 0, CURV_OK
 
 
 @dual
 def hessian(ob, x, args, state, request):
-    """NEED_HESS: the Hessian at x into state.H; returns the evaluations spent."""
-    eval_hess(ob, x, state.H, args)
-    return 1
+    """NEED_HESS: the Hessian at x into state.H."""
+    return 1, eval_hess(ob, x, state.H, args)
 
 
 @dual
 def products(ob, x, args, state, request):
     """NEED_HESS or NEED_PRODUCT (products from a Hessian matrix, or hessp)."""
     if request == NEED_HESS:
-        eval_hess(ob, x, state.H, args)
-    else:
-        eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
-    return 1
+        return 1, eval_hess(ob, x, state.H, args)
+    return 1, eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
 
 
 @dual(inline=True)

@@ -22,3 +22,5 @@ REL_F = 12           # f <= frel * f0 (first-order stopping rule; success)
 REL_G = 13           # ||g|| <= grel * ||g0|| (first-order stopping rule; success)
 SADDLE = 14          # gradient test held but the Hessian has negative curvature
 DIVERGED = 15        # iterates or f grew without bound (first-order methods)
+UNBOUNDED = 16       # f fell below -1/eps, or decreased along a whole line to alpha_max
+NONFINITE_HESS = 17  # the Hessian (or a Hessian product) at an iterate is not finite

@@ -61,7 +61,7 @@ from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
 from .config import dual, jit
-from .evaluate import eval_fg, eval_hessp
+from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hessp
 from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401
                         RUNNING, hessian, no_curvature, stop_test)
 
@@ -82,12 +82,14 @@ class TrustRegionOptions(NamedTuple):
     maxfev: int
     gtol: float
     gtol_mode: int       # ls_driver.GTOL_*
+    time_ticks: float    # wall-clock budget in cycle-counter ticks (inf: none)
 
 
 @dual(inline=True)
 def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
                       init, propose, judge, update, radius, collapsed, diagnostics, curvature):
-    """Minimize with a trust-region (or damped) method; returns (x, f, g, status, nit, nfev, nhev).
+    """Minimize with a trust-region (or damped) method; returns (x, f, g, status, nit, nfev,
+    nhev, nsym) as ``ls_driver.linesearch_loop``.
 
     ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
     are kept, else 0; ``B`` is the method's (n, n) matrix (Hessian or SR1
@@ -111,19 +113,29 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     diagnostics(state, trace[k, T.NCOL:])
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf, nh
+        return x, f, g, S.NONFINITE_X0, 0, nf, nh, 0
     gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
+    nsym = 0
     status = S.MAXITER
     while True:
-        status = stop_test(lo, f, gnorm, gscale, False, k, nf)
+        status = stop_test(lo, f, gnorm, gscale, False, k, nf,
+                           trace[k, T.CLOCK] - trace[0, T.CLOCK])
         if status != RUNNING:
             break
         # propose: the model subproblem (curvature evaluated here, on request)
+        curv = CURV_OK
         while True:
             state, request, pred, pnorm = propose(state, mo, g, p)
             if request != NEED_HESS and request != NEED_PRODUCT:
                 break
-            nh += curvature(ob, x, args, state, request)
+            spent, curv = curvature(ob, x, args, state, request)
+            nh += spent
+            nsym += curv == CURV_ASYMMETRIC
+            if curv == CURV_NONFINITE:
+                break
+        if curv == CURV_NONFINITE:
+            status = S.NONFINITE_HESS
+            break
         if request != DONE:
             status = S.NOT_DESCENT
             break
@@ -170,15 +182,14 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
         if collapsed(state, mo, x):
             status = S.TR_COLLAPSED
             break
-    return x, f, g, status, k, nf, nh
+    return x, f, g, status, k, nf, nh, nsym
 
 
 @dual
 def hessp_products(ob, x, args, state, request):
     """NEED_PRODUCT only: H(x) state.W[V] -> state.W[HV] by ``hessp`` (or differences of the
     gradient); a method whose Hessian is never a matrix compiles no Hessian code."""
-    eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
-    return 1
+    return 1, eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
 
 
 # ------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ carries the objective the runner should use (compiled placeholders in ``ob``
 when the batch function is jitted), see :func:`batch_function`.
 """
 import math
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -23,7 +22,6 @@ from .. import stochastic as SC
 from .._engine import evaluate as EV
 from .._engine import fo_driver as FD
 from .._engine import schedules as SCH
-from .._engine.clock import ticks
 from .._engine.signatures import placeholder
 from .._objective import Cost
 from .._registry import Plan, method
@@ -35,7 +33,7 @@ FIRST_ORDER = {
     "decay_rate": None, "power": None, "warmup_steps": 0, "warmup_start": 1.0 / 3.0,
     "batch_size": None, "seed": 0, "full_eval": "epoch",
     "noise": "none", "noise_std": 0.0, "noise_decay": 0.0, "temperature": 0.0,
-    "time_limit": None, "fstar": None, "ftarget": None, "frel": None, "grel": None,
+    "fstar": None, "ftarget": None, "frel": None, "grel": None,
     "divergence": 1e10, "convention": "pytorch",
 }
 CHOICES = {"schedule": tuple(SCH.NAMES), "full_eval": ("epoch", "end"),
@@ -138,20 +136,6 @@ def learning_rates(n_steps, lr, **schedule):
     return np.array([SCH.lr_at(sc, k) for k in range(n_steps)])
 
 
-_RATE = []
-
-
-def ticks_per_second():
-    """Cycle-counter rate, measured once per process (time_limit -> ticks)."""
-    if not _RATE:
-        ticks()
-        t0, c0 = time.perf_counter(), ticks()
-        while time.perf_counter() - t0 < 0.005:
-            pass
-        _RATE.append((ticks() - c0) / (time.perf_counter() - t0))
-    return _RATE[0]
-
-
 def batch_function(obj, n):
     """(objective, bfg): what the loop evaluates for the objective ``obj``.
 
@@ -194,7 +178,6 @@ def loop_options(opts, obj, bfg):
     frel = optional(opts, "frel", lo=0.0)
     grel = optional(opts, "grel", lo=0.0)
     divergence = optional(opts, "divergence", **POSITIVE)
-    limit = optional(opts, "time_limit", **POSITIVE)
     n_samples = 0 if fs is None else fs.n_samples
     return FD.FirstOrderOptions(
         maxiter=maxiter,
@@ -202,7 +185,7 @@ def loop_options(opts, obj, bfg):
         gtol=gtol,
         gtol_mode=GTOL_MODES[opts["gtol_scale"]],
         fstar=fstar, ftarget=ftarget, frel=frel, grel=grel, divergence=divergence,
-        time_ticks=limit * ticks_per_second() if math.isfinite(limit) else math.nan,
+        time_ticks=O.time_limit(opts),
         schedule=sc,
         noise=O.choice(opts, "noise", CHOICES["noise"]),
         noise_std=O.real(opts, "noise_std", 0.0),

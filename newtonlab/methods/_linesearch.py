@@ -50,6 +50,7 @@ def loop_options(name, opts, n, alpha0):
         alpha0=alpha0,
         lr=1.0 if lr is None else lr,
         ftol=O.real(opts, "ftol", 0.0, 1.0),
+        time_ticks=O.time_limit(opts),
     )
 
 

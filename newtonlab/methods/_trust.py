@@ -37,6 +37,7 @@ def loop_options(opts, n):
         maxfev=O.budget(opts, "maxfev", O.BIG),
         gtol=O.real(opts, "gtol", 0.0),
         gtol_mode=GTOL_MODES[opts["gtol_scale"]],
+        time_ticks=O.time_limit(opts),
     )
 
 
