@@ -8,7 +8,7 @@ from . import _options
 from ._objective import check_x0, make_objective
 from ._registry import METHODS, get_method
 from ._run import run_method
-from ._second_order import second_order_run
+from ._second_order import end_point_kind, second_order_run
 
 def _wrap_callback(callback):
     """Both scipy callback forms -> the driver's cb(k, x, f, g) -> int (1 = stop)."""
@@ -120,7 +120,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     if second_order:
         res = second_order_run(run, obj, x0, hess, hessp, max_escapes)
     else:
-        res = run(x0)
+        res = end_point_kind(run(x0), m, obj, hess, hessp)
     res["method"] = m.name
     if opts["disp"]:
         print(f"{res.message}\n         Current function value: {res.fun:.6g}\n"

@@ -1,4 +1,14 @@
-"""``second_order=True``: never stop at a saddle without saying so, and escape when possible.
+"""What a run's end point is (``res.kind``), and ``second_order=True``: escape saddles.
+
+By default (``../shared/CONTRACT.md``) every result says what its end point is,
+``res.kind`` in {"minimum", "saddle", "maximum", "degenerate", "unclassified"}
+(:func:`end_point_kind`): from the Hessian a method already holds there
+(newton, saddle-free-newton), or, for a run that passed the gradient test
+where it started (nit 0: scipy#20213's complaint), from the curvature at x0
+(the user's ``hess``/``hessp``, else finite differences of the gradient;
+every evaluation counted).  A run that ends at a saddle or a maximum reports
+status SADDLE, never plain success.  Elsewhere the point is "unclassified".
+
 
 A gradient test alone cannot tell a minimizer from a saddle (scipy's
 Newton-CG even reports success at a local maximum, scipy#20213).  With this
@@ -103,8 +113,68 @@ def second_order_run(run, obj, x0, hess, hessp, max_escapes):
     res["second_order"] = {"kind": None if cp is None else cp.kind,
                            "eigenvalues": None if cp is None else cp.eigenvalues,
                            "escapes": escapes}
+    res["kind"] = "saddle" if res.status == S.SADDLE and cp is None else \
+        "unclassified" if cp is None else cp.kind
     nf, nj, nh = obj.cost.counts(counts["fg"], 0)
     res["nfev"] += nf
     res["njev"] += nj
     res["nhev"] += counts["hess"]
+    return res
+
+
+#: dense finite-difference Hessians up to this n at a nit-0 check; Lanczos products beyond
+FD_DENSE_MAX = 64
+
+
+def _fd_curvature(grad, x, g0):
+    """(H, hessp): a forward-difference Hessian of ``grad`` at x (symmetrized) for small n,
+    else forward-difference products, h = sqrt(eps) max(1, ||x||) / ||v|| (scipy's rule)."""
+    n = x.size
+    h0 = np.sqrt(np.finfo(float).eps) * max(1.0, np.linalg.norm(x))
+    if n <= FD_DENSE_MAX:
+        H = np.empty((n, n))
+        for j in range(n):
+            e = np.zeros(n)
+            e[j] = h0
+            H[:, j] = (grad(x + e) - g0) / h0
+        return 0.5 * (H + H.T), None
+
+    def hessp(x_, v):
+        h = h0 / max(np.linalg.norm(v), 1e-300)
+        return (grad(x + h * v) - g0) / h
+    return None, hessp
+
+
+def end_point_kind(res, m, obj, hess, hessp):
+    """Set ``res.kind``; a successful run that ends at a saddle or maximum gets status SADDLE.
+
+    Costs: nothing when the method holds the Hessian at res.x; at a nit-0 stop, one
+    ``hess`` call, or Lanczos ``hessp`` products, or n + 1 gradient calls (n <= 64; beyond,
+    two per product), added to the result's counts.
+    """
+    from .analysis import classify
+    if not (res.success or res.status == S.SADDLE):     # a method's own saddle test: refine
+        res["kind"] = "unclassified"
+        return res
+    H = res.get("hess")          # newton, saddle-free-newton: the Hessian at res.x
+    hp = None
+    counts = {"fg": 0, "hess": 0}
+    if H is None and res.nit == 0:
+        fun, grad, h, hp, counts = _derivatives(
+            obj, hess if m.needs_hess else None, hessp if m.needs_hess or m.needs_hessp else None)
+        if h is not None:
+            H = h(res.x)
+        elif hp is None:
+            H, hp = _fd_curvature(grad, res.x, np.asarray(res.jac, dtype=float))
+    if H is None and hp is None:
+        res["kind"] = "saddle" if res.status == S.SADDLE else "unclassified"
+        return res
+    cp = classify(res.x, hess=H, hessp=None if H is not None else hp)
+    res["kind"] = cp.kind
+    nf, nj, _ = obj.cost.counts(counts["fg"], 0)
+    res["nfev"] += nf
+    res["njev"] += nj
+    res["nhev"] += counts["hess"]
+    if cp.kind in ("saddle", "maximum"):
+        res.update(status=S.SADDLE, success=False, message=MESSAGES[S.SADDLE])
     return res
