@@ -97,7 +97,7 @@ def second_order_run(run, obj, x0, hess, hessp, max_escapes):
     res = run(x0)
     escapes = []
     cp = None
-    while res.success:
+    while res.success or res.status == S.SADDLE:    # (saddle-free-newton's own saddle test)
         # the solver's gradient test already held: classify on curvature alone
         H = h(res.x) if h is not None else (None if hp is not None else _fd_hessian(grad, res.x))
         cp = classify(res.x, hess=H, hessp=hp if H is None else None)

@@ -9,12 +9,12 @@ HIM = problems.get("himmelblau")
 SADDLES = [c for c in HIM.critical_points if c.kind == "saddle"]
 
 
-@pytest.mark.parametrize("method", ["newton", "bfgs", "lbfgs"])
+@pytest.mark.parametrize("method", ["newton", "saddle-free-newton", "bfgs", "lbfgs"])
 @pytest.mark.parametrize("hess_given", [True, False])
 def test_started_at_a_saddle_ends_at_a_minimum(method, hess_given):
     x0 = SADDLES[0].x + 1e-9
     kw = {"hess": HIM.hess} if hess_given else {}
-    if kw and method != "newton":
+    if kw and not nl.METHODS[method].needs_hess:
         with pytest.warns(RuntimeWarning, match="does not use Hessian"):
             plain = nl.minimize(HIM.fun, x0, method=method, jac=HIM.jac, **kw)
     else:
