@@ -129,10 +129,25 @@ def _split_fused(out):
 
 # ------------------------------------------------------------- plain Python
 
-def _python_slots(fun, jac, hess, hessp, n):
-    """Validating shims: copy x (users may keep it) and check what comes back."""
+_LOW_PRECISION = (np.float32, np.float16)
+
+
+def _python_slots(fun, jac, hess, hessp, n, differences=False):
+    """Validating shims: copy x (users may keep it) and check what comes back.
+
+    With ``differences`` (the gradient by finite differences) an objective that
+    computes in float32 is refused: the float64 steps (h ~ 1e-8 |x|) are below
+    its resolution, so the differences are rounding noise (a zero gradient, and
+    "success" at x0).  newtonlab computes in float64 throughout.
+    """
     def f_(x, *a):
-        return _scalar(fun(x.copy(), *a))
+        f = fun(x.copy(), *a)
+        if differences and getattr(f, "dtype", None) in _LOW_PRECISION:
+            raise ValueError(
+                f"fun returned {f.dtype} but the gradient is taken by finite differences "
+                f"(jac=None): float64 steps (~1e-8) are below {f.dtype} resolution "
+                f"(~{np.finfo(f.dtype).eps:.0e}); compute f in float64 or pass jac")
+        return _scalar(f)
 
     def jac_(x, *a):
         return _vector(jac(x.copy(), *a), n, "jac")
@@ -275,7 +290,8 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
         args, A = _widen_integers(args, A, (fun, jac, hess, hessp, grad_kind))
         slots = _slots(fun, jac, hess, hessp, grad_kind, A)
     else:
-        slots = _python_slots(fun, jac, hess, hessp, n)
+        slots = _python_slots(fun, jac, hess, hessp, n,
+                              differences=grad_kind in ("2-point", "3-point"))
     ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind])
     return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun,
                      (fun, jac, hess, hessp))

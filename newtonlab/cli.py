@@ -144,7 +144,8 @@ def compile_jobs(jobs, workers, progress=True):
             if bar:
                 bar.update(_label(job), *out[job])
     else:
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        pool = cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"))
+        try:
             futures = {pool.submit(warm_one, *job): job for job in jobs}
             for fut in cf.as_completed(futures):
                 job = futures[fut]
@@ -154,6 +155,14 @@ def compile_jobs(jobs, workers, progress=True):
                     out[job] = (0.0, f"worker failed: {exc}")
                 if bar:
                     bar.update(_label(job), *out[job])
+        except KeyboardInterrupt:
+            # Ctrl-C: drop the queued jobs and stop the workers now (a plain shutdown
+            # would wait for every queued compilation, minutes)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in mp.active_children():
+                child.terminate()
+            raise
+        pool.shutdown()
     if bar:
         bar.close()
     return out
@@ -225,4 +234,8 @@ def main(argv=None):
         return 0 if argv else 2
     if argv[0] not in COMMANDS:
         ap.parse_args(argv[:1])                   # prints the usage error, exits 2
-    return COMMANDS[argv[0]](argv[1:])
+    try:
+        return COMMANDS[argv[0]](argv[1:])
+    except KeyboardInterrupt:
+        print("\nnewtonlab: interrupted", file=sys.stderr)
+        return 130                                # the shell's code for SIGINT

@@ -202,3 +202,54 @@ def test_diverging_first_order_run_returns_its_best_point(m):
     f_seen = res.trace.f if hasattr(res.trace, "f") else res.trace["f"]
     assert res.fun == pytest.approx(np.nanmin(np.asarray(f_seen)), rel=0, abs=0)
     assert res.fun == pytest.approx(float(res.x @ res.x))
+
+
+def test_float32_objective_with_finite_differences_is_refused():
+    """float64 difference steps are below float32 resolution: a clear error, not a zero
+    gradient and "success" at x0; with an analytic gradient float32 values are accepted."""
+    f32 = lambda x: np.float32(np.sum(np.asarray(x, np.float32) ** 2 - 1.0))   # noqa: E731
+    with pytest.raises(ValueError, match="float32.*finite differences"):
+        nl.minimize(f32, np.array([0.3, 0.2]), method="bfgs")
+    res = nl.minimize(f32, np.array([0.3, 0.2]), method="bfgs", jac=lambda x: 2.0 * x)
+    assert res.success and np.allclose(res.x, 0.0, atol=1e-5)
+
+
+def test_read_only_install_falls_back_to_a_private_cache(monkeypatch, tmp_path):
+    """No writable __pycache__ and no writable ~/.cache: the cache moves to a temp directory
+    (import used to fail: "cannot cache function ...: no locator available")."""
+    from newtonlab._engine import config
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "")
+    monkeypatch.setattr(config.tempfile, "gettempdir", lambda: str(tmp_path))
+    real = config._writable
+    monkeypatch.setattr(config, "_writable", lambda d: str(d).startswith(str(tmp_path))
+                        and real(d))
+    with pytest.warns(RuntimeWarning, match="caching compiled solvers in"):
+        assert config._cache_available()
+    assert numba.config.CACHE_DIR.startswith(str(tmp_path))
+    monkeypatch.setattr(config, "_writable", lambda d: False)
+    monkeypatch.setattr(numba.config, "CACHE_DIR", "")
+    with pytest.warns(RuntimeWarning, match="without a disk cache"):
+        assert not config._cache_available()
+
+
+def test_ctrl_c_stops_warmup_and_its_workers(tmp_path):
+    """SIGINT (Ctrl-C) stops `newtonlab warmup` within seconds, workers included (it used
+    to wait for every queued compilation)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}      # cold: long compilations
+    proc = subprocess.Popen([sys.executable, "-m", "newtonlab", "warmup", "--jobs", "2",
+                             "--no-progress"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    time.sleep(4.0)
+    os.killpg(proc.pid, signal.SIGINT)              # what a terminal's Ctrl-C does
+    t0 = time.perf_counter()
+    out, _ = proc.communicate(timeout=60)
+    assert time.perf_counter() - t0 < 15.0, out
+    assert proc.returncode == 130 and "interrupted" in out, out

@@ -9,17 +9,61 @@ by zero give inf/NaN (IEEE) instead of raising ZeroDivisionError inside a
 solver loop, and skips the per-division check.
 """
 import functools
+import os
+import tempfile
+import warnings
 
 import numba
 from numba.extending import register_jitable, typeof_impl
 
+
+def _writable(d):
+    """True when files can be created in directory d (made if missing)."""
+    try:
+        os.makedirs(d, exist_ok=True)
+        tempfile.TemporaryFile(dir=d).close()
+        return True
+    except OSError:
+        return False
+
+
+def _cache_available():
+    """Whether numba can keep its disk cache; falls back to a private temp directory.
+
+    numba caches beside the sources (``__pycache__``), else in the user's cache
+    directory (``$XDG_CACHE_HOME`` or ``~/.cache``); in a read-only install
+    without a writable HOME neither exists and every ``cache=True`` function
+    raises at import ("no locator available").  Then the cache goes to
+    ``<tmp>/newtonlab-numba-cache-<uid>`` (set as NUMBA_CACHE_DIR, so worker
+    processes share it); if even that fails, newtonlab compiles uncached.
+    """
+    if numba.config.CACHE_DIR or numba.config.DISABLE_JIT:
+        return True
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    user = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if _writable(os.path.join(here, "__pycache__")) or _writable(os.path.join(user, "numba")):
+        return True
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    fallback = os.path.join(tempfile.gettempdir(), f"newtonlab-numba-cache-{uid}")
+    ok = _writable(fallback)
+    if ok:
+        numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"] = fallback
+    warnings.warn(f"newtonlab: no writable numba cache beside the package or in ~/.cache; "
+                  + (f"caching compiled solvers in {fallback}" if ok else
+                     "compiling without a disk cache (set NUMBA_CACHE_DIR to keep one)"),
+                  RuntimeWarning, stacklevel=2)
+    return ok
+
+
+#: False when no directory can hold numba's cache (compiled code is then per process)
+CACHE = _cache_available()
 FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
-jit = numba.njit(cache=True, **FLAGS)
-jit_parallel = numba.njit(cache=True, parallel=True, **FLAGS)
+jit = numba.njit(cache=CACHE, **FLAGS)
+jit_parallel = numba.njit(cache=CACHE, parallel=True, **FLAGS)
 # Reductions (dot products, norms, the two-loop recursion) may be reassociated so that
 # LLVM vectorizes them: without it a sum is one dependent add per element.  Only
 # "reassoc": no "nnan"/"ninf", so NaN and inf still propagate and are seen.
-jit_reduce = numba.njit(cache=True, **{**FLAGS, "fastmath": {"reassoc"}})
+jit_reduce = numba.njit(cache=CACHE, **{**FLAGS, "fastmath": {"reassoc"}})
 
 
 class _Inlined:
@@ -79,6 +123,4 @@ def jit_nocache(fn):
 
 # First-class function types are how objectives enter compiled drivers
 # (DESIGN.md §1); numba flags them experimental on every compile.
-import warnings  # noqa: E402
-
 warnings.filterwarnings("ignore", category=numba.NumbaExperimentalFeatureWarning)

@@ -16,7 +16,7 @@ import threading
 
 import numba
 
-from .config import FLAGS, jit
+from .config import CACHE, FLAGS, jit
 from .placeholders import MAX_ARGS, STANDINS  # noqa: F401  (MAX_ARGS re-exported)
 
 F64_1D = types.float64[::1]
@@ -149,7 +149,7 @@ def driver_for(driver, A, rest, callback=True, label=None):
         with compile_notice(label or driver.__name__):
             # numba's eager form: compiles (or loads) this one signature and disables
             # further compilation on this dispatcher
-            disp = numba.njit(head + tuple(rest), cache=True, **FLAGS)(driver.py_func)
+            disp = numba.njit(head + tuple(rest), cache=CACHE, **FLAGS)(driver.py_func)
         _DRIVERS[key] = disp
     return _DRIVERS[key]
 
