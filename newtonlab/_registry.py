@@ -38,7 +38,7 @@ class Plan:
     """What one run needs: the compiled entry, its typed options and workspace.
 
     ``solve(ob, cb, args, x0, options, trace, allvecs, H)`` returns
-    ``(x, f, g, status, nit, n_fg, n_h, nsym)``; ``cost`` turns the call counts into
+    ``(x, f, g, status, nit, n_fg, n_h, events)``; ``cost`` turns the call counts into
     nfev / njev / nhev; ``H`` is returned as ``res[matrix]`` when ``matrix``
     names it and the run filled it.
     """

@@ -60,19 +60,23 @@ def run_method(m, obj, x0, opts, callback):
     tick0 = ticks()
     t0 = time.perf_counter()
     try:
-        x, f, g, status, nit, n_fg, n_h, nsym = solve(obj.ob, cb, obj.args, x0, plan.options,
-                                                      trace, allvecs, plan.H)
+        x, f, g, status, nit, n_fg, n_h, events = solve(obj.ob, cb, obj.args, x0,
+                                                        plan.options, trace, allvecs, plan.H)
     except ValueError:
         if compiled and plan.objective is None:
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
+    nsym = int(events[T.EV_ASYMMETRIC])
     if nsym:
         warnings.warn(f"hess returned a matrix that is not symmetric (|H - H^T| > "
-                      f"{SYM_RTOL:g} max|H|) at {int(nsym)} point(s); newtonlab used (H + H^T)/2",
+                      f"{SYM_RTOL:g} max|H|) at {nsym} point(s); newtonlab used (H + H^T)/2",
                       AsymmetricHessianWarning, stacklevel=4)
     tr = make_trace(trace, nit, plan.columns, plan.cost, tick0, ticks(), t_wall)
     extra = {}
+    if m.family == "linesearch":
+        # directions the method proposed that were not descent directions (-g used instead)
+        extra["nondescent_resets"] = int(events[T.EV_NONDESCENT])
     if opts["return_all"]:
         extra["allvecs"] = [v.copy() for v in allvecs[: nit + 1]]
     if plan.matrix is not None and plan.H.shape[0] == n and (plan.matrix != "hess" or n_h > 0):

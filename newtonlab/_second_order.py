@@ -169,7 +169,11 @@ def end_point_kind(res, m, obj, hess, hessp):
     if H is None and hp is None:
         res["kind"] = "saddle" if res.status == S.SADDLE else "unclassified"
         return res
-    cp = classify(res.x, hess=H, hessp=None if H is not None else hp)
+    try:
+        cp = classify(res.x, hess=H, hessp=None if H is not None else hp)
+    except (ValueError, np.linalg.LinAlgError):      # e.g. curvature overflowing to inf
+        res["kind"] = "unclassified"
+        return res
     res["kind"] = cp.kind
     nf, nj, _ = obj.cost.counts(counts["fg"], 0)
     res["nfev"] += nf

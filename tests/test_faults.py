@@ -253,3 +253,14 @@ def test_ctrl_c_stops_warmup_and_its_workers(tmp_path):
     out, _ = proc.communicate(timeout=60)
     assert time.perf_counter() - t0 < 15.0, out
     assert proc.returncode == 130 and "interrupted" in out, out
+
+
+def test_nondescent_resets_are_counted():
+    """A Newton direction that underflows (H = 1e308 I against g ~ 1) is not a descent
+    direction: the loop falls back to -g, and the result counts each such reset."""
+    res = nl.minimize(quad, X0, method="newton", jac=quad_jac,
+                      hess=lambda x: 1e308 * np.eye(2), options={"maxiter": 5})
+    assert res.nondescent_resets == res.nit > 0
+    plain = nl.minimize(quad, X0, method="newton", jac=quad_jac, hess=quad_hess)
+    assert plain.nondescent_resets == 0 and plain.success
+    assert "nondescent_resets" not in nl.minimize(quad, X0, method="adam", jac=quad_jac)

@@ -181,7 +181,7 @@ def _record(trace, k, f, gnorm, step, alpha, nf, epoch, full_f, full_g):
 
 @dual(inline=True)
 def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
-    """Minimize with a first-order rule; returns (x, f, g, status, nit, nfev, 0, 0).
+    """Minimize with a first-order rule; returns (x, f, g, status, nit, nfev, 0, events) (no events counted).
 
     ``trace`` has maxiter + 1 rows of ``NCOL`` columns, ``allvecs`` maxiter + 1
     rows when iterates are kept, else 0.  The returned f and g are full-batch
@@ -215,7 +215,7 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
     _record(trace, k, f, gnorm, 0.0, 0.0, nf, 0.0, f, gnorm)
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf, 0, 0
+        return x, f, g, S.NONFINITE_X0, 0, nf, 0, np.zeros(T.NEVENTS, np.int64)
     state = init(mo, x)
     f0 = f
     g0 = gnorm
@@ -329,5 +329,5 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
         f = eval_batch(bfg, x, full_idx, g, args)
         nf += 1
     elif f_best < f:
-        return x_best, f_best, g_best, status, k, nf, 0, 0
-    return x, f, g, status, k, nf, 0, 0
+        return x_best, f_best, g_best, status, k, nf, 0, np.zeros(T.NEVENTS, np.int64)
+    return x, f, g, status, k, nf, 0, np.zeros(T.NEVENTS, np.int64)

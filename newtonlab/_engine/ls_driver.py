@@ -94,8 +94,8 @@ F_UNBOUNDED = -1.0 / 2.220446049250313e-16
 def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
                     init, direction, reset, update, finish, diagnostics, curvature, ls_start,
                     ls_next):
-    """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev, nsym),
-    nsym the number of user Hessians that were not symmetric (and were symmetrized).
+    """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev,
+    events), ``events`` the counters ``trace.EV_*`` (int64[NEVENTS]).
 
     ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
     are kept, else 0; ``H`` is the method's (n, n) matrix (Hessian, or inverse
@@ -122,9 +122,9 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     diagnostics(state, trace[k, D_LS_EVALS + 1:])
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf, nh, 0
+        return x, f, g, S.NONFINITE_X0, 0, nf, nh, np.zeros(T.NEVENTS, np.int64)
     gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
-    nsym = 0
+    events = np.zeros(T.NEVENTS, np.int64)
     alpha_prev = 0.0
     dphi_prev = 0.0
     restarted = True                 # the last direction was steepest descent after a reset
@@ -143,7 +143,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
         while request != DONE:
             spent, curv = curvature(ob, x, args, state, request)
             nh += spent
-            nsym += curv == CURV_ASYMMETRIC
+            events[T.EV_ASYMMETRIC] += curv == CURV_ASYMMETRIC
             if curv == CURV_NONFINITE:
                 break
             state, request = direction(state, mo, g, p)
@@ -152,7 +152,8 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
             break
         dphi0 = K.dot(g, p)
         if not dphi0 < 0.0:
-            # not a descent direction (or NaN): fall back to steepest descent
+            # not a descent direction (or NaN): fall back to steepest descent, counted
+            events[T.EV_NONDESCENT] += 1
             K.neg(g, p)
             dphi0 = K.dot(g, p)
             state = reset(state, mo)
@@ -233,12 +234,12 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     while request != DONE:
         spent, curv = curvature(ob, x, args, state, request)
         nh += spent
-        nsym += curv == CURV_ASYMMETRIC
+        events[T.EV_ASYMMETRIC] += curv == CURV_ASYMMETRIC
         if curv == CURV_NONFINITE:
             status = S.NONFINITE_HESS
             break
         state, request, status = finish(state, mo, status)
-    return x, f, g, status, k, nf, nh, nsym
+    return x, f, g, status, k, nf, nh, events
 
 
 RUNNING = -1        # stop_test: no test fired

@@ -89,7 +89,7 @@ class TrustRegionOptions(NamedTuple):
 def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
                       init, propose, judge, update, radius, collapsed, diagnostics, curvature):
     """Minimize with a trust-region (or damped) method; returns (x, f, g, status, nit, nfev,
-    nhev, nsym) as ``ls_driver.linesearch_loop``.
+    nhev, events) as ``ls_driver.linesearch_loop``.
 
     ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
     are kept, else 0; ``B`` is the method's (n, n) matrix (Hessian or SR1
@@ -113,9 +113,9 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     diagnostics(state, trace[k, T.NCOL:])
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
-        return x, f, g, S.NONFINITE_X0, 0, nf, nh, 0
+        return x, f, g, S.NONFINITE_X0, 0, nf, nh, np.zeros(T.NEVENTS, np.int64)
     gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
-    nsym = 0
+    events = np.zeros(T.NEVENTS, np.int64)
     status = S.MAXITER
     while True:
         status = stop_test(lo, f, gnorm, gscale, False, k, nf,
@@ -130,7 +130,7 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
                 break
             spent, curv = curvature(ob, x, args, state, request)
             nh += spent
-            nsym += curv == CURV_ASYMMETRIC
+            events[T.EV_ASYMMETRIC] += curv == CURV_ASYMMETRIC
             if curv == CURV_NONFINITE:
                 break
         if curv == CURV_NONFINITE:
@@ -182,7 +182,7 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
         if collapsed(state, mo, x):
             status = S.TR_COLLAPSED
             break
-    return x, f, g, status, k, nf, nh, nsym
+    return x, f, g, status, k, nf, nh, events
 
 
 @dual

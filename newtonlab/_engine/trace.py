@@ -21,6 +21,11 @@ NHEV = 7     # cumulative Hessian (or Hessian-vector) evaluations
 CLOCK = 8    # cycle counter at the end of iteration k
 NCOL = 9
 
+# counters of events a run survived (the drivers' last return value, int64[NEVENTS])
+EV_ASYMMETRIC = 0   # user Hessians that were not symmetric (symmetrized)
+EV_NONDESCENT = 1   # directions that were not descent directions (replaced by -g, reset)
+NEVENTS = 2
+
 COLUMNS = ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")
 
 
