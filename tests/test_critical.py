@@ -106,6 +106,32 @@ def test_finite_differences_args_and_explicit_starts():
     assert len(one) == 1 and one[0].kind == "saddle" and one.info["sampling"] == "given"
 
 
+def test_slowly_converging_degenerate_point_is_merged():
+    """Issue #8: f = x^4 - y^4 has one critical point, the degenerate origin; the runs stop at
+    ||grad|| <= tol on a ring of radius ~2.5e-4 around it, 20 x merge_tol apart.  Before:
+    4 copies.  The merge radius is DIST_FACTOR Newton steps (distance 3 steps here)."""
+    fun = lambda x: x[0] ** 4 - x[1] ** 4                      # noqa: E731
+    jac = lambda x: np.array([4.0 * x[0] ** 3, -4.0 * x[1] ** 3])  # noqa: E731
+    hess = lambda x: np.diag([12.0 * x[0] ** 2, -12.0 * x[1] ** 2])  # noqa: E731
+    pts = find_critical_points(fun, jac, hess, [[-1.0, 1.0], [-1.0, 1.0]], n_starts=256)
+    assert len(pts) == 1 and pts[0].kind == "degenerate"
+    assert pts[0].n_hits == pts.info["n_converged"] > 4 and np.max(np.abs(pts[0].x)) < 1e-3
+    assert pts[0].step == pytest.approx(np.max(np.abs(pts[0].x)) / 3.0, rel=1e-6)
+
+
+def test_merge_keeps_close_nondegenerate_points_apart():
+    """f = x^3/3 - eps^2 x + y^2: a minimum at (eps, 0) and a saddle at (-eps, 0), 2e-3 apart
+    in box units (20 merge_tol): Newton converges quadratically there, tiny steps, no merge."""
+    eps = 2e-3
+    fun = lambda x: x[0] ** 3 / 3.0 - eps ** 2 * x[0] + x[1] ** 2  # noqa: E731
+    jac = lambda x: np.array([x[0] ** 2 - eps ** 2, 2.0 * x[1]])   # noqa: E731
+    hess = lambda x: np.diag([2.0 * x[0], 2.0])                   # noqa: E731
+    pts = find_critical_points(fun, jac, hess, [[-1.0, 1.0], [-1.0, 1.0]], n_starts=256,
+                               tol=1e-12)
+    assert [(q.kind, q.index) for q in pts] == [("minimum", 0), ("saddle", 1)]
+    np.testing.assert_allclose([q.x[0] for q in pts], [eps, -eps], rtol=1e-9)
+
+
 def test_points_outside_the_box_are_not_reported():
     s = P.get("saddle_xy")      # only critical point: the origin
     pts = find_critical_points(s.fun, s.jac, s.hess, [[0.5, 1.0], [0.5, 1.0]], n_starts=16)

@@ -4,6 +4,10 @@ Accepted forms (``op``): a dense (n, n) array; anything with ``.shape`` and
 ``.matvec`` or ``@`` (a scipy sparse matrix or ``LinearOperator``); a callable
 ``matvec(v) -> H v`` together with ``n``; or a tuple ``(hessp, x)`` /
 ``(hessp, x, args)`` meaning ``v -> hessp(x, v, *args)`` (scipy's convention).
+A Hessian known only through its gradient is differenced: :func:`fd_hessian`
+(dense) and :func:`fd_hessp` (products).  :func:`newton_step_change`
+(with :func:`minres_solve` and :func:`norm_of_difference`) serves the inertia
+check of ``classify`` at approximately critical points.
 """
 from __future__ import annotations
 
@@ -15,6 +19,9 @@ import numpy as np
 #: issued (sqrt(eps): rounding in two formulas for H_ij and H_ji stays far below,
 #: a wrong Hessian entry is far above).
 SYM_RTOL = 1.5e-8
+#: Finite-difference Hessians differ from symmetric by ~eps^(2/3); far more means a bad jac.
+FD_SYM_RTOL = 1e-5
+_EPS = np.finfo(np.float64).eps
 
 
 def check_x(x, name="x"):
@@ -52,7 +59,7 @@ def symmetric_matrix(H, n=None, name="hess", sym_rtol=SYM_RTOL):
         warnings.warn(f"{name} is not symmetric (max |H - H^T| = {asym:.3g}, "
                       f"{asym / scale:.3g} relative); using (H + H^T)/2", UserWarning,
                       stacklevel=3)
-    return 0.5 * (H + H.T)
+    return 0.5 * H + 0.5 * H.T           # not 0.5 (H + H^T): no overflow for |H_ij| near max
 
 
 def as_matvec(op, n=None):
@@ -115,3 +122,95 @@ def probe_symmetry(matvec, n, rng, sym_rtol=SYM_RTOL):
     if abs(a - b) > sym_rtol * scale:
         warnings.warn(f"the operator is not symmetric (u^T A v - v^T A u = {a - b:.3g}); "
                       "Lanczos results assume a symmetric operator", UserWarning, stacklevel=3)
+
+
+def fd_hessian(grad, x):
+    """Central differences of the gradient, column by column, step eps^(1/3) max(1, |x_j|)
+    (scipy's rule; exactly representable), symmetrized with a warning if far from it."""
+    n = x.size
+    H = np.empty((n, n))
+    xw = x.copy()
+    for j in range(n):
+        h = _EPS ** (1.0 / 3.0) * (1.0 if x[j] >= 0 else -1.0) * max(1.0, abs(x[j]))
+        h = (x[j] + h) - x[j]
+        xw[j] = x[j] + h
+        gp = grad(xw)
+        xw[j] = x[j] - h
+        gm = grad(xw)
+        xw[j] = x[j]
+        H[:, j] = (gp - gm) / (2.0 * h)
+    return symmetric_matrix(H, n, "finite-difference Hessian of jac", FD_SYM_RTOL)
+
+
+def fd_hessp(grad, x):
+    """v -> (g(x + h v) - g(x - h v)) / 2h with h = eps^(1/3) max(1, ||x||) / ||v||."""
+    scale = _EPS ** (1.0 / 3.0) * max(1.0, float(np.linalg.norm(x)))
+
+    def hv(v):
+        nv = float(np.linalg.norm(v))
+        if nv == 0.0:
+            return np.zeros_like(v)
+        h = scale / nv
+        return (grad(x + h * v) - grad(x - h * v)) / (2.0 * h)
+    return hv
+
+
+def minres_solve(matvec, n, b, rtol=1e-3):
+    """(x ~ H^+ b, products) by MINRES (Paige & Saunders 1975): H symmetric, maybe
+    indefinite or singular (then the iterates stay in the Krylov space of b)."""
+    from scipy.sparse.linalg import LinearOperator, minres
+    count = [0]
+
+    def mv(v):
+        count[0] += 1
+        return matvec(np.ravel(v))
+    A = LinearOperator((n, n), matvec=mv, dtype=np.float64)
+    maxiter = min(10 * int(np.sqrt(n)) + 50, 500)   # an estimate: 500 products at most
+    try:
+        x = minres(A, b, rtol=rtol, maxiter=maxiter)[0]
+    except TypeError:                     # scipy < 1.12 calls it tol
+        x = minres(A, b, tol=rtol, maxiter=maxiter)[0]
+    return x, count[0]
+
+
+def norm_of_difference(A, B, n, seed=0):
+    """(||B - A||_2, products): exact for matrices, else from the extreme Lanczos Ritz
+    values plus their residuals (within ~10 %, two products per step)."""
+    if isinstance(A, np.ndarray):
+        return float(np.max(np.abs(np.linalg.eigvalsh(B - A)))), 0
+    from .spectrum import lanczos         # spectrum imports this module
+    with warnings.catch_warnings():       # a rough estimate is all the caller needs
+        warnings.simplefilter("ignore", RuntimeWarning)
+        r = lanczos(lambda v: B(v) - A(v), k=1, which="both", n=n, tol=0.1, maxiter=3,
+                    seed=seed)
+    return float(np.max(np.abs(r.eigenvalues) + r.residuals)), 2 * r.n_matvec
+
+
+def newton_step_change(build, op, x, g, tol, n, seed):
+    """(||delta||_inf, ||H(x - 2 delta) - H(x)||_2, products, note): the Newton step
+    delta = H^+ g (over the eigenvalues outside the band ``tol``) towards the
+    critical point near x, and how much the Hessian changes over twice it.
+
+    ``op`` is H(x), a matrix or a product; ``build(z)`` gives the same at z, or
+    None when it cannot (then the change is NaN and ``note`` says why).  The
+    rule that uses these is in :func:`newtonlab.analysis.classify`.
+    """
+    if not np.any(g):
+        return 0.0, 0.0, 0, ""
+    p = 0
+    if isinstance(op, np.ndarray):
+        mu, Q = np.linalg.eigh(op)
+        keep = np.abs(mu) > tol
+        delta = Q[:, keep] @ ((Q[:, keep].T @ g) / mu[keep])
+    else:
+        delta, p = minres_solve(op, n, g)
+    step = float(np.max(np.abs(delta)))
+    try:
+        op2 = build(x - 2.0 * delta)
+        if op2 is None:
+            return step, float("nan"), p, ("inertia at the nearby critical point not checked: "
+                                           "hess is an array, not a callable")
+        change, p2 = norm_of_difference(op, op2, n, seed)
+    except (ValueError, ArithmeticError) as exc:
+        return step, float("nan"), p, f"inertia not checked: the Hessian at x - 2 delta: {exc}"
+    return step, change, p + p2, ""

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._operator import as_matvec, check_vector, check_x, probe_symmetry, symmetric_matrix
+from ._operator import (as_matvec, check_vector, check_x, fd_hessian, fd_hessp,
+                        newton_step_change, probe_symmetry, symmetric_matrix)
 from .spectrum import lanczos
 
 __all__ = ["classify", "CriticalPoint", "KINDS", "RTOL", "ATOL"]
@@ -25,8 +26,11 @@ ATOL = {"analytic": 1e-12, "finite-difference": 1e-8}
 #: Above this n a Hessian from finite differences of ``jac`` is matrix-free (n jac
 #: calls and n^2 memory for a dense one; 2 calls per product for Lanczos).
 DENSE_FD_MAX_N = 500
-_FD_SYM_RTOL = 1e-5  # FD Hessians differ from symmetric by ~eps^(2/3); far more means a bad jac
+#: Lanczos basis cap in doubles (256 MB): bounds how many negative eigenvalues a
+#: matrix-free Morse index can resolve (~80 at n = 1e5).
+_BASIS_CAP = 2 ** 25
 _EPS = np.finfo(np.float64).eps
+_fd_hessian = fd_hessian        # the old private name, used by newtonlab._second_order
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,14 +43,14 @@ class CriticalPoint:
     kind : {"minimum", "maximum", "saddle", "degenerate", "non-critical"}
     eigenvalues : ndarray
         Ascending.  All n when ``complete``; otherwise the k smallest followed by
-        the k largest (Lanczos Ritz values).
+        the k largest Ritz values (k grown past the Morse index).
     index : int
-        Morse index: eigenvalues < -tol.  Counted among those computed, so a lower
-        bound when not ``complete``.
+        Morse index: eigenvalues < -tol (n at a matrix-free maximum; a lower
+        bound when ``index_is_lower_bound``).
     grad_norm : float
         ||g||_inf (NaN when no gradient was given).
     tol : float
-        The eigenvalue threshold used: max(atol, rtol * max|lambda|).
+        The eigenvalue threshold used: max(atol, rtol * max|lambda|, 2 * hess_change).
     gtol_used : float
         The gradient threshold used: gtol * max(1, |f|) (gtol when f is unknown).
     n_zero : int
@@ -61,6 +65,19 @@ class CriticalPoint:
         Which eigenvalues were computed, in words.
     converged : bool
         All computed eigenvalues converged (always True for "dense").
+    residuals : ndarray
+        ||H y - theta y|| per eigenvalue, an eigenvalue lies within it
+        (Kahan-Parlett); zeros for "dense" (LAPACK: backward stable).
+    index_is_lower_bound : bool
+        Matrix-free: the negative end was not resolved (``note`` says why).
+    note : str
+        Why the result is weaker than it looks; empty otherwise.
+    n_products : int
+        Hessian-vector products used (matrix-free; 0 for "dense").
+    newton_step, hess_change : float
+        ||delta||_inf for the Newton step delta = H^+ g, and ||H(x - 2 delta) -
+        H(x)||_2: the band is at least twice the latter (see Notes of classify).
+        0 when g = 0, NaN when not computed.
     """
 
     x: np.ndarray
@@ -77,12 +94,20 @@ class CriticalPoint:
     complete: bool = True
     which: str = "all"
     converged: bool = True
+    residuals: np.ndarray | None = None
+    index_is_lower_bound: bool = False
+    note: str = ""
+    n_products: int = 0
+    newton_step: float = float("nan")
+    hess_change: float = float("nan")
 
     def __repr__(self):
         lam = np.array2string(self.eigenvalues, precision=6, threshold=12)
-        return (f"CriticalPoint(kind={self.kind!r}, index={self.index}, eigenvalues={lam}, "
+        bound = " (lower bound)" if self.index_is_lower_bound else ""
+        note = f", note={self.note!r}" if self.note else ""
+        return (f"CriticalPoint(kind={self.kind!r}, index={self.index}{bound}, eigenvalues={lam}, "
                 f"grad_norm={self.grad_norm:.3g}, tol={self.tol:.3g}, method={self.method!r}, "
-                f"hessian_source={self.hessian_source!r})")
+                f"hessian_source={self.hessian_source!r}{note})")
 
 
 def _nonneg(v, name):
@@ -92,70 +117,92 @@ def _nonneg(v, name):
     return v
 
 
-def _fd_hessian(grad, x):
-    """Central differences of the gradient, column by column, step eps^(1/3) max(1, |x_j|)
-    (scipy's rule; exactly representable), symmetrized with a warning if far from it."""
-    n = x.size
-    H = np.empty((n, n))
-    xw = x.copy()
-    for j in range(n):
-        h = _EPS ** (1.0 / 3.0) * (1.0 if x[j] >= 0 else -1.0) * max(1.0, abs(x[j]))
-        h = (x[j] + h) - x[j]
-        xw[j] = x[j] + h
-        gp = grad(xw)
-        xw[j] = x[j] - h
-        gm = grad(xw)
-        xw[j] = x[j]
-        H[:, j] = (gp - gm) / (2.0 * h)
-    return symmetric_matrix(H, n, "finite-difference Hessian of jac", _FD_SYM_RTOL)
-
-
-def _fd_hessp(grad, x):
-    """v -> (g(x + h v) - g(x - h v)) / 2h with h = eps^(1/3) max(1, ||x||) / ||v||."""
-    scale = _EPS ** (1.0 / 3.0) * max(1.0, float(np.linalg.norm(x)))
-
-    def hv(v):
-        nv = float(np.linalg.norm(v))
-        if nv == 0.0:
-            return np.zeros_like(v)
-        h = scale / nv
-        return (grad(x + h * v) - grad(x - h * v)) / (2.0 * h)
-    return hv
-
-
 def _kind(lam, n, tol):
-    """Kind from the whole spectrum (the gradient test has passed)."""
-    if np.any(np.abs(lam) <= tol):
-        return "degenerate"                     # never a minimum with lambda in the band
-    neg = int(np.sum(lam < -tol))
-    return "minimum" if neg == 0 else "maximum" if neg == n else "saddle"
-
-
-def _decide(theta, res, anorm, rtol, atol):
-    """Kind from the extreme Ritz values theta (ascending) and residuals, or None.
-
-    Ritz values lie inside the spectrum (Cauchy interlacing), so theta_0 < -tol <
-    tol < theta_max proves a saddle at once.  Each Ritz value has an eigenvalue
-    within its residual r (Kahan-Parlett); the sign of an extreme one is accepted
-    once r <= (|theta| - tol) / 10, i.e. that interval clears the band by a
-    margin; an extreme with |theta| <= tol and r <= tol puts an eigenvalue within
-    2 tol of zero: "degenerate".  Like any Krylov method this cannot exclude an
-    eigenvalue the random start vector does not reach (probability ~0).
-    """
-    t = max(atol, rtol * anorm)
-    if theta[0] < -t and theta[-1] > t:
+    """Kind from the whole spectrum (the gradient test has passed).  Both signs beyond
+    the band make a saddle even beside zero eigenvalues: rank-deficient models have
+    symmetry-induced flat directions at *every* critical point."""
+    neg, pos = int(np.sum(lam < -tol)), int(np.sum(lam > tol))
+    if neg and pos:
         return "saddle"
-    if theta[0] > t and res[0] <= 0.1 * (theta[0] - t):
-        return "minimum"
-    if theta[-1] < -t and res[-1] <= 0.1 * (-theta[-1] - t):
-        return "maximum"
-    if (abs(theta[0]) <= t and res[0] <= t) or (abs(theta[-1]) <= t and res[-1] <= t):
-        return "degenerate"
-    return None
+    if neg + pos < n:
+        return "degenerate"                     # never a minimum with lambda in the band
+    return "minimum" if neg == 0 else "maximum"
+
+
+def _state(theta, res, anorm, rtol, atol, ltol, k):
+    """(kind or None, q, resolved, grow) from Ritz values theta (ascending, the k
+    smallest first) and residuals r; q counts theta < -tol, tol = max(atol, rtol
+    max|theta|).  Interlacing: at least q eigenvalues are < -tol.  *Resolved*: the
+    q negative pairs have r <= ltol * anorm and the next one clears the band
+    (theta > tol, r <= (theta - tol) / 10) or is a zero eigenvalue (|theta| <= tol,
+    r <= tol).  ``grow``: all k smallest are negative, k must grow.
+    """
+    t = max(atol, rtol * max(-theta[0], theta[-1]))
+    q = int(np.sum(theta < -t))
+    top, rt = theta[-1], res[-1]
+    if top < -t and rt <= 0.1 * (-top - t):
+        return "maximum", q, True, False
+    if q == theta.size:
+        return None, q, False, False
+    grow = q >= k
+    b, rb = theta[q], res[q]
+    clears = b > t and rb <= 0.1 * (b - t)
+    zero = abs(b) <= t and rb <= t
+    resolved = not grow and bool(np.all(res[:q] <= ltol * anorm)) and (clears or zero)
+    kind = ("saddle" if q and top > t else "minimum" if not q and clears else
+            "degenerate" if (not q and zero) or (abs(top) <= t and rt <= t) else None)
+    return kind, q, resolved, grow
+
+
+def _lanczos_index(matvec, n, k, rtol, atol, ltol, maxiter, seed, budget):
+    """Thick-restart Lanczos until the kind is decided *and* the negative end resolved.
+
+    Thick restarts keep the converged negative pairs in the basis, and full
+    reorthogonalization against them steers the search to the next ones; when
+    all k smallest Ritz values are negative k grows (Lanczos starts again), up to
+    the memory cap.  Resolving gets ``budget`` products once the kind is known
+    (eigenvalues clustered just above zero can take thousands).  Returns
+    (LanczosResult, state, q_seen, products, note, k).
+    """
+    kmax = max(k, (_BASIS_CAP // n - 4) // 4)         # thick restart needs ~4 k + 4 rows
+    nmv = [0]
+    seen, since = [0], [None]
+
+    def counted(v):
+        nmv[0] += 1
+        return matvec(v)
+
+    def stop(theta, r, anorm):
+        kind, q, resolved, grow = _state(theta, r, anorm, rtol, atol, ltol, k)
+        seen[0] = max(seen[0], q)             # a lower bound at every step (interlacing)
+        if kind == "maximum" or (kind is not None and resolved):
+            return True
+        if kind is not None:
+            since[0] = nmv[0] if since[0] is None else since[0]
+            if nmv[0] - since[0] >= budget:
+                return True
+        return grow
+    while True:
+        res = lanczos(counted, k=k, which="both", n=n, seed=seed, maxiter=maxiter, tol=ltol,
+                      stop=stop)
+        st = _state(res.eigenvalues, res.residuals, res.anorm, rtol, atol, ltol, k)
+        seen[0] = max(seen[0], st[1])
+        out = since[0] is not None and nmv[0] - since[0] >= budget
+        if res.complete or not st[3] or k >= kmax or out:
+            break
+        k = min(kmax, max(2 * k, seen[0] + 2))
+    note = "" if st[2] or res.complete else "index is a lower bound: " + (
+        f"the negative end was not resolved within {budget} products (index_budget) after the "
+        "kind was known" if out else
+        f"more than {k - 1} negative eigenvalues, beyond what a Lanczos basis of "
+        f"{_BASIS_CAP // n} vectors of length {n} can resolve" if st[3] else
+        f"the negative end was not resolved in {maxiter} restarts ({nmv[0]} products)")
+    return res, st, seen[0], nmv[0], note, k
 
 
 def classify(x, jac=None, hess=None, hessp=None, args=(), gtol=1e-6, rtol=None, atol=None,
-             k=6, fd=False, seed=0, fun=None, method=None, lanczos_tol=None, maxiter=1000):
+             k=6, fd=False, seed=0, fun=None, method=None, lanczos_tol=None, maxiter=1000,
+             index_budget=1000):
     """Classify ``x`` as a minimum, maximum, saddle, degenerate or non-critical point.
 
     Parameters
@@ -191,6 +238,9 @@ def classify(x, jac=None, hess=None, hessp=None, args=(), gtol=1e-6, rtol=None, 
         Ritz residual tolerance relative to ||H||; default rtol / 10.
     maxiter : int
         Lanczos restarts.
+    index_budget : int
+        Matrix-free: products spent resolving the Morse index once the kind is
+        known (then ``index_is_lower_bound``).
 
     Returns
     -------
@@ -204,18 +254,32 @@ def classify(x, jac=None, hess=None, hessp=None, args=(), gtol=1e-6, rtol=None, 
 
     Notes
     -----
-    Kinds with the whole spectrum (dense, or n <= 2k): "non-critical" if the
-    gradient test fails; else "degenerate" if any |lambda| <= tol (a singular
-    Hessian does not decide, and the problem library labels such points so),
-    then "minimum" (all > tol), "maximum" (all < -tol), otherwise "saddle".
+    "non-critical" if the gradient test fails.  Whole spectrum known: "saddle" when
+    eigenvalues of both signs lie beyond the band, even beside zero ones; else
+    "degenerate" if any |lambda| <= tol; else "minimum" or "maximum".
 
-    Matrix-free (only the extreme Ritz values theta with residuals r): Ritz values
-    lie inside the spectrum, so theta_min < -tol and theta_max > tol prove
-    "saddle" (an unseen interior zero eigenvalue is not looked for); "minimum"
-    needs theta_min > tol with r_min <= (theta_min - tol) / 10, "maximum"
-    symmetrically; an extreme with |theta| <= tol and r <= tol gives "degenerate",
-    and so does a run that ends undecided (inconclusive).  Lanczos stops as soon
-    as one rule fires, which is what makes n ~ 1e6 take seconds.
+    Matrix-free (Ritz values theta, residuals r): theta_min < -tol < tol <
+    theta_max proves "saddle" (interlacing); "minimum" needs theta_min > tol and
+    r_min <= (theta_min - tol) / 10, "maximum" symmetrically; a converged extreme
+    in the band, or a run that ends undecided, gives "degenerate" (the latter
+    with a ``note``).  The index counts Ritz values < -tol, never more than the
+    true count; Lanczos goes on until each has r <= lanczos_tol * ||H|| and the
+    next Ritz value clears the band or is a zero eigenvalue.  If ``maxiter``,
+    ``index_budget`` or the 256 MB basis run out first, ``index_is_lower_bound``.
+
+    Approximately critical points (0 < ||g|| <= gtol): H(x) may be nonsingular
+    where H(x*) at the critical point x* nearby is not, e.g. x^3 + y^2 at
+    (5e-4, 0), H = diag(3e-3, 2).  So a "minimum", "maximum" or "saddle" is
+    checked over the Newton step delta = H^+ g (over the eigenvalues outside the
+    band; MINRES when matrix-free): the band is widened to tol >= 2 hess_change,
+    hess_change = ||H(x - 2 delta) - H(x)||_2 ~ 2 gamma ||delta|| (gamma the
+    Lipschitz constant of H), and the kind recomputed.  A minimum then has h =
+    gamma ||delta|| / lambda_min < 1/4, half Kantorovich's 1/2 (Dennis & Schnabel
+    1983, sec. 5.3) as gamma is estimated along one direction: Newton converges
+    to a unique x* within 1.2 ||delta||, where no eigenvalue has moved by 0.3
+    lambda_min (Weyl), so H(x*) has the inertia of H(x).  For a saddle only the
+    Weyl part applies.  Needs H at another point (a callable hess, hessp or
+    jac); with ``hess`` an array ``note`` says unchecked.
 
     Examples
     --------
@@ -226,6 +290,9 @@ def classify(x, jac=None, hess=None, hessp=None, args=(), gtol=1e-6, rtol=None, 
     >>> cp.kind, cp.index
     ('maximum', 2)
     >>> classify([0.0, 0.0], problems.monkey_saddle().jac, problems.monkey_saddle().hess).kind
+    'degenerate'
+    >>> jac = lambda z: np.array([3.0 * z[0] ** 2, 2.0 * z[1]])       # f = x^3 + y^2
+    >>> classify([5e-4, 0.0], jac, lambda z: np.diag([6.0 * z[0], 2.0])).kind
     'degenerate'
     """
     x = check_x(x)
@@ -267,52 +334,64 @@ def classify(x, jac=None, hess=None, hessp=None, args=(), gtol=1e-6, rtol=None, 
                   else "lanczos")
     if method not in ("dense", "lanczos"):
         raise ValueError(f"method must be None, 'dense' or 'lanczos', got {method!r}")
+    dense = method == "dense"
     rtol = RTOL[source] if rtol is None else _nonneg(rtol, "rtol")
     atol = ATOL[source] if atol is None else _nonneg(atol, "atol")
+    if source == "analytic" and hess is None and not callable(hessp):
+        raise ValueError("hessp must be a callable hessp(x, p, *args)")
 
-    H = matvec = None
-    if source == "finite-difference":
-        if method == "dense":
-            H = _fd_hessian(grad, x)
-        else:
-            matvec = _fd_hessp(grad, x)
-    elif hess is not None:
-        H = symmetric_matrix(hess(x, *args) if callable(hess) else hess, n, "hess")
-    else:
-        if not callable(hessp):
-            raise ValueError("hessp must be a callable hessp(x, p, *args)")
-        matvec = as_matvec((hessp, x, args))[0]
-        if method == "dense":
-            H = symmetric_matrix(np.column_stack([matvec(e) for e in np.eye(n)]), n,
-                                 "matrix of hessp products")
-        else:
-            probe_symmetry(matvec, n, np.random.default_rng(seed))
+    def build(z):
+        """H at z: a matrix (dense) or a product (matrix-free); None if only H(x) is known."""
+        if source == "finite-difference":
+            return fd_hessian(grad, z) if dense else fd_hessp(grad, z)
+        if hess is not None:
+            if not callable(hess) and z is not x:
+                return None
+            H = symmetric_matrix(hess(z, *args) if callable(hess) else hess, n, "hess")
+            return H if dense else H.dot
+        mv = as_matvec((hessp, z, args))[0]
+        return (symmetric_matrix(np.column_stack([mv(e) for e in np.eye(n)]), n,
+                                 "matrix of hessp products") if dense else mv)
 
+    op = build(x)
     ltol = lanczos_tol if lanczos_tol is not None else max(rtol / 10, 4 * _EPS)
-    if method == "dense":
-        lam = np.linalg.eigvalsh(H)
-        complete, which, converged = True, "all", True
-        tol = max(atol, rtol * float(np.max(np.abs(lam))))
-        kind = _kind(lam, n, tol)
+    nprod, note, lower, q = 0, "", False, 0
+    if dense:
+        lam = np.linalg.eigvalsh(op)
+        complete, converged, resid = True, True, np.zeros(n)
     else:
-        res = lanczos(H.dot if H is not None else matvec, k=k, which="both", n=n, seed=seed,
-                      maxiter=maxiter, tol=ltol,
-                      stop=lambda th, r, _: _decide(th, r, max(-th[0], th[-1]), rtol,
-                                                     atol) is not None)
-        lam, complete, converged = res.eigenvalues, res.complete, bool(res.converged.all())
-        tol = max(atol, rtol * float(np.max(np.abs(lam))))
+        if source == "analytic" and hess is None:
+            probe_symmetry(op, n, np.random.default_rng(seed))
+            nprod = 2
+        res, st, q, nmv, note, k = _lanczos_index(op, n, int(k), rtol, atol, ltol, maxiter, seed,
+                                               int(index_budget))
+        lam, resid, complete = res.eigenvalues, res.residuals, res.complete
+        converged, nprod = bool(res.converged.all()), nprod + nmv
+        lower = bool(note) and st[0] != "maximum" and not complete
+        note = "" if complete else note
+        if st[0] is None and not complete:
+            note = (f"inconclusive: the signs at the ends of the spectrum were not decided in "
+                    f"{maxiter} restarts ({nmv} products); the index is a lower bound")
+    tol = max(atol, rtol * float(np.max(np.abs(lam))))
+
+    def kind_for(t):
         if complete:
-            kind = _kind(lam, n, tol)
-        else:
-            kind = _decide(lam, res.residuals, max(-lam[0], lam[-1]), rtol, atol)
-            kind = "degenerate" if kind is None else kind   # unconverged: inconclusive
-        kk = min(int(k), n)
-        which = "all" if complete else (f"{kk} smallest and {kk} largest Ritz values of {n} "
-                                        f"({res.n_matvec} products)")
-    n_zero = int(np.sum(np.abs(lam) <= tol))
-    index = int(np.sum(lam < -tol))
+            return _kind(lam, n, t)
+        return _state(lam, resid, 1.0, rtol, t, ltol, lam.size)[0] or "degenerate"
+    kind = kind_for(tol)
+    step = change = float("nan")
+    if g is not None and grad_norm <= gtol_used and kind in ("minimum", "maximum", "saddle"):
+        step, change, p, why = newton_step_change(build, op, x, g, tol, n, seed)
+        nprod, note = nprod + p, why or note
+        if 2.0 * change > tol:
+            tol, q = 2.0 * change, 0          # q was counted with the narrower band
+            kind = kind_for(tol)
+    index = n if kind == "maximum" and not complete else int(np.sum(lam < -tol))
+    index = max(index, q) if lower else index     # q: the count over every Lanczos step
     if g is not None and grad_norm > gtol_used:
         kind = "non-critical"
-    return CriticalPoint(x, kind, lam, index, grad_norm, tol, gtol_used, n_zero, f, method,
-                         source, complete, which, converged)
-
+    ends = f"{k} smallest and {k} largest" if lam.size == 2 * k else f"{lam.size} extreme"
+    which = "all" if complete else f"{ends} Ritz values of {n} ({nprod} products)"
+    return CriticalPoint(x, kind, lam, index, grad_norm, tol, gtol_used,
+                         int(np.sum(np.abs(lam) <= tol)), f, method, source, complete, which,
+                         converged, resid, lower, note, nprod, step, change)

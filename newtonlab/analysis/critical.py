@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,6 +30,8 @@ from ._critical_kernels import CONVERGED, OUTSIDE, STATUS_NAMES
 from .classify import ATOL, RTOL, CriticalPoint, classify
 
 KIND_ORDER = {"minimum": 0, "saddle": 1, "maximum": 2, "degenerate": 3}
+#: Distance to the critical point, in Newton steps, assumed by the second merge (``_merge_slow``).
+DIST_FACTOR = 4.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +56,8 @@ class FoundPoint:
         ||H^+ grad f(x)||_inf, the Newton step: about the distance to the exact
         critical point (times m when grad f ~ dist^m at a degenerate point).
     n_hits : int
-        Starts that converged here (a measure of the basin of attraction).
+        Starts that converged here (a measure of the basin of attraction),
+        summed over the end points merged into this one.
     classification : CriticalPoint
         The full record returned by :func:`classify`.
     """
@@ -146,6 +149,31 @@ def _merge(Z, order, merge_tol):
     return reps, hits
 
 
+def _merge_slow(found, radius, lo, width, merge_tol):
+    """Merge classified points whose distances to their critical points may overlap.
+
+    Newton converges only linearly at a degenerate point (grad f ~ dist^m, the
+    step delta is dist / m), so runs stop at ||grad f|| <= tol in a ring of radius
+    ~ m ||delta|| around it: the four end points at (+/-2.5e-4, +/-2.5e-4) of
+    x^4 - y^4 are 20 times ``merge_tol`` apart.  A point's distance to its
+    critical point is taken as at most DIST_FACTOR ||delta|| (m <= 3, quartic
+    degeneracy, with a margin); points (best gradient first) whose balls overlap
+    beyond ``merge_tol`` are one point.  At a non-degenerate point ||delta|| ~
+    1e-15 and this is the first merge again.
+    """
+    keep, rad = [], []
+    for q, r in zip(found, radius):
+        z = (q.x - lo) / width
+        for j, p in enumerate(keep):
+            if np.max(np.abs(z - (p.x - lo) / width)) <= merge_tol + DIST_FACTOR * (r + rad[j]):
+                keep[j] = replace(p, n_hits=p.n_hits + q.n_hits)
+                break
+        else:
+            keep.append(q)
+            rad.append(r)
+    return keep
+
+
 def _check_positive(name, v, integer=False):
     if integer:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -190,8 +218,11 @@ def find_critical_points(fun, jac, hess, bounds, n_starts=256, seed=0, args=(), 
         Iterations per start.
     merge_tol : float, default 1e-4
         End points closer than this in max-norm, measured in units of the box
-        widths, are the same point.  Large enough for degenerate points, where
-        Newton converges only linearly.
+        widths, are the same point.  After classification, points whose
+        distances to their critical points (``DIST_FACTOR`` Newton steps, see
+        ``_merge_slow``) overlap beyond ``merge_tol`` are merged too: at a
+        degenerate point Newton converges only linearly and runs stop on a ring
+        around it far wider than merge_tol.
     sampling : {"sobol", "halton", "uniform"}
         How starts are drawn.
     starts : array_like, shape (m, n), optional
@@ -277,21 +308,27 @@ def find_critical_points(fun, jac, hess, bounds, n_starts=256, seed=0, args=(), 
     source = "analytic" if obj.hess_kind == "analytic" else "finite-difference"
     rtol = RTOL[source] if rtol is None else rtol
     atol = ATOL[source] if atol is None else atol
-    out = CriticalPointList()
-    dropped = 0
+
+    def symmetric_hess(z):
+        Hz = hessf(z, *obj.args)
+        return 0.5 * (Hz + Hz.T)
+    found, radius, dropped = [], [], 0
     for i, h in zip(reps, hits):
         x = X[i]                          # inside the box up to the 1e-9 slack
         g, H = grad(x, *obj.args), hessf(x, *obj.args)
         H = 0.5 * (H + H.T)
-        unc, step = _eigen_uncertainty(x, g, H, hessf, obj.args)
-        cp = classify(x, jac=g, hess=H, gtol=10.0 * tol * max(1.0, abs(F[i])), rtol=rtol,
-                      atol=max(atol, unc))
+        unc, delta = _eigen_uncertainty(x, g, H, hessf, obj.args)
+        # a callable Hessian lets classify check the inertia over the Newton step too
+        cp = classify(x, jac=g, hess=symmetric_hess, gtol=10.0 * tol * max(1.0, abs(F[i])),
+                      rtol=rtol, atol=max(atol, unc))
         if cp.kind == "non-critical":
             dropped += 1
             continue
-        out.append(FoundPoint(x.copy(), float(F[i]), cp.kind, int(cp.index),
-                              np.asarray(cp.eigenvalues), float(cp.grad_norm), step, int(h),
-                              cp))
+        found.append(FoundPoint(x.copy(), float(F[i]), cp.kind, int(cp.index),
+                                np.asarray(cp.eigenvalues), float(cp.grad_norm),
+                                float(np.max(np.abs(delta))), int(h), cp))
+        radius.append(float(np.max(np.abs(delta) / width)))
+    out = CriticalPointList(_merge_slow(found, radius, lo, width, merge_tol))
     out.sort(key=lambda q: (KIND_ORDER.get(q.kind, 4), q.fun, tuple(q.x)))
     nfev, njev, nhev = obj.cost.counts(int(stats[:, 2].sum()), int(stats[:, 3].sum()))
     out.info = dict(n_starts=m, n_converged=int(ok.size), n_points=len(out),
@@ -303,7 +340,7 @@ def find_critical_points(fun, jac, hess, bounds, n_starts=256, seed=0, args=(), 
 
 
 def _eigen_uncertainty(x, g, H, hessf, args):
-    """(eigenvalue uncertainty, Newton step) at x, a point near a critical point x*.
+    """(eigenvalue uncertainty, Newton step delta) at x, a point near a critical point x*.
 
     delta = H^+ g is the Newton step; the distance to x* is about m ||delta||
     when grad f ~ dist^m (m = 1 non-degenerate, m = 2 at the monkey saddle).  By
@@ -313,13 +350,12 @@ def _eigen_uncertainty(x, g, H, hessf, args):
     spurious eigenvalues ~ dist that would otherwise make it look like a saddle.
     """
     delta = np.linalg.lstsq(H, g, rcond=None)[0]
-    step = float(np.max(np.abs(delta)))
-    if step == 0.0:
-        return 0.0, 0.0
+    if not np.any(delta):
+        return 0.0, delta
     dH = hessf(x - 2.0 * delta, *args) - H
     if not np.all(np.isfinite(dH)):
-        return 0.0, step
-    return 2.0 * float(np.linalg.norm(0.5 * (dH + dH.T), 2)), step
+        return 0.0, delta
+    return 2.0 * float(np.linalg.norm(0.5 * (dH + dH.T), 2)), delta
 
 
 def _python_derivatives(obj):
