@@ -292,6 +292,6 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
     else:
         slots = _python_slots(fun, jac, hess, hessp, n,
                               differences=grad_kind in ("2-point", "3-point"))
-    ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind])
+    ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind], 1.0)
     return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun,
                      (fun, jac, hess, hessp))

@@ -14,6 +14,7 @@ import numpy as np
 from ._engine import trace as T
 from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
+from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
 from ._result import build_result, make_trace
 
@@ -81,5 +82,9 @@ def run_method(m, obj, x0, opts, callback):
         extra["allvecs"] = [v.copy() for v in allvecs[: nit + 1]]
     if plan.matrix is not None and plan.H.shape[0] == n and (plan.matrix != "hess" or n_h > 0):
         extra[plan.matrix] = plan.H
+        sigma = trace[0, T.GNORM]
+        if m.family != "firstorder" and plan.options[0].gtol_mode == GTOL_G0 and sigma > 0:
+            # the run saw f / sigma (gtol_scale="g0"): its matrix back in the user's units
+            plan.H *= sigma if plan.matrix == "hess" else 1.0 / sigma
     return build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
                         execution="compiled" if compiled else "interpreted", **extra)

@@ -223,7 +223,7 @@ def run(slots, args, x0, gtol, maxiter, extras):
     n = x0.size
     it = maxiter if maxiter > 0 else IT_A + IT_B * n
     o = PACK(({values},))
-    ob = (slots[0], slots[1], slots[2], slots[3], slots[4], G, HM, HPM)
+    ob = (slots[0], slots[1], slots[2], slots[3], slots[4], G, HM, HPM, 1.0)
     x, f, g, status, nit, nf, nh, events = SOLVE(
         ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), o,
         np.empty((it + 1, NCOL)), np.empty((0, n)), np.zeros((R_A + R_B * n, C_A + C_B * n)))

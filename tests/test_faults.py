@@ -264,3 +264,54 @@ def test_nondescent_resets_are_counted():
     plain = nl.minimize(quad, X0, method="newton", jac=quad_jac, hess=quad_hess)
     assert plain.nondescent_resets == 0 and plain.success
     assert "nondescent_resets" not in nl.minimize(quad, X0, method="adam", jac=quad_jac)
+
+
+SCALE_INVARIANT = [m for m in METHODS if m not in FIRST_ORDER]
+
+
+@pytest.mark.parametrize("m", SCALE_INVARIANT)
+def test_gtol_scale_g0_makes_every_iterate_scale_invariant(m):
+    """With gtol_scale="g0" a run sees f / ||g(x0)||_inf: f -> c f (c a power of two, so
+    that the scaling is exact) changes no iterate and no count; f, g and the Hessian
+    (inverse) are reported in the user's units.  First-order rules are excluded: their
+    step is lr times g, scale-dependent by definition."""
+    ros = nl.problems.get("rosenbrock")
+    runs = []
+    for c in (1.0, 2.0 ** 20, 2.0 ** -30):
+        kw = derivs(m, lambda x, c=c: c * ros.hess.py_func(x),
+                    lambda x, p, c=c: c * ros.hessp.py_func(x, p))
+        runs.append((c, nl.minimize(lambda x, c=c: c * ros.fun.py_func(x), ros.x0, method=m,
+                                    jac=lambda x, c=c: c * ros.jac.py_func(x),
+                                    options={"gtol_scale": "g0", "gtol": 1e-6}, **kw)))
+    (_, ref), *others = runs
+    for c, r in others:
+        assert (r.nit, r.nfev, r.njev, r.nhev, r.status) == \
+            (ref.nit, ref.nfev, ref.njev, ref.nhev, ref.status), c
+        np.testing.assert_array_equal(r.x, ref.x)
+        assert r.fun == c * ref.fun
+        np.testing.assert_array_equal(r.jac, c * ref.jac)
+        np.testing.assert_array_equal(r.trace["f"], c * ref.trace["f"])
+        if "hess" in ref:
+            np.testing.assert_allclose(r.hess, c * ref.hess, rtol=1e-12)
+        if "hess_inv" in ref:
+            np.testing.assert_allclose(r.hess_inv, ref.hess_inv / c, rtol=1e-12)
+
+
+@numba.njit
+def _scaled_ros(x, c):
+    return c * (100.0 * (x[1] - x[0] ** 2) ** 2 + (1.0 - x[0]) ** 2)
+
+
+@numba.njit
+def _scaled_ros_jac(x, c):
+    return c * np.array([-400.0 * x[0] * (x[1] - x[0] ** 2) - 2.0 * (1.0 - x[0]),
+                         200.0 * (x[1] - x[0] ** 2)])
+
+
+def test_gtol_scale_g0_scale_invariant_compiled():
+    runs = [nl.minimize(_scaled_ros, np.array([-1.2, 1.0]), args=(c,), method="bfgs",
+                        jac=_scaled_ros_jac, options={"gtol_scale": "g0"})
+            for c in (1.0, 2.0 ** 40)]
+    assert runs[0].execution == "compiled"
+    np.testing.assert_array_equal(runs[0].x, runs[1].x)
+    assert (runs[0].nit, runs[0].nfev) == (runs[1].nit, runs[1].nfev)

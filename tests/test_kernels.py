@@ -228,7 +228,7 @@ def test_fd_hessian_product_scales_with_huge_x():
     def jac(x):
         return 2.0 * x               # H = 2 I
 
-    ob = (fun, jac, None, None, None, E.G_JAC, E.H_NONE, E.HP_FD)
+    ob = (fun, jac, None, None, None, E.G_JAC, E.H_NONE, E.HP_FD, 1.0)
     x = np.full(3, 1e200)
     v = np.array([1.0, -2.0, 0.5])
     out = np.empty(3)

@@ -60,9 +60,11 @@ CACHE = _cache_available()
 FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
 jit = numba.njit(cache=CACHE, **FLAGS)
 jit_parallel = numba.njit(cache=CACHE, parallel=True, **FLAGS)
-# Reductions (dot products, norms, the two-loop recursion) may be reassociated so that
-# LLVM vectorizes them: without it a sum is one dependent add per element.  Only
-# "reassoc": no "nnan"/"ninf", so NaN and inf still propagate and are seen.
+# Pure reductions (kernels.dot: reads only) may be reassociated so that LLVM vectorizes
+# them: without it a sum is one dependent add per element.  Only "reassoc": no
+# "nnan"/"ninf", so NaN and inf still propagate and are seen.  Never for a loop that also
+# stores: LLVM then adds runtime alias checks, and its vector and scalar paths round
+# differently, so results would depend on where the arrays sit in memory.
 jit_reduce = numba.njit(cache=CACHE, **{**FLAGS, "fastmath": {"reassoc"}})
 
 

@@ -1,9 +1,10 @@
 """Objective evaluation inside the engine: the user's callables, as given.
 
 An objective is the tuple ``ob = (fun, jac, fused, hess, hessp, grad_mode,
-hess_mode, hessp_mode)`` of the user's own functions in scipy's convention
-(``fun(x, *args)``, ...; unused slots hold placeholders) and three integers
-saying how to get each derivative.  Compiled drivers receive the functions as
+hess_mode, hessp_mode, fscale)`` of the user's own functions in scipy's
+convention (``fun(x, *args)``, ...; unused slots hold placeholders), three
+integers saying how to get each derivative, and a scale: every value returned
+here is that of ``fscale * f`` (1: the user's f; see :func:`scaled`).  Compiled drivers receive the functions as
 first-class function values of fixed signatures (``signatures.py``), so a
 driver compiled and cached once per args type serves every objective with no
 wrapper to compile per objective: a warm process compiles nothing.
@@ -71,8 +72,40 @@ def fd_gradient(fun, x, f0, args, g, central):
 
 
 @dual
+def scaled(ob, c):
+    """``ob`` evaluating c times its objective (gtol_scale="g0": the drivers run on
+    f / ||g(x0)||_inf, so that f -> c f leaves every iterate and count unchanged)."""
+    return (ob[0], ob[1], ob[2], ob[3], ob[4], ob[5], ob[6], ob[7], c * ob[8])
+
+
+@dual
+def _scale(v, c):
+    """v *= c (c != 1)."""
+    for i in range(v.size):
+        v[i] *= c
+
+
+@dual
+def scale_point(f, g, c):
+    """(c f, with g *= c): a point's values moved to or from a scaled objective."""
+    _scale(g, c)
+    return c * f
+
+
+@dual
 def eval_fg(ob, x, g, args):
-    """f(x), with the gradient written into g."""
+    """f(x) (times ob's scale), with the gradient written into g."""
+    f = _eval_fg(ob, x, g, args)
+    c = ob[8]
+    if c != 1.0:
+        f *= c
+        _scale(g, c)
+    return f
+
+
+@dual
+def _eval_fg(ob, x, g, args):
+    """The user's f(x) and gradient, unscaled."""
     mode = ob[5]
     if mode == G_FUSED:
         out = ob[2](x, *args)
@@ -144,6 +177,8 @@ def eval_hess(ob, x, H, args):
         if Hv.shape[0] != x.shape[0] or Hv.shape[1] != x.shape[0]:
             raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
         K.copy_matrix(Hv, H)
+        if ob[8] != 1.0:
+            _scale(H.reshape(H.size), ob[8])
     elif mode == H_FD2 or mode == H_FD3:
         fd_hessian(ob, x, H, args, mode == H_FD3)
     else:
@@ -161,12 +196,16 @@ def eval_hessp(ob, x, v, out, args):
         if r.shape[0] != n:
             raise ValueError("hessp must return an array of shape (n,) like x0")
         K.copy_into(r, out)
+        if ob[8] != 1.0:
+            _scale(out, ob[8])
         return CURV_OK if K.all_finite(out) else CURV_NONFINITE
     elif mode == HP_FROM_HESS:
         Hv = ob[3](x, *args)
         if Hv.shape[0] != n or Hv.shape[1] != n:
             raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
         K.matvec(Hv, v, out)
+        if ob[8] != 1.0:
+            _scale(out, ob[8])
         return CURV_OK if K.all_finite(out) else CURV_NONFINITE
     elif mode == HP_FD:
         # scaled norms (kernels.norm2): sqrt(x^T x) overflows for ||x|| > 1.3e154

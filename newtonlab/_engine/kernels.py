@@ -68,9 +68,14 @@ def trial_point(x, p, alpha, out):
         out[i] = x[i] + alpha * p[i]
 
 
-@jit_reduce
+@jit
 def step_pair(x_new, x, g_new, g, s, y):
-    """s = x_new - x, y = g_new - g; returns (s^T y, ||s||_2^2, ||y||_2^2) in one pass."""
+    """s = x_new - x, y = g_new - g; returns (s^T y, ||s||_2^2, ||y||_2^2) in one pass.
+
+    Plain (not reassociated) sums: a loop that stores and reduces gets runtime alias
+    checks from LLVM, and with reassociation its vector and scalar paths round
+    differently, so results would depend on where the arrays sit in memory.
+    """
     sy = 0.0
     ss = 0.0
     yy = 0.0
@@ -126,19 +131,15 @@ def copy_matrix(src, dst):
             dst[i, j] = src[i, j]
 
 
-@jit_reduce
+@jit
 def matvec(A, v, out):
-    """out = A v for a dense (n, n) matrix (a loop: numba's BLAS dot compiles ~1 s of
-    dispatch and shape checks into every caller)."""
-    n = v.size
-    for i in range(n):
-        s = 0.0
-        for j in range(n):
-            s += A[i, j] * v[j]
-        out[i] = s
+    """out = A v for a dense (n, n) matrix, row by row with :func:`dot` (a loop: numba's
+    BLAS dot compiles ~1 s of dispatch and shape checks into every caller)."""
+    for i in range(v.size):
+        out[i] = dot(A[i], v)
 
 
-@jit_reduce
+@jit
 def matvec_t(A, v, out):
     """out = A^T v for a dense (n, n) matrix."""
     n = v.size
@@ -168,7 +169,7 @@ def set_identity(A, gamma):
         A[i, i] = gamma
 
 
-@jit_reduce
+@jit
 def bfgs_inverse_update(H, s, y, rho, Hy):
     """BFGS update of the inverse Hessian approximation, in place (N&W eq. 6.17).
 
@@ -177,25 +178,21 @@ def bfgs_inverse_update(H, s, y, rho, Hy):
     which costs two O(n^2) passes and no n x n temporary.  ``Hy`` is workspace.
     """
     n = s.size
-    yHy = 0.0
-    for i in range(n):
-        t = 0.0
-        for j in range(n):
-            t += H[i, j] * y[j]
-        Hy[i] = t
-        yHy += y[i] * t
-    c = rho * rho * yHy + rho
+    matvec(H, y, Hy)
+    c = rho * rho * dot(y, Hy) + rho
     for i in range(n):
         for j in range(n):
             H[i, j] += c * s[i] * s[j] - rho * (s[i] * Hy[j] + Hy[i] * s[j])
 
 
-@jit_reduce
+@jit
 def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
     """L-BFGS two-loop recursion: out = -H_k g (N&W Alg. 7.4).
 
     S, Y are (m, n) circular buffers; the newest pair sits in row ``head`` and
     ``count`` pairs are stored.  H0 = gamma I, gamma = s^T y / y^T y (eq. 7.20).
+    The inner products are :func:`dot` (vectorized, reads only); the updates are
+    elementwise, so the result does not depend on memory layout (see step_pair).
     """
     m = S.shape[0]
     n = g.size
@@ -203,10 +200,7 @@ def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
         out[i] = -g[i]
     j = head
     for _ in range(count):
-        a = 0.0
-        for i in range(n):
-            a += S[j, i] * out[i]
-        a *= rho[j]
+        a = rho[j] * dot(S[j], out)
         alpha_buf[j] = a
         for i in range(n):
             out[i] -= a * Y[j, i]
@@ -215,11 +209,7 @@ def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
         out[i] *= gamma
     j = (head - count + 1) % m
     for _ in range(count):
-        b = 0.0
-        for i in range(n):
-            b += Y[j, i] * out[i]
-        b *= rho[j]
-        c = alpha_buf[j] - b
+        c = alpha_buf[j] - rho[j] * dot(Y[j], out)
         for i in range(n):
             out[i] += c * S[j, i]
         j = (j + 1) % m

@@ -44,7 +44,8 @@ from . import status as S
 from . import tcg as TC
 from . import trace as T
 from .config import dual
-from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp
+from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp,
+                       scale_point, scaled)
 
 # what a component asks the loop for
 DONE = 0
@@ -123,7 +124,12 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh, np.zeros(T.NEVENTS, np.int64)
-    gscale = gnorm if lo.gtol_mode == GTOL_G0 else 1.0
+    # gtol_scale="g0": the run sees f / sigma, sigma = ||g(x0)||_inf (see unscale_run)
+    sigma = gnorm if lo.gtol_mode == GTOL_G0 and gnorm > 0.0 else 1.0
+    if sigma != 1.0:
+        ob = scaled(ob, 1.0 / sigma)
+        f = scale_point(f, g, 1.0 / sigma)
+        gnorm = K.norm_inf(g)
     events = np.zeros(T.NEVENTS, np.int64)
     alpha_prev = 0.0
     dphi_prev = 0.0
@@ -133,7 +139,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     f_old = f
     status = S.MAXITER
     while True:
-        status = stop_test(lo, f, gnorm, gscale, stalled, k, nf,
+        status = stop_test(lo, f, gnorm, stalled, k, nf,
                            trace[k, T.CLOCK] - trace[0, T.CLOCK])
         if status != RUNNING:
             break
@@ -239,6 +245,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
             status = S.NONFINITE_HESS
             break
         state, request, status = finish(state, mo, status)
+    f = unscale_run(f, g, trace, k, sigma)
     return x, f, g, status, k, nf, nh, events
 
 
@@ -246,13 +253,28 @@ RUNNING = -1        # stop_test: no test fired
 
 
 @dual(inline=True)
-def stop_test(lo, f, gnorm, gscale, stalled, k, nf, elapsed):
+def unscale_run(f, g, trace, k, sigma):
+    """Back to the user's f after a run on f / sigma: g in place, the trace's f and gnorm
+    columns of rows 1..k (row 0 was recorded before scaling); returns f."""
+    if sigma == 1.0:
+        return f
+    for r in range(1, k + 1):
+        trace[r, T.F] *= sigma
+        trace[r, T.GNORM] *= sigma
+    return scale_point(f, g, sigma)
+
+
+@dual(inline=True)
+def stop_test(lo, f, gnorm, stalled, k, nf, elapsed):
     """The tests before an iteration, shared by the line-search and trust-region loops:
-    f unbounded below (f < F_UNBOUNDED), the gradient test (scale max(1, |f|) with
-    GTOL_F, else ``gscale``), a stall, the iteration and evaluation budgets, the time
-    limit (``elapsed`` ticks), in that order; a status, or RUNNING."""
+    f unbounded below (f < F_UNBOUNDED; with GTOL_G0 f and ``gnorm`` are those the run
+    sees, relative to ||g(x0)||, so the test is scale invariant too), the gradient test
+    (scale max(1, |f|) with GTOL_F, else 1), a
+    stall, the iteration and evaluation budgets, the time limit (``elapsed`` ticks), in
+    that order; a status, or RUNNING."""
     if f < F_UNBOUNDED:
         return S.UNBOUNDED
+    gscale = 1.0
     if lo.gtol_mode == GTOL_F:
         gscale = max(1.0, abs(f))
     if gnorm <= lo.gtol * gscale:

@@ -37,7 +37,7 @@ def user_signatures(A):
 def objective_type(A):
     """numba type of the objective tuple ``ob`` (see ``evaluate.py``)."""
     fts = tuple(types.FunctionType(s) for s in user_signatures(A))
-    return types.Tuple(fts + (types.int64, types.int64, types.int64))
+    return types.Tuple(fts + (types.int64, types.int64, types.int64, types.float64))
 
 
 class CompiledFunction(types.WrapperAddressProtocol):

@@ -152,7 +152,7 @@ def batch_function(obj, n):
     A = SC.args_type(obj.args) if fs.compiled else None
     if A is None:
         return replace(obj, compiled=False, cost=Cost()), SC.python_batch(fs, n)
-    ob = tuple(placeholder(s, A) for s in range(5)) + (EV.G_FUSED, EV.H_NONE, EV.HP_NONE)
+    ob = tuple(placeholder(s, A) for s in range(5)) + (EV.G_FUSED, EV.H_NONE, EV.HP_NONE, 1.0)
     return (replace(obj, ob=ob, compiled=True, args_type=A, cost=Cost()),
             SC.compiled_batch(fs, A))
 
