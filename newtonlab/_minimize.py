@@ -4,7 +4,7 @@ import warnings
 
 from scipy.optimize import OptimizeResult
 
-from . import _options
+from . import _options, _scipy_names
 from ._objective import check_x0, make_objective
 from ._registry import METHODS, get_method
 from ._run import run_method
@@ -51,8 +51,13 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
         Starting point; must be finite.
     args : tuple
         Extra arguments passed to ``fun`` and its derivatives.
-    method : str
-        One of ``newtonlab.METHODS`` (case-insensitive).  Default ``"lbfgs"``.
+    method : str or None
+        One of ``newtonlab.METHODS`` (case-insensitive), default ``"lbfgs"``; or
+        scipy's name: ``"BFGS"``, ``"L-BFGS-B"`` (without bounds), ``"CG"``,
+        ``"Newton-CG"``, ``"trust-exact"``, ``"trust-ncg"``, ``"trust-krylov"``,
+        ``"dogleg"`` select the newtonlab method that runs scipy's algorithm
+        (``newtonlab._scipy_names.METHODS``); None chooses as scipy does
+        (BFGS: no bounds or constraints here).
     jac : callable, True, None, "2-point" or "3-point"
         Gradient ``jac(x, *args) -> (n,)``; ``True`` if ``fun`` returns (f, g);
         otherwise finite differences (scipy's step rules, counted in ``nfev``).
@@ -66,10 +71,13 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     callback : callable, optional
         ``callback(intermediate_result)`` or legacy ``callback(xk)``, called
         after each iteration; raising ``StopIteration`` stops the run
-        (``success=False``).  A callback runs the interpreted driver.
+        (``success=False``, status 99 as scipy's).  A callback runs the interpreted driver.
     options : dict, optional
         ``maxiter``, ``gtol``, ``return_all``, ``disp`` and each method's own
-        (``newtonlab.METHODS[method].defaults``).  Unknown keys raise.
+        (``newtonlab.METHODS[method].defaults``).  Unknown keys raise; scipy's
+        names are accepted where the meaning is the same (``maxfun`` ->
+        ``maxfev``, ``maxcor`` -> ``m``) and named with the newtonlab way where
+        it is not (``eps``, ``xtol``, ``xrtol``, ...).
         Second-order methods take ``second_order=True``: the end point is
         classified with the Hessian, saddles are escaped along the most
         negative curvature (at most ``max_escapes`` times) and a run that still
@@ -92,9 +100,10 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     >>> res.success, np.allclose(res.x, [1.0, 1.0], atol=1e-4)
     (True, True)
     """
-    m = get_method(method)
+    name, preset = _scipy_names.resolve(method)
+    m = get_method(name)
     x0 = check_x0(x0)
-    options = dict(options or {})
+    options = {**preset, **_scipy_names.translate(m.name, m.defaults, dict(options or {}))}
     if tol is not None and "gtol" not in options:
         options["gtol"] = tol
     opts = m.options(options)

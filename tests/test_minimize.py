@@ -361,3 +361,63 @@ def test_gd_sgd_mode_refuses_line_search_options():
     with pytest.raises(ValueError, match=r"\['c1'\] configure gd's line search"):
         nl.minimize(rosen, X0, jac=rosen_der, method="gd",
                     options={"linesearch": "none", "lr": 1e-3, "c1": 0.3})
+
+
+# ------------------------------------------------------------------ scipy's names
+
+from newtonlab import _scipy_names  # noqa: E402
+
+
+@pytest.mark.parametrize("scipy_name", sorted(_scipy_names.METHODS))
+def test_scipy_method_names_run_scipys_algorithm(scipy_name):
+    """Each scipy name selects a newtonlab method that reaches scipy's answer."""
+    from scipy.optimize import minimize as sp_minimize, rosen, rosen_der, rosen_hess
+    x0 = np.array([-1.2, 1.0])
+    needs_hess = scipy_name in ("newton-cg", "trust-exact", "trust-ncg", "trust-krylov",
+                                "dogleg")
+    kw = {"hess": rosen_hess} if needs_hess else {}
+    res = nl.minimize(rosen, x0, method=scipy_name.upper() if scipy_name != "dogleg"
+                      else scipy_name, jac=rosen_der, **kw)
+    ref = sp_minimize(rosen, x0, method=scipy_name, jac=rosen_der, **kw)
+    name, preset = _scipy_names.METHODS[scipy_name]
+    assert res.method == name and res.success and ref.success
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-4)
+    np.testing.assert_allclose(res.x, ref.x, atol=1e-3)     # scipy's trust-krylov: 1.4e-4 off
+    if preset:   # the preset options are the method's own, also settable by hand
+        same = nl.minimize(rosen, x0, method=name, jac=rosen_der, options=preset, **kw)
+        assert (same.nit, same.nfev) == (res.nit, res.nfev)
+
+
+def test_method_none_chooses_as_scipy():
+    from scipy.optimize import rosen, rosen_der
+    res = nl.minimize(rosen, np.array([-1.2, 1.0]), method=None, jac=rosen_der)
+    assert res.method == "bfgs" and res.success
+
+
+def test_scipy_option_names():
+    from scipy.optimize import rosen, rosen_der
+    x0 = np.array([-1.2, 1.0])
+    a = nl.minimize(rosen, x0, method="L-BFGS-B", jac=rosen_der,
+                    options={"maxcor": 3, "maxfun": 20})
+    b = nl.minimize(rosen, x0, method="lbfgs", jac=rosen_der, options={"m": 3, "maxfev": 20})
+    assert (a.nit, a.nfev, a.status) == (b.nit, b.nfev, b.status)
+    np.testing.assert_array_equal(a.x, b.x)
+    with pytest.raises(ValueError, match="'eps'.*jac='2-point'"):
+        nl.minimize(rosen, x0, method="BFGS", options={"eps": 1e-6})
+    with pytest.raises(ValueError, match="'xtol'.*gtol"):
+        nl.minimize(rosen, x0, method="Newton-CG", jac=rosen_der, options={"xtol": 1e-8})
+    with pytest.raises(ValueError, match="mean the same"):
+        nl.minimize(rosen, x0, method="lbfgs", options={"maxcor": 3, "m": 4})
+    with pytest.raises(ValueError, match="unknown option"):
+        nl.minimize(rosen, x0, method="bfgs", options={"maxcor": 3})    # not bfgs's
+
+
+def test_stop_iteration_status_is_scipys():
+    from scipy.optimize import minimize as sp_minimize, rosen, rosen_der
+
+    def cb(intermediate_result):
+        raise StopIteration
+    res = nl.minimize(rosen, np.array([-1.2, 1.0]), method="bfgs", jac=rosen_der, callback=cb)
+    ref = sp_minimize(rosen, np.array([-1.2, 1.0]), method="BFGS", jac=rosen_der, callback=cb)
+    assert res.status == ref.status == 99 and res.message == ref.message
+    assert not res.success and res.nit == 1

@@ -170,7 +170,7 @@ def test_callback_maxiter_and_return_all():
     def stop(intermediate_result):
         raise StopIteration
     res = solve("newton-tr", callback=stop)
-    assert res.nit == 1 and res.status == 4 and not res.success
+    assert res.nit == 1 and res.status == 99 and not res.success
 
 
 @pytest.mark.parametrize("method, opts, key", [
