@@ -93,3 +93,10 @@ def test_plotting_docstring_examples():
     import newtonlab.plotting
     result = doctest.testmod(newtonlab.plotting, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("module", ["newtonlab._minimize", "newtonlab._batch"])
+def test_front_door_docstring_examples(module):
+    import importlib
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -51,7 +51,8 @@ class CompiledFunction(types.WrapperAddressProtocol):
 
     def __init__(self, dispatcher, sig):
         from numba.experimental.function_type import _get_wrapper_address
-        dispatcher.compile(sig)
+        if tuple(sig.args) not in dispatcher.overloads:   # (an eager dispatcher cannot compile)
+            dispatcher.compile(sig)
         self.dispatcher = dispatcher     # keeps the machine code alive
         self.sig = sig
         self.addr = _get_wrapper_address(dispatcher, sig)
