@@ -58,9 +58,11 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
         ``"dogleg"`` select the newtonlab method that runs scipy's algorithm
         (``newtonlab._scipy_names.METHODS``); None chooses as scipy does
         (BFGS: no bounds or constraints here).
-    jac : callable, True, None, "2-point" or "3-point"
+    jac : callable, True, None, "2-point", "3-point" or "cs"
         Gradient ``jac(x, *args) -> (n,)``; ``True`` if ``fun`` returns (f, g);
-        otherwise finite differences (scipy's step rules, counted in ``nfev``).
+        ``"cs"``: complex step (``fun`` must accept complex x; exact to rounding,
+        n evaluations per gradient, run interpreted); otherwise finite
+        differences (scipy's step rules).  Evaluations are counted in ``nfev``.
     hess : callable, "2-point", "3-point" or None
         Hessian ``hess(x, *args) -> (n, n)``; for methods that need it and
         get None, finite differences of the gradient.
