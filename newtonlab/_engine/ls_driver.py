@@ -124,12 +124,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh, np.zeros(T.NEVENTS, np.int64)
-    # gtol_scale="g0": the run sees f / sigma, sigma = ||g(x0)||_inf (see unscale_run)
-    sigma = gnorm if lo.gtol_mode == GTOL_G0 and gnorm > 0.0 else 1.0
-    if sigma != 1.0:
-        ob = scaled(ob, 1.0 / sigma)
-        f = scale_point(f, g, 1.0 / sigma)
-        gnorm = K.norm_inf(g)
+    ob, f, gnorm, sigma = scale_run(lo, ob, f, g, gnorm)
     events = np.zeros(T.NEVENTS, np.int64)
     alpha_prev = 0.0
     dphi_prev = 0.0
@@ -250,6 +245,19 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
 
 
 RUNNING = -1        # stop_test: no test fired
+
+
+@dual(inline=True)
+def scale_run(lo, ob, f, g, gnorm):
+    """gtol_scale="g0": the run sees f / sigma, sigma = ||g(x0)||_inf, so f -> c f changes no
+    iterate; (ob, f, ||g||, sigma) at x0 for the run (g scaled in place), undone by
+    :func:`unscale_run`."""
+    sigma = gnorm if lo.gtol_mode == GTOL_G0 and gnorm > 0.0 else 1.0
+    if sigma != 1.0:
+        ob = scaled(ob, 1.0 / sigma)
+        f = scale_point(f, g, 1.0 / sigma)
+        gnorm = K.norm_inf(g)
+    return ob, f, gnorm, sigma
 
 
 @dual(inline=True)

@@ -61,10 +61,9 @@ from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
 from .config import dual, jit
-from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hessp,
-                       scale_point, scaled)
+from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hessp
 from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401
-                        RUNNING, hessian, no_curvature, stop_test, unscale_run)
+                        RUNNING, hessian, no_curvature, scale_run, stop_test, unscale_run)
 
 NOT_DESCENT = 3     # a request: the proposed step is not a descent direction, stop
 
@@ -115,12 +114,7 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh, np.zeros(T.NEVENTS, np.int64)
-    # gtol_scale="g0": the run sees f / sigma, sigma = ||g(x0)||_inf (see unscale_run)
-    sigma = gnorm if lo.gtol_mode == GTOL_G0 and gnorm > 0.0 else 1.0
-    if sigma != 1.0:
-        ob = scaled(ob, 1.0 / sigma)
-        f = scale_point(f, g, 1.0 / sigma)
-        gnorm = K.norm_inf(g)
+    ob, f, gnorm, sigma = scale_run(lo, ob, f, g, gnorm)
     events = np.zeros(T.NEVENTS, np.int64)
     status = S.MAXITER
     while True:
