@@ -362,3 +362,14 @@ def test_problem_rejects_args_that_would_recompile_solvers():
             Problem(**base, args=bad)
     with pytest.raises(ValueError):
         Problem(**{**base, "labels": ("convex", "wobbly")})
+
+
+def test_names_by_tag():
+    """CONTRACT: P.names(tag=None) lists names; a tag filters by the labels."""
+    assert P.names() == list(P.PROBLEMS)
+    for tag in P.LABELS:
+        assert all(tag in P.get(n).labels for n in P.names(tag))
+    assert set(P.names("convex")) == {n for n in P.PROBLEMS
+                                             if P.get(n).convex}
+    with pytest.raises(ValueError, match="unknown tag"):
+        P.names("no-such-tag")

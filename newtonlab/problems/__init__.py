@@ -32,7 +32,7 @@ from .rosenbrock import chained_rosenbrock, rosenbrock
 from .saddles import monkey_saddle, saddle_xy
 
 __all__ = [
-    "PROBLEMS", "get", "all_problems", "standard_matrix",
+    "PROBLEMS", "get", "names", "all_problems", "standard_matrix",
     "Problem", "CriticalPoint", "KINDS", "LABELS",
     "rosenbrock", "chained_rosenbrock", "quadratic", "beale", "wood",
     "powell_singular", "himmelblau", "six_hump_camel", "saddle_xy", "monkey_saddle",
@@ -75,6 +75,25 @@ def get(name: str, **params) -> Problem:
         raise ValueError(f"unknown problem {name!r}; valid names: "
                          f"{', '.join(PROBLEMS)}") from None
     return factory(**params)
+
+
+def names(tag: str | None = None) -> list[str]:
+    """Problem names, all or those whose standard instance has label ``tag``.
+
+    Tags are the problems' ``labels`` (:data:`LABELS`: "convex", "non-convex",
+    "ill-conditioned", "multimodal", ...); an unknown tag is a ValueError listing them.
+
+    Examples
+    --------
+    >>> from newtonlab import problems
+    >>> "rosenbrock" in problems.names() and "quadratic" in problems.names("convex")
+    True
+    """
+    if tag is None:
+        return list(PROBLEMS)
+    if tag not in LABELS:
+        raise ValueError(f"unknown tag {tag!r}; tags: {', '.join(sorted(LABELS))}")
+    return [name for name, factory in PROBLEMS.items() if tag in factory().labels]
 
 
 def all_problems() -> list[Problem]:
