@@ -167,9 +167,10 @@ def test_asymmetric_hessian_warns_once_and_uses_its_symmetric_part():
         assert (bad.nit, bad.nfev, bad.status) == (sym.nit, sym.nfev, sym.status)
 
 
-# unbounded below along a line: Wolfe searches see phi fall over six decades of steps;
+# unbounded below along a line: Wolfe searches (and Hager-Zhang's expansion, B3) see phi
+# fall over six decades of steps or up to alpha_max;
 # the others stop when f < -1/eps (hessian-free, saddle-free-newton) or by their budgets
-UNBOUNDED_FAST = ["bfgs", "lbfgs", "cg", "saddle-free-newton", "hessian-free"]
+UNBOUNDED_FAST = ["bfgs", "lbfgs", "cg", "hager-zhang", "saddle-free-newton", "hessian-free"]
 
 
 @pytest.mark.parametrize("m", UNBOUNDED_FAST)

@@ -196,8 +196,8 @@ def _advance(st, alpha, phi, dphi):
             _set_b(st, alpha, dphi)
             st[RET] = _TO_L1
             return _u3(st)
-        if alpha >= st[AMAX]:                   # B3 cannot expand further
-            return LS.FAIL, alpha
+        if alpha >= st[AMAX]:                   # B3 cannot expand further: phi fell
+            return LS.UNBOUNDED, alpha          # all the way to alpha_max (as Wolfe's)
         st[A] = alpha
         st[DA] = dphi
         return LS.CONTINUE, min(RHO * alpha, st[AMAX])
@@ -247,7 +247,7 @@ def ls_next(st, alpha, phi, dphi):
         st[PREV_A] = alpha                                             # shapes the guess
         return LS.ACCEPT, alpha
     code, anew = _advance(st, alpha, phi, dphi)
-    if code == LS.CONTINUE and st[NEVAL] < st[MAXEVAL]:
+    if code == LS.CONTINUE and st[NEVAL] < st[MAXEVAL] or code == LS.UNBOUNDED:
         return code, anew
     if st[BEST_A] > 0.0:
         st[PREV_A] = st[BEST_A]               # the loop steps to the best point
