@@ -152,7 +152,7 @@ def end_point_kind(res, m, obj, hess, hessp):
     ``hess`` call, or Lanczos ``hessp`` products, or n + 1 gradient calls (n <= 64; beyond,
     two per product), added to the result's counts.
     """
-    from .analysis import classify
+    from .analysis.classify import ATOL, RTOL, _kind, classify
     if not (res.success or res.status == S.SADDLE):     # a method's own saddle test: refine
         res["kind"] = "unclassified"
         return res
@@ -170,15 +170,22 @@ def end_point_kind(res, m, obj, hess, hessp):
         res["kind"] = "saddle" if res.status == S.SADDLE else "unclassified"
         return res
     try:
-        cp = classify(res.x, hess=H, hessp=None if H is not None else hp)
+        if H is not None:
+            # classify's dense rule without its Python overhead (117 -> ~30 us at n = 50,
+            # on every successful newton run): eigenvalues, tol = max(atol, rtol max|lambda|)
+            lam = np.linalg.eigvalsh(0.5 * H + 0.5 * H.T)
+            tol = max(ATOL["analytic"], RTOL["analytic"] * float(np.max(np.abs(lam))))
+            kind = _kind(lam, lam.size, tol)
+        else:
+            kind = classify(res.x, hessp=hp).kind
     except (ValueError, np.linalg.LinAlgError):      # e.g. curvature overflowing to inf
         res["kind"] = "unclassified"
         return res
-    res["kind"] = cp.kind
+    res["kind"] = kind
     nf, nj, _ = obj.cost.counts(counts["fg"], 0)
     res["nfev"] += nf
     res["njev"] += nj
     res["nhev"] += counts["hess"]
-    if cp.kind in ("saddle", "maximum"):
+    if kind in ("saddle", "maximum"):
         res.update(status=S.SADDLE, success=False, message=MESSAGES[S.SADDLE])
     return res
