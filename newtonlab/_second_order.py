@@ -163,7 +163,7 @@ def end_point_kind(res, m, obj, hess, hessp):
         fun, grad, h, hp, counts = _derivatives(
             obj, hess if m.needs_hess else None, hessp if m.needs_hess or m.needs_hessp else None)
         if h is not None:
-            H = h(res.x)
+            H = np.asarray(h(res.x), dtype=float)
         elif hp is None:
             H, hp = _fd_curvature(grad, res.x, np.asarray(res.jac, dtype=float))
     if H is None and hp is None:
