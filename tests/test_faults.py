@@ -244,14 +244,21 @@ def test_ctrl_c_stops_warmup_and_its_workers(tmp_path):
     import sys
     import time
 
+    import select
+
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}      # cold: long compilations
     proc = subprocess.Popen([sys.executable, "-m", "newtonlab", "warmup", "--jobs", "2",
                              "--no-progress"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    time.sleep(4.0)
+    # wait for its first line ("compiling 21 methods in 2 process(es)"): the pool is starting
+    ready, _, _ = select.select([proc.stdout], [], [], 120.0)
+    first = proc.stdout.readline() if ready else ""
+    assert first.startswith("compiling"), first
+    time.sleep(2.0)                                 # the workers are compiling
     os.killpg(proc.pid, signal.SIGINT)              # what a terminal's Ctrl-C does
     t0 = time.perf_counter()
     out, _ = proc.communicate(timeout=60)
+    out = first + out
     assert time.perf_counter() - t0 < 15.0, out
     assert proc.returncode == 130 and "interrupted" in out, out
 
