@@ -15,6 +15,15 @@ import newtonlab as nl
 from newtonlab._engine import status as S
 from newtonlab._run import AsymmetricHessianWarning
 
+# also run with NUMBA_DISABLE_JIT=1 (.ci/run): the faults are handled by the same source
+pytestmark = pytest.mark.nojit
+compiled_only = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="checks compiled runs")
+
+
+def _py(f):
+    """The plain-Python form of a library function (itself with the JIT disabled)."""
+    return getattr(f, "py_func", f)
+
 METHODS = list(nl.METHODS)
 CURVATURE = [m for m in METHODS if nl.METHODS[m].needs_hess or nl.METHODS[m].needs_hessp]
 FIRST_ORDER = [m for m in METHODS if nl.METHODS[m].family == "firstorder"]
@@ -139,6 +148,7 @@ def _nan_hp(x, p):
     return np.full(2, np.nan)
 
 
+@compiled_only
 @pytest.mark.parametrize("m", ["newton-tr", "saddle-free-newton", "newton", "newton-cg"])
 def test_nonfinite_hessian_compiled(m):
     """Compiled, too: LAPACK never sees the NaN matrix (it raised LinAlgError before)."""
@@ -186,9 +196,9 @@ def test_time_limit_on_every_method(m):
     """At most one iteration runs (the limit is checked before each), then TIME_LIMIT;
     rosenbrock is not solved in one iteration by any method."""
     ros = nl.problems.get("rosenbrock")
-    res = nl.minimize(ros.fun.py_func, ros.x0, method=m, jac=ros.jac.py_func,
+    res = nl.minimize(_py(ros.fun), ros.x0, method=m, jac=_py(ros.jac),
                       options={"time_limit": 1e-9},
-                      **derivs(m, ros.hess.py_func, ros.hessp.py_func))
+                      **derivs(m, _py(ros.hess), _py(ros.hessp)))
     assert res.status == S.TIME_LIMIT and not res.success and res.nit <= 1
     with pytest.raises(ValueError, match="time_limit"):
         nl.minimize(quad, X0, method=m, jac=quad_jac, options={"time_limit": -1.0},
@@ -215,6 +225,7 @@ def test_float32_objective_with_finite_differences_is_refused():
     assert res.success and np.allclose(res.x, 0.0, atol=1e-5)
 
 
+@compiled_only
 def test_read_only_install_falls_back_to_a_private_cache(monkeypatch, tmp_path):
     """No writable __pycache__ and no writable ~/.cache: the cache moves to a temp directory
     (import used to fail: "cannot cache function ...: no locator available")."""
@@ -235,6 +246,7 @@ def test_read_only_install_falls_back_to_a_private_cache(monkeypatch, tmp_path):
         assert not config._cache_available()
 
 
+@compiled_only
 def test_ctrl_c_stops_warmup_and_its_workers(tmp_path):
     """SIGINT (Ctrl-C) stops `newtonlab warmup` within seconds, workers included (it used
     to wait for every queued compilation)."""
@@ -286,10 +298,10 @@ def test_gtol_scale_g0_makes_every_iterate_scale_invariant(m):
     ros = nl.problems.get("rosenbrock")
     runs = []
     for c in (1.0, 2.0 ** 20, 2.0 ** -30):
-        kw = derivs(m, lambda x, c=c: c * ros.hess.py_func(x),
-                    lambda x, p, c=c: c * ros.hessp.py_func(x, p))
-        runs.append((c, nl.minimize(lambda x, c=c: c * ros.fun.py_func(x), ros.x0, method=m,
-                                    jac=lambda x, c=c: c * ros.jac.py_func(x),
+        kw = derivs(m, lambda x, c=c: c * _py(ros.hess)(x),
+                    lambda x, p, c=c: c * _py(ros.hessp)(x, p))
+        runs.append((c, nl.minimize(lambda x, c=c: c * _py(ros.fun)(x), ros.x0, method=m,
+                                    jac=lambda x, c=c: c * _py(ros.jac)(x),
                                     options={"gtol_scale": "g0", "gtol": 1e-6}, **kw)))
     (_, ref), *others = runs
     for c, r in others:
@@ -316,6 +328,7 @@ def _scaled_ros_jac(x, c):
                          200.0 * (x[1] - x[0] ** 2)])
 
 
+@compiled_only
 def test_gtol_scale_g0_scale_invariant_compiled():
     runs = [nl.minimize(_scaled_ros, np.array([-1.2, 1.0]), args=(c,), method="bfgs",
                         jac=_scaled_ros_jac, options={"gtol_scale": "g0"})

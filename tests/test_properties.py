@@ -199,4 +199,5 @@ def test_sr1_update_meets_the_secant_equation(pair):
     np.testing.assert_allclose(B, B.T, rtol=1e-12, atol=1e-12)
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+# also run with NUMBA_DISABLE_JIT=1 (.ci/run): interpreted, the same properties
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"), pytest.mark.nojit]
