@@ -1,4 +1,4 @@
-"""The ``newtonlab`` command: ``newtonlab warmup`` (also ``python -m newtonlab warmup``).
+"""The ``newtonlab`` command (also ``python -m newtonlab``): ``warmup``, ``compare``, ``list``.
 
 ``warmup`` compiles every method of :data:`newtonlab.METHODS` into numba's
 disk cache before first use, in parallel worker processes: each worker runs
@@ -220,15 +220,49 @@ def warmup(argv=None):
     return 1 if failed else 0
 
 
-COMMANDS = {"warmup": warmup}
+def compare(argv=None):
+    """``newtonlab compare``: newtonlab against scipy.optimize on the built-in problems.
+
+    Runs ``python -m newtonlab.compare`` in its own process, which pins BLAS to one
+    thread before numpy is loaded (``newtonlab compare --help`` for its options).
+    """
+    import subprocess
+    return subprocess.call([sys.executable, "-m", "newtonlab.compare", *(argv or [])])
+
+
+def list_(argv=None):
+    """``newtonlab list [methods|problems]``: what is implemented, with defaults or labels."""
+    import textwrap
+    ap = argparse.ArgumentParser(prog="newtonlab list",
+                                 description="List the methods (with every option's default) "
+                                             "or the problems (with their labels).")
+    ap.add_argument("what", nargs="?", choices=("methods", "problems"), default="methods")
+    a = ap.parse_args(argv)
+    if a.what == "methods":
+        from . import METHODS
+        for name, m in METHODS.items():
+            print(f"{name:<{_NAME_WIDTH + 2}}{m.family:<13}{m.summary}")
+            opts = ", ".join(f"{k}={v!r}" for k, v in m.defaults.items())
+            print(textwrap.fill(opts, width=100, initial_indent="    ",
+                                subsequent_indent="    "))
+    else:
+        from . import problems
+        for name in problems.names():
+            p = problems.get(name)
+            print(f"{name:<{_NAME_WIDTH + 2}}n = {p.n:<5d}{', '.join(p.labels)}")
+    return 0
+
+
+COMMANDS = {"warmup": warmup, "compare": compare, "list": list_}
+_HELP = ("warmup: compile every method ahead of use; compare: newtonlab against "
+         "scipy.optimize; list: the methods and problems (newtonlab COMMAND --help)")
 
 
 def main(argv=None):
     """Entry point of the ``newtonlab`` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
     ap = argparse.ArgumentParser(prog="newtonlab", description="newtonlab command line.")
-    ap.add_argument("command", choices=sorted(COMMANDS), help="warmup: compile every method "
-                    "ahead of use (newtonlab warmup --help)")
+    ap.add_argument("command", choices=sorted(COMMANDS), help=_HELP)
     if not argv or argv[0] in ("-h", "--help"):
         ap.print_help()
         return 0 if argv else 2
@@ -239,3 +273,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("\nnewtonlab: interrupted", file=sys.stderr)
         return 130                                # the shell's code for SIGINT
+    except BrokenPipeError:                       # a reader (`| head`) closed the pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
