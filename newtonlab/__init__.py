@@ -17,13 +17,15 @@ from ._batch import minimize_batch
 from ._minimize import minimize
 from ._registry import METHODS as _METHODS
 from ._result import Trace
+from ._run import AsymmetricHessianWarning
 
 METHODS = _Proxy(_METHODS)
 """Implemented methods: name -> :class:`newtonlab._registry.Method` (defaults, needs, references)."""
 
 __version__ = "0.1.0"
-__all__ = ["minimize", "minimize_batch", "METHODS", "Trace", "classify", "CriticalPoint",
-           "find_critical_points", "analysis", "problems", "stochastic", "__version__"]
+__all__ = ["minimize", "minimize_batch", "METHODS", "Trace", "AsymmetricHessianWarning",
+           "classify", "CriticalPoint", "find_critical_points", "analysis", "problems",
+           "stochastic", "__version__"]
 
 _SUBMODULES = {"analysis", "problems", "stochastic", "jit"}
 _FROM_ANALYSIS = {"classify", "CriticalPoint", "find_critical_points"}

@@ -22,7 +22,9 @@ _OPTION_TYPES = {}
 
 
 class AsymmetricHessianWarning(UserWarning):
-    """The user's ``hess`` returned a non-symmetric matrix; its symmetric part was used."""
+    """The user's ``hess`` returned a non-symmetric matrix; its symmetric part was used.
+
+    Public as ``newtonlab.AsymmetricHessianWarning`` (filter it with ``warnings``)."""
 
 
 def _never(k, x, f, g):

@@ -13,7 +13,7 @@ import pytest
 
 import newtonlab as nl
 from newtonlab._engine import status as S
-from newtonlab._run import AsymmetricHessianWarning
+from newtonlab import AsymmetricHessianWarning
 
 # also run with NUMBA_DISABLE_JIT=1 (.ci/run): the faults are handled by the same source
 pytestmark = pytest.mark.nojit
