@@ -14,6 +14,8 @@ for another solver (see :mod:`newtonlab.compare`).
 from __future__ import annotations
 
 
+import os
+
 import numpy as np
 
 __all__ = ["plot_convergence", "plot_paths_2d"]
@@ -35,8 +37,13 @@ def _figure(ax, figsize=(6.4, 4.4)):
     return fig, fig.add_subplot()
 
 
-def _save(fig, path):
+def save_figure(fig, path):
+    """Write ``fig`` to ``path`` (format from the extension), making missing folders:
+    ``path="docs/img/x.png"`` works from any directory.  None: nothing."""
     if path is not None:
+        parent = os.path.dirname(os.fspath(path))
+        if parent:
+            os.makedirs(parent, exist_ok=True)
         fig.savefig(path, dpi=120)
 
 
@@ -156,7 +163,7 @@ def plot_convergence(results, fstar=None, x_axis="iter", y="f-fstar", ax=None, p
     elif legend_loc is not None:
         ax.legend(fontsize="small", ncol=2 if len(traces) > 6 else 1, framealpha=0.85,
                   loc=legend_loc)
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 
 
@@ -291,6 +298,6 @@ def plot_paths_2d(problem, results, ax=None, path=None, *, bounds=None, grid=160
     # below the axes: inside, it would hide minimizers or paths
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3,
               framealpha=0.85)
-    _save(fig, path)
+    save_figure(fig, path)
     return fig
 

@@ -100,3 +100,14 @@ def test_front_door_docstring_examples(module):
     import importlib
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_figures_go_into_missing_folders(tmp_path, monkeypatch):
+    """The docs' `path="docs/img/..."` examples work from any directory: missing parent
+    folders are made (they failed outside the repository root)."""
+    import numpy as np
+
+    from newtonlab.analysis import plot_spectrum
+    monkeypatch.chdir(tmp_path)
+    plot_spectrum(np.array([-1.0, 0.5, 2.0]), path="docs/img/spectrum.png")
+    assert (tmp_path / "docs" / "img" / "spectrum.png").stat().st_size > 0

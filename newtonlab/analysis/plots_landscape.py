@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..plotting import save_figure
 from ._operator import check_x
 from .saddle import _extremes, _orient
 
@@ -114,8 +115,7 @@ def plot_critical_points(fun, bounds, points=(), args=(), ax=None, path=None, ti
     ax.set_ylabel("$x_2$")
     if title:
         ax.set_title(title)
-    if path is not None:
-        fig.savefig(path, dpi=120)
+    save_figure(fig, path)
     return fig
 
 
@@ -186,6 +186,5 @@ def plot_eigen_slices(fun, x, hess=None, hessp=None, jac=None, args=(), radius=1
     axes[0].set_ylabel("f")
     fig.suptitle(title or f"Slices of f at x = {np.array2string(x, precision=4, separator=', ')}"
                  f" (f = {f0:.6g})", fontsize="medium")
-    if path is not None:
-        fig.savefig(path, dpi=120)
+    save_figure(fig, path)
     return fig

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..plotting import save_figure
+
 __all__ = ["plot_spectrum", "plot_spectral_density"]
 
 
@@ -18,11 +20,6 @@ def _axes(ax):
     from matplotlib.figure import Figure
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     return fig, fig.add_subplot()
-
-
-def _save(fig, path):
-    if path is not None:
-        fig.savefig(path, dpi=120)
 
 
 def plot_spectrum(eigenvalues, ax=None, kind="auto", bins=50, path=None, title=None):
@@ -78,7 +75,7 @@ def plot_spectrum(eigenvalues, ax=None, kind="auto", bins=50, path=None, title=N
         ax.set_ylabel("count")
     ax.set_title(title if title is not None else f"Hessian spectrum (n = {lam.size})",
                  fontsize="medium")
-    _save(fig, path)
+    save_figure(fig, path)
     return fig, ax
 
 
@@ -141,5 +138,5 @@ def plot_spectral_density(grid, density, ax=None, log=True, floor=1e-7, eigenval
     if eigenvalues is not None:
         ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize="small")
     ax.set_title(title if title is not None else "Spectral density", fontsize="medium")
-    _save(fig, path)
+    save_figure(fig, path)
     return fig, ax
