@@ -19,7 +19,9 @@ from newtonlab.problems import CriticalPoint, Problem
 
 # Standard instances, the large quadratic of the solver matrix, and the
 # chained Rosenbrock at n = 4 (smallest n with a local minimizer) and n = 3.
-PROBS = P.all_problems() + [P.quadratic(50, 1e4), P.chained_rosenbrock(4),
+# Learning problems ("ml") have their own checks (tests/test_ml_problems.py): no
+# closed-form minimum, products rather than dense Hessians.
+PROBS = [p for p in P.all_problems() if "ml" not in p.labels] + [P.quadratic(50, 1e4), P.chained_rosenbrock(4),
                             P.chained_rosenbrock(3)]
 IDS = [p.id for p in PROBS]
 params = pytest.mark.parametrize("p", PROBS, ids=IDS)
@@ -145,7 +147,8 @@ def test_minimizers(p):
     if p.fmin is None:
         assert p.minimizers == () and "unbounded-below" in p.labels
         return
-    assert len(p.minimizers) >= 1
+    # only published MGH values may come without a minimizer in closed form
+    assert len(p.minimizers) >= 1 or "mgh" in p.labels
     for xs in p.minimizers:
         assert np.linalg.norm(p.jac(xs, *p.args)) < 1e-8
         assert abs(p.fun(xs, *p.args) - p.fmin) <= 1e-12

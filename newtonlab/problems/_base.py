@@ -9,8 +9,9 @@ the smallest thing that carries all of it and can be checked once, in
 Why the ``args`` rule: a numba-compiled solver is specialised on the *types* of
 ``args``.  Every problem therefore passes its data either as no args at all or
 as exactly ``(float64[:, ::1], float64[::1])`` (a C-contiguous matrix and a
-vector), so that one compiled solver serves every parameterised problem.
-:class:`Problem` rejects anything else.
+vector, of any shapes: a quadratic's (A, b), a learning problem's data), so
+that one compiled solver serves every parameterised problem.  :class:`Problem`
+rejects anything else.
 """
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ LABELS = {
     "singular-hessian-at-min": "the Hessian is singular at a global minimizer",
     "unbounded-below": "inf f = -inf: no fmin and no minimizers",
     "scalable": "the dimension n is a parameter",
+    "mgh": "one of the 35 Moré-Garbow-Hillstrom problems (ACM TOMS 7, 1981)",
+    "least-squares": "f = sum_i r_i(x)^2; ggnp(x, v) is the Gauss-Newton product 2 J^T J v",
+    "ml": "a learning problem: a loss over generated data, with a ggnp product",
 }
 
 
@@ -110,17 +114,21 @@ class Problem:
         ``fun(x, *args) -> float``, ``jac(x, *args) -> ndarray (n,)``,
         ``hess(x, *args) -> ndarray (n, n)``, ``hessp(x, p, *args) -> ndarray
         (n,)`` and ``fg(x, *args) -> (float, ndarray)``, scipy's calling
-        convention.  Each returns new arrays.  ``f.py_func`` is the same
+        convention.  ``hess`` is None where only products make sense (large
+        learning problems).  Each returns new arrays.  ``f.py_func`` is the same
         function uncompiled; it runs on NumPy arrays (the "NumPy form").
     x0 : ndarray, shape (n,)
         Standard starting point.
     args : tuple
-        ``()`` or ``(A, b)`` with ``A`` float64 C-contiguous (n, n) and ``b``
-        float64 C-contiguous (n,).
+        ``()`` or ``(A, b)`` with ``A`` a float64 C-contiguous matrix and ``b``
+        a float64 C-contiguous vector (a quadratic's data, a learning
+        problem's inputs and targets).
     fmin : float or None
-        Global minimum value; None when f is unbounded below.
+        Global minimum value (as published, for the MGH problems, some of
+        which list a local value); None when f is unbounded below or unknown.
     minimizers : tuple of ndarray
-        Known *global* minimizers.  Local minimizers are the ``"minimum"``
+        Known *global* minimizers; may be empty when ``fmin`` is known but a
+        minimizer has no closed form.  Local minimizers are the ``"minimum"``
         entries of ``critical_points`` whose ``fun`` exceeds ``fmin``.
     critical_points : tuple of CriticalPoint
         Known critical points inside ``bounds`` (every one, when
@@ -138,13 +146,18 @@ class Problem:
         f in ``bounds`` (or in R^n when ``bounds`` is None).
     params : tuple of (str, value) pairs
         Factory parameters; ``get(p.name, **dict(p.params))`` returns ``p``.
+    ggnp : numba dispatcher or None
+        ``ggnp(x, v, *args) -> ndarray (n,)``, the generalized Gauss-Newton
+        product G v (Schraudolph 2002) for least-squares and learning
+        problems; G is positive semidefinite and equals the Hessian where the
+        residuals (or the output loss's arguments) are linear in x.
     """
 
     name: str
     n: int
     fun: Callable
     jac: Callable
-    hess: Callable
+    hess: Callable | None
     hessp: Callable
     fg: Callable
     x0: np.ndarray
@@ -158,6 +171,7 @@ class Problem:
     reference: str = ""
     critical_points_complete: bool = False
     params: tuple[tuple[str, Any], ...] = field(default=())
+    ggnp: Callable | None = None
 
     def __post_init__(self):
         n = int(self.n)
@@ -169,17 +183,16 @@ class Problem:
         set_("x0", x0)
         args = tuple(self.args)
         if not (args == () or (len(args) == 2 and _is_matrix_arg(args[0])
-                               and _is_vector_arg(args[1])
-                               and args[0].shape == (n, n) and args[1].shape == (n,))):
-            raise TypeError("args must be () or (float64[:, ::1] (n, n), float64[::1] (n,)) "
-                            "writeable arrays: any other type recompiles every solver")
+                               and _is_vector_arg(args[1]))):
+            raise TypeError("args must be () or (float64[:, ::1], float64[::1]) writeable "
+                            "arrays: any other type recompiles every solver")
         set_("args", args)
         mins = tuple(np.array(m, dtype=np.float64) for m in self.minimizers)
         if any(m.shape != (n,) for m in mins):
             raise ValueError(f"minimizers must have shape ({n},)")
         set_("minimizers", mins)
-        if (self.fmin is None) != (len(mins) == 0):
-            raise ValueError("fmin and minimizers must be given together")
+        if self.fmin is None and mins:
+            raise ValueError("minimizers need fmin")
         if self.fmin is not None:
             set_("fmin", float(self.fmin))
         cps = tuple(self.critical_points)
