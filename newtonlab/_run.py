@@ -17,6 +17,7 @@ from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
 from ._result import build_result, make_trace
+from ._unbounded import probe
 
 _OPTION_TYPES = {}
 
@@ -45,11 +46,26 @@ def compiled_solve(m, solve, A, options):
     return compiled_entry(solve, A, (F64_1D, otype, F64_2D, F64_2D, F64_2D), label=m.name)
 
 
-def run_method(m, obj, x0, opts, callback):
-    """Run method ``m`` on the normalized objective ``obj`` from ``x0``."""
+def _lbfgs_probe(obj, x, maxiter):
+    """newtonlab's lbfgs on ``obj`` from ``x``, interpreted, without a probe of its own."""
+    from ._registry import get_method
+    m = get_method("lbfgs")
+    opts = m.options({"maxiter": maxiter})
+    opts.pop("second_order", None)
+    opts.pop("max_escapes", None)
+    return run_method(m, obj, x, opts, _never, probe_unbounded=False)
+
+
+def run_method(m, obj, x0, opts, callback, probe_unbounded=True):
+    """Run method ``m`` on the normalized objective ``obj`` from ``x0``.
+
+    ``probe_unbounded``: after a maxiter stop while f kept falling, check whether f is
+    unbounded below (``_unbounded.probe``; not for stochastic runs, whose f is noisy).
+    """
     plan = m.prepare(opts, obj, x0)
     if plan.objective is not None:      # the method evaluates another form of fun
         obj = plan.objective
+        probe_unbounded = False
     n = x0.size
     trace = np.empty((plan.maxiter + 1, T.NCOL + len(plan.columns)))   # rows past nit unread
     allvecs = np.empty((plan.maxiter + 1 if opts["return_all"] else 0, n))
@@ -88,5 +104,6 @@ def run_method(m, obj, x0, opts, callback):
         if m.family != "firstorder" and plan.options[0].gtol_mode == GTOL_G0 and sigma > 0:
             # the run saw f / sigma (gtol_scale="g0"): its matrix back in the user's units
             plan.H *= sigma if plan.matrix == "hess" else 1.0 / sigma
-    return build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
-                        execution="compiled" if compiled else "interpreted", **extra)
+    res = build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
+                       execution="compiled" if compiled else "interpreted", **extra)
+    return probe(res, obj, _lbfgs_probe) if probe_unbounded else res

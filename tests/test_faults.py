@@ -14,6 +14,7 @@ import pytest
 import newtonlab as nl
 from newtonlab._engine import status as S
 from newtonlab import AsymmetricHessianWarning
+from newtonlab._unbounded import PROBE_MAXITER, decrease_not_slowing
 
 # also run with NUMBA_DISABLE_JIT=1 (.ci/run): the faults are handled by the same source
 pytestmark = pytest.mark.nojit
@@ -189,6 +190,70 @@ def test_unbounded_below_is_reported(m):
               hess=lambda x: np.zeros((2, 2)), hessp=lambda x, p: np.zeros(2))
     assert res.status == S.UNBOUNDED and not res.success
     assert res.nfev <= 300, res.nfev
+
+
+def ray_down(x):        # unbounded below along e0, curved across it
+    return -x[0] + 0.5 * x[1] ** 2
+
+
+def ray_down_jac(x):
+    return np.array([-1.0, x[1]])
+
+
+@pytest.mark.parametrize("m", [m for m in METHODS if m not in UNBOUNDED_FAST])
+def test_unbounded_below_is_reported_after_the_budget(m):
+    """Backtracking, trust-region and fixed-step methods cannot see an unbounded f inside
+    their loop; their maxiter stop, with f still falling linearly, is probed (L-BFGS)."""
+    res = run(m, ray_down, ray_down_jac, options={"maxiter": 60},
+              hess=lambda x: np.diag([0.0, 1.0]), hessp=lambda x, p: np.array([0.0, p[1]]))
+    assert res.status == S.UNBOUNDED and not res.success
+    assert res.nit == 60 and 0 < res.unbounded_probe <= PROBE_MAXITER * 3
+    assert res.fun == ray_down(res.x) < -1e8
+
+
+def huber(x):          # bounded below; linear far from its minimizer (1, 1)
+    a = np.abs(x - 1.0)
+    return float(np.sum(np.where(a <= 1.0, 0.5 * a * a, a - 0.5)))
+
+
+def huber_jac(x):
+    return np.clip(x - 1.0, -1.0, 1.0)
+
+
+def separable_logistic(x):     # inf f = 0, not attained: decreasing along every ray x > 0
+    return float(np.sum(np.log1p(np.exp(-x))))
+
+
+def separable_logistic_jac(x):
+    return -np.exp(-np.logaddexp(0.0, x))
+
+
+@pytest.mark.parametrize("m", METHODS)
+@pytest.mark.parametrize("fun, jac, x0", [(huber, huber_jac, np.array([1e4, -3e3])),
+                                           (separable_logistic, separable_logistic_jac, X0)],
+                         ids=["huber", "separable-logistic"])
+def test_bounded_functions_are_never_called_unbounded(m, fun, jac, x0):
+    """Linear decrease far from a minimum, or an infimum at infinity, is no verdict."""
+    def hess(x):
+        return np.eye(2) * 1e-3
+
+    res = run(m, fun, jac, x0=x0, options={"maxiter": 60}, hess=hess,
+              hessp=lambda x, p: 1e-3 * p)
+    assert res.status != S.UNBOUNDED
+    # the probe's evaluations are counted, but the end point stays the method's own
+    f_seen = np.asarray(res.trace["f"])
+    assert res.fun == pytest.approx(np.nanmin(f_seen)) or res.status == S.SUCCESS
+
+
+def test_decrease_not_slowing():
+    assert decrease_not_slowing(-np.arange(40.0))                  # linear decrease
+    assert decrease_not_slowing(-np.arange(40.0) ** 2)             # accelerating
+    assert not decrease_not_slowing(0.9 ** np.arange(40))          # linear convergence
+    assert not decrease_not_slowing(np.ones(40))                   # no decrease
+    assert not decrease_not_slowing(-np.arange(6.0))               # too short to judge
+    f = -np.arange(40.0)
+    f[-3] = np.nan
+    assert not decrease_not_slowing(f)
 
 
 @pytest.mark.parametrize("m", METHODS)
