@@ -1,0 +1,309 @@
+"""Figures and the ``profiles.md`` report of a sweep (``newtonlab profile DIR``).
+
+Every figure is a bare Agg-backed :class:`matplotlib.figure.Figure` (no
+display, no pyplot state) saved with :func:`newtonlab.plotting.save_figure`.
+A solver keeps one colour, line style and marker in every figure (solvers
+sorted by name).  The computations are in :mod:`newtonlab.sweep.profiles`.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+
+import numpy as np
+
+from ..plotting import save_figure
+from .profiles import (TAUS, _group, _hist, _num, _reference, data_profile, is_failure,
+                       performance_profile, read_runs, speed_ratios, summary)
+
+__all__ = ["solver_styles", "plot_performance_profiles", "plot_data_profiles",
+           "plot_convergence", "profile_dir"]
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
+_LINESTYLES = ("-", "--", "-.", ":")
+_METRIC_LABEL = {"time": "wall time", "nfev": "function evaluations (nfev)",
+                 "njev": "gradient evaluations (njev)", "nhev": "Hessian evaluations (nhev)",
+                 "nit": "iterations"}
+
+
+def solver_styles(solvers):
+    """Solver -> ``Axes.plot`` keywords (colour, line style, marker), fixed by sorted name."""
+    from matplotlib import colormaps
+    colours = colormaps["tab10"].colors + colormaps["Dark2"].colors
+    return {s: {"color": colours[i % len(colours)], "linestyle": _LINESTYLES[i % 4],
+                "marker": _MARKERS[i % len(_MARKERS)]} for i, s in enumerate(sorted(solvers))}
+
+
+def _figure(nrows, ncols, panel=(4.6, 3.5), extra_h=0.0):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows + extra_h), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, squeeze=False).ravel()
+
+
+def _grid_shape(k):
+    return (1, k) if k <= 3 else (math.ceil(k / 2), 2) if k == 4 else (math.ceil(k / 3), 3)
+
+
+def _tau_label(tau):
+    e = math.log10(tau)
+    return rf"$\tau = 10^{{{e:.0f}}}$" if e == round(e) else rf"$\tau$ = {tau:g}"
+
+
+def _legend_below(fig, handles, labels):
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(labels)),
+               fontsize="small", frameon=False)
+
+
+def _profile_panels(profiles, styles, xlabel, ylabel, suptitle, log_base):
+    """One panel per profile (one per tau): step curves, shared legend below."""
+    fig, axes = _figure(*_grid_shape(len(profiles)), extra_h=0.5)
+    for ax, prof in zip(axes, profiles):
+        x = prof.grid
+        for j, s in enumerate(prof.solvers):
+            st = styles[s]
+            ax.step(x, prof.curves[j], where="post", label=s, color=st["color"],
+                    linestyle=st["linestyle"], marker=st["marker"], markersize=4.5,
+                    markevery=(0.015 * (j % 6), 0.1), linewidth=1.5, alpha=0.9)
+        ax.set_xscale("log", base=log_base)
+        ax.set_xlim(x[0], x[-1])
+        ax.set_ylim(-0.02, 1.04)
+        ax.grid(True, which="major", alpha=0.3)
+        solved = int(np.isfinite(prof.table).any(axis=1).sum())
+        ax.set_title(f"{_tau_label(prof.tau)}: {solved}/{len(prof.instances)} solved by some "
+                     f"solver", fontsize="medium")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+    for ax in axes[len(profiles):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    _legend_below(fig, handles, labels)
+    fig.suptitle(suptitle)
+    return fig
+
+
+def plot_performance_profiles(records, out_dir, *, metrics=("time", "nfev"), taus=TAUS):
+    """Dolan-Moré performance profiles, one PNG per metric (``performance_<metric>.png``),
+    one panel per tau, log2 alpha axis.  Returns the written paths."""
+    styles = solver_styles({str(r.get("method")) for r in records})
+    paths = []
+    for metric in metrics:
+        profs = [performance_profile(records, metric, tau) for tau in taus]
+        fig = _profile_panels(
+            profs, styles, r"$\alpha$ (cost within a factor $\alpha$ of the best solver's)",
+            r"$\rho_s(\alpha)$: fraction of instances",
+            f"Performance profiles, cost = {_METRIC_LABEL.get(metric, metric)} to pass "
+            f"the convergence test ({len(profs[0].instances)} instances)", 2)
+        paths.append(os.path.join(out_dir, f"performance_{metric}.png"))
+        save_figure(fig, paths[-1])
+    return paths
+
+
+def plot_data_profiles(records, out_dir, taus=TAUS, *, budget="nfev"):
+    """Moré-Wild data profiles (``data_profiles.png``): one panel per tau, log kappa axis."""
+    styles = solver_styles({str(r.get("method")) for r in records})
+    profs = [data_profile(records, tau, budget) for tau in taus]
+    unit = "seconds" if budget == "time" else rf"{budget} / $(n_p + 1)$"
+    fig = _profile_panels(profs, styles, rf"$\kappa$ (budget: {unit})",
+                          r"$d_s(\kappa)$: fraction solved",
+                          f"Data profiles: instances solved within a budget of {budget} "
+                          f"({len(profs[0].instances)} instances)", 10)
+    path = os.path.join(out_dir, "data_profiles.png")
+    save_figure(fig, path)
+    return [path]
+
+
+def _safe(name):
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", str(name)).strip("_") or "problem"
+
+
+def plot_convergence(records, out_dir, *, x_axis="nfev", use_fmin=True):
+    """Per problem (``convergence_<problem>.png``): f - f_L against evaluations, log y.
+
+    One panel per seed, one line per solver (the first repeat that did not
+    fail); f_L as in the profiles (lowest f found on the instance, or a lower
+    reference fmin).  A failed run is marked with an x at its last recorded
+    point (or listed in the panel when it recorded nothing).  Returns the paths.
+    """
+    from matplotlib.lines import Line2D
+    g, instances, solvers = _group(records)
+    styles = solver_styles(solvers)
+    paths = []
+    for prob in dict.fromkeys(p for p, _ in instances):
+        insts = [i for i in instances if i[0] == prob]
+        fig, axes = _figure(*_grid_shape(len(insts)), panel=(4.8, 3.6), extra_h=0.6)
+        failed_any, drawn = False, set()
+        for ax, inst in zip(axes, insts):
+            f_l, f0 = _reference(g[inst], use_fmin)
+            floor = 1e-16 * max(1.0, abs(f_l)) if math.isfinite(f_l) else 1e-16
+            clipped, silent = False, []
+            for s in solvers:
+                recs = g[inst].get(s)
+                if not recs:
+                    continue
+                r = next((q for q in recs if not is_failure(q)), recs[0])
+                st, failed = styles[s], is_failure(r)
+                x, f = _hist(r, x_axis), _hist(r, "f")
+                if x.size != f.size or not f.size:
+                    x, f = np.array([_num(r.get(x_axis))]), np.array([_num(r.get("fun"))])
+                y = f - f_l
+                low = np.isfinite(y) & ~(y > floor)
+                clipped |= bool(low.any())
+                y = np.where(low, floor, y)
+                ok = np.isfinite(x) & np.isfinite(y)
+                if not ok.any():
+                    silent.append(f"{s}: {r.get('status')}")
+                    continue
+                drawn.add(s)
+                ax.plot(x[ok], y[ok], color=st["color"], linestyle=st["linestyle"],
+                        marker=st["marker"], markersize=4, markevery=0.12, linewidth=1.4,
+                        alpha=0.9)
+                if not failed:                    # where the run stopped: hollow circle
+                    ax.plot(x[ok][-1], y[ok][-1], marker="o", markersize=8, linestyle="none",
+                            markerfacecolor="none", markeredgecolor=st["color"], zorder=4)
+                else:
+                    failed_any = True
+                    ax.plot(x[ok][-1], y[ok][-1], marker="X", markersize=11, color=st["color"],
+                            markeredgecolor="k", linestyle="none", zorder=5)
+            if silent:
+                ax.text(0.98, 0.97, "failed, nothing recorded:\n" + "\n".join(silent),
+                        transform=ax.transAxes, ha="right", va="top", fontsize="x-small",
+                        bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "0.6"})
+            ax.set_yscale("log")
+            ax.set_xscale("log")
+            ax.grid(True, which="major", alpha=0.3)
+            ax.set_title(f"seed {inst[1]}: $f_0 - f_L$ = {f0 - f_l:.3g}", fontsize="medium")
+            ax.set_xlabel(_METRIC_LABEL.get(x_axis, x_axis))
+            ax.set_ylabel(r"$f - f_L$" + (f" (clipped at {floor:.0e})" if clipped else ""))
+        for ax in axes[len(insts):]:
+            ax.set_visible(False)
+        handles = [Line2D([], [], markersize=5, label=s, **styles[s]) for s in solvers
+                   if s in drawn]
+        handles.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="none",
+                              markeredgecolor="0.3", linestyle="none", label="end of a run"))
+        if failed_any:
+            handles.append(Line2D([], [], marker="X", markersize=9, color="0.5",
+                                  markeredgecolor="k", linestyle="none",
+                                  label="failed run (error/timeout): last point"))
+        _legend_below(fig, handles, [h.get_label() for h in handles])
+        n = next((r.get("n") for i in insts for rs in g[i].values() for r in rs), "?")
+        fmin = next((r.get("fmin") for i in insts for rs in g[i].values() for r in rs
+                     if r.get("fmin") is not None), None)
+        ref = (f"$f_L$ = min(lowest f found, $f_{{min}}$ = {fmin:.6g})" if use_fmin and
+               fmin is not None else "$f_L$ = lowest f found on the instance")
+        fig.suptitle(f"{prob} (n = {n}): {ref}")
+        paths.append(os.path.join(out_dir, f"convergence_{_safe(prob)}.png"))
+        save_figure(fig, paths[-1])
+    return paths
+
+
+def _fmt(v, spec=".2f"):
+    return "–" if v is None or (isinstance(v, float) and not math.isfinite(v)) else \
+        format(v, spec)
+
+
+def _table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return out + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+
+
+def _report(records, taus, images, baseline, out_dir):
+    """The text of profiles.md."""
+    g, instances, solvers = _group(records)
+    reps = max((len(rs) for runs in g.values() for rs in runs.values()), default=0)
+    problems = sorted({p for p, _ in instances})
+    L = [f"# Profiles of `{out_dir}`", "",
+         f"{len(records)} records: {len(problems)} problems, {len(instances)} instances "
+         f"(problem, seed), {len(solvers)} solvers, up to {reps} repeat(s) per run. "
+         "How to read these: docs/profiles.md (Dolan & Moré 2002; Moré & Wild 2009).", "",
+         "## Summary", "",
+         "Solved: fraction of all instances where the solver passes the Moré–Wild test "
+         "f ≤ f_L + τ (f0 − f_L). Not successful: runs (repeats once) whose result says "
+         "`success = false`, by status.", ""]
+    rows = []
+    for row in summary(records, taus):
+        fails = ", ".join(f"{k}: {v}" for k, v in sorted(row["failures"].items(), key=str))
+        rows.append([f"`{row['solver']}`", row["runs"], row["success"],
+                     *(_fmt(row["solved"][t]) for t in taus), fails or "–",
+                     row["different_minimum"]])
+    L += _table(["solver", "runs", "success", *(f"solved τ={t:g}" for t in taus),
+                 "not successful", "different minimum"], rows)
+    L += ["", "## Performance profiles", "",
+          "ρ(1) / ρ(∞): fraction of instances where the solver is the cheapest (ties count "
+          "for all) / solves at all.", ""]
+    cells = {}
+    for metric in ("nfev", "time"):
+        for t in taus:
+            p = performance_profile(records, metric, t)
+            cells[metric, t] = (p.at(1.0), p.at(math.inf))
+    L += _table(["solver", *(f"{m} τ={t:g}" for m in ("nfev", "time") for t in taus)],
+                [[f"`{s}`", *(f"{_fmt(cells[m, t][0][s])} / {_fmt(cells[m, t][1][s])}"
+                              for m in ("nfev", "time") for t in taus)] for s in solvers])
+    bases = [baseline] if baseline else [s for s in solvers if s.startswith("scipy:")]
+    if not bases and reps > 1:
+        bases = solvers[:1]
+    for b in bases:
+        st, sn = speed_ratios(records, b, "time"), speed_ratios(records, b, "nfev")
+        L += ["", f"## Speed ratios against `{b}`", "",
+              f"Per instance: the solver's median time over repeats / `{b}`'s (> 1: slower); "
+              "runs that failed are left out. Columns: median across instances; the range "
+              "across instances; the median across instances of the repeat spread (quartiles "
+              "of the pairwise repeat ratios).", ""]
+        rows = []
+        for j, s in enumerate(st.solvers):
+            col = st.ratio[:, j][~np.isnan(st.ratio[:, j])]
+            lo, hi = st.lo[:, j], st.hi[:, j]
+            rows.append([f"`{s}`", _fmt(st.median[s], ".3g"),
+                         f"{_fmt(col.min(), '.3g')} – {_fmt(col.max(), '.3g')}" if col.size
+                         else "–",
+                         f"{_fmt(np.nanmedian(lo), '.3g')} – {_fmt(np.nanmedian(hi), '.3g')}"
+                         if col.size else "–", _fmt(sn.median[s], ".3g"), st.count[s]])
+        L += _table(["solver", "time ratio", "across instances", "repeat spread",
+                     "nfev ratio", "instances"], rows)
+    flagged = sorted({(str(r.get("problem")), str(r.get("seed")), str(r.get("method")),
+                       _num(r.get("fun")), _num(r.get("fmin"))) for r in records
+                      if r.get("different_minimum") is True})
+    L += ["", "## Runs flagged `different_minimum`", ""]
+    L += _table(["problem", "seed", "solver", "f", "fmin"],
+                [[p, sd, f"`{m}`", f"{f:.6g}", f"{fm:.6g}"] for p, sd, m, f, fm in flagged]) \
+        if flagged else ["None."]
+    failed = sorted({(str(r.get("problem")), str(r.get("seed")), str(r.get("method")),
+                      str(r.get("status")), str(r.get("error") or r.get("message") or "")[:80])
+                     for r in records if is_failure(r)})
+    L += ["", "## Failed runs (error, timeout, non-finite f)", ""]
+    L += _table(["problem", "seed", "solver", "status", "error"],
+                [[p, sd, f"`{m}`", st, e.replace("|", "/")] for p, sd, m, st, e in failed]) \
+        if failed else ["None."]
+    L += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
+                                   for p in images]
+    return "\n".join(L) + "\n"
+
+
+def profile_dir(out_dir, *, taus=TAUS, baseline=None):
+    """Read ``out_dir/runs.jsonl``; write the figures and ``profiles.md`` into ``out_dir``.
+
+    Writes ``performance_time.png``, ``performance_nfev.png``,
+    ``data_profiles.png``, one ``convergence_<problem>.png`` per problem, and
+    ``profiles.md`` (summary table, performance-profile scores, speed ratios
+    against each ``scipy:*`` solver -- or ``baseline``, or with repeats the
+    first solver -- with their spread, flagged minima, failed runs).
+
+    Returns
+    -------
+    list of str
+        The written paths, ``profiles.md`` last.
+    """
+    out_dir = os.fspath(out_dir)
+    records = read_runs(out_dir)
+    if not records:
+        raise ValueError(f"{out_dir}: runs.jsonl holds no finished run")
+    taus = tuple(taus)
+    paths = plot_performance_profiles(records, out_dir, taus=taus)
+    paths += plot_data_profiles(records, out_dir, taus)
+    paths += plot_convergence(records, out_dir)
+    md = os.path.join(out_dir, "profiles.md")
+    with open(md, "w", encoding="utf-8") as fh:
+        fh.write(_report(records, taus, paths, baseline, out_dir))
+    return paths + [md]
