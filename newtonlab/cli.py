@@ -1,215 +1,165 @@
-"""The ``newtonlab`` command (also ``python -m newtonlab``): ``warmup``, ``compare``, ``list``.
+"""The ``newtonlab`` command (also ``python -m newtonlab``), built with click.
 
-``warmup`` compiles every method of :data:`newtonlab.METHODS` into numba's
-disk cache before first use, in parallel worker processes: each worker runs
-one tiny compiled :func:`newtonlab.minimize` per method (a jitted 2-D
-quadratic with ``jac``, plus ``hess`` / ``hessp`` where the method uses them,
-``args=()``), which compiles the method's ``solve`` for the standard objective
-signatures exactly as a user's first call would.  Later processes load it in
-a fraction of a second.
+Subcommands: ``sweep`` (a resumable parallel benchmark sweep, :mod:`newtonlab.sweep`),
+``profile`` (performance and data profiles of a sweep's records), ``compare`` (newtonlab
+against scipy.optimize, :mod:`newtonlab.bench`), ``warmup`` (compile every method into
+numba's disk cache ahead of use) and ``list`` (methods with their options, or problems).
 
-:func:`compile_jobs` is the same machinery for any list of (method, problem)
-pairs; ``python -m newtonlab.compare`` uses it for the problems' args types.
+Why click: one declarative place for every subcommand's options and ``--help``.  Heavy
+modules (numba, the methods, dask, matplotlib) are imported inside the commands, so
+``newtonlab --help`` stays instant.  The warm-up machinery lives in
+:mod:`newtonlab._warmup` (worker processes import it without the CLI);
+:func:`compile_jobs` is re-exported here for older imports.
 
-A note on parallel compiles: numba's cache index (one ``.nbi`` file per
-function) is read, updated and replaced without a lock (numba issue #4807), so
-two processes that save *different signatures of the same function* in the
-same instant can lose one entry (it is then compiled again on its next use).
-Each method's ``solve`` lives in its own module, so workers mostly write
-different index files; the shared kernels are compiled with the same
-signatures by every method.  ``--jobs 1`` compiles in one process.
+:func:`main` is the console script's entry point: it returns the exit code (0 ok, 1 a
+failure, 2 a usage error, 130 interrupted by Ctrl-C) instead of exiting, so tests and
+scripts can call it.
 """
-import argparse
 import os
 import sys
 import time
 
-import numpy as np
+import click
 
-from ._engine.config import jit
+from ._warmup import _NAME_WIDTH, _label, compile_jobs, warm_one  # noqa: F401  (re-exported)
 
-#: the one-line counter's width in methods' names
-_NAME_WIDTH = 18
-
-
-# ----------------------------------------------------------- worker side
-
-@jit
-def _quad(x):
-    """The warm-up objective f = (x0^2 + 10 x1^2) / 2 (cached, like its derivatives)."""
-    return 0.5 * (x[0] * x[0] + 10.0 * x[1] * x[1])
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@jit
-def _quad_jac(x):
-    return np.array([x[0], 10.0 * x[1]])
+class _MultiValueCommand(click.Command):
+    """A command whose ``multi_value`` options take several values after one flag, as
+    argparse's ``nargs="+"`` did: ``--methods bfgs lbfgs`` is read as ``--methods bfgs
+    --methods lbfgs`` (the options are ``multiple=True``; the repeated form works too)."""
+
+    multi_value = ()
+
+    def parse_args(self, ctx, args):
+        out, inside = [], None
+        for a in args:
+            if a.startswith("-"):
+                flag = a.split("=", 1)[0]
+                inside = flag if flag in self.multi_value else None
+                out.append(a)
+            elif inside is not None and out[-1] != inside:
+                out.extend([inside, a])
+            else:
+                out.append(a)
+        return super().parse_args(ctx, out)
 
 
-@jit
-def _quad_hess(x):
-    return np.array([[1.0, 0.0], [0.0, 10.0]])
+class _WarmupCommand(_MultiValueCommand):
+    multi_value = ("--methods", "--problems")
 
 
-@jit
-def _quad_hessp(x, p):
-    return np.array([p[0], 10.0 * p[1]])
+@click.group(context_settings=_CONTEXT)
+def newtonlab():
+    """newtonlab command line: sweeps, profiles, the scipy comparison, compile warm-up."""
 
 
-def _objective(problem):
-    """(fun, jac, hess, hessp, x0, args) of the warm-up quadratic or of a library problem
-    given as ``(name, params)``."""
-    if problem is None:
-        return _quad, _quad_jac, _quad_hess, _quad_hessp, np.array([1.0, 1.0]), ()
-    from . import problems
-    p = problems.get(problem[0], **dict(problem[1]))
-    return p.fun, p.jac, getattr(p, "hess", None), getattr(p, "hessp", None), p.x0, p.args
+# ------------------------------------------------------------------ sweep / profile
 
+@newtonlab.command(context_settings=_CONTEXT)
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "-o", required=True, type=click.Path(file_okay=False),
+              help="output directory: runs.jsonl, traces.csv, config.toml")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default=True, help="worker processes (local) or LocalCluster workers (dask)")
+@click.option("--backend", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="local process pool, or dask.distributed "
+                                      "(pip install newtonlab[dask])")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="dask scheduler address (default: a LocalCluster of --jobs workers)")
+@click.option("--resume", is_flag=True,
+              help="continue a sweep in --out: skip finished tasks, retry failed ones")
+@click.option("--progress/--no-progress", default=None,
+              help="tqdm bar (default: on when stdout is a terminal and CI is not set)")
+@click.option("--quiet", "-q", is_flag=True, help="no per-task log lines")
+def sweep(config, out, jobs, backend, scheduler, resume, progress, quiet):
+    """Run every (problem, method, seed, repeat) task of the TOML CONFIG in parallel.
 
-def warm_one(method, problem=None):
-    """Compile ``method`` for the args type of ``problem`` (None: ``args=()``) by one short
-    compiled run; returns (seconds, error message or None)."""
-    import warnings
-
-    from . import METHODS, minimize
-    from ._engine.signatures import compile_notice
-    compile_notice.enabled = False           # the parent reports progress
-    t = time.perf_counter()
-    try:
-        fun, jac, hess, hessp, x0, args = _objective(problem)
-        m = METHODS[method]
-        error = None
-        for v in m.variants:                 # one run per compiled entry of the method
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = minimize(fun, x0, args=args, method=method, jac=jac,
-                               hess=hess if m.needs_hess and v.get("hess", True) else None,
-                               hessp=hessp if m.needs_hessp and v.get("hessp", True) else None,
-                               options={"maxiter": 2, **v.get("options", {})})
-            if res.execution != "compiled":
-                error = "ran interpreted"
-    except Exception as exc:                  # reported by the parent, per method
-        error = f"{type(exc).__name__}: {exc}"
-    return time.perf_counter() - t, error
-
-
-# ----------------------------------------------------------- parent side
-
-class _Progress:
-    """tqdm when installed (``pip install newtonlab[progress]``); else a one-line ``\\r``
-    counter on a terminal, or one plain line per finished job."""
-
-    def __init__(self, total, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
-        try:
-            from tqdm import tqdm
-            self.bar = tqdm(total=total, unit="method", desc="compiling", file=stream)
-        except ImportError:
-            self.bar = None
-        self.tty = stream.isatty()
-
-    def update(self, label, seconds, error):
-        self.done += 1
-        state = f"{seconds:.1f} s" if error is None else "FAILED"
-        if self.bar is not None:
-            self.bar.set_postfix_str(f"{label} {state}")
-            self.bar.update(1)
-        elif self.tty:
-            self.stream.write(f"\r[{self.done}/{self.total}] {label:<{_NAME_WIDTH}} {state:<8}")
-        else:
-            self.stream.write(f"[{self.done}/{self.total}] {label} {state}\n")
-        self.stream.flush()
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-        elif self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def compile_jobs(jobs, workers, progress=True):
-    """Run :func:`warm_one` for each ``(method, problem)`` of ``jobs`` in ``workers``
-    processes; returns ``{(method, problem): (seconds, error)}``.
-
-    Workers are fresh interpreters (``spawn``: no fork of a process holding
-    LLVM state) that each import newtonlab once and take jobs in order.
+    Each finished task is appended at once to OUT/runs.jsonl (see docs/sweeps.md), so an
+    interrupted sweep loses nothing: rerun it with --resume.  Exit code 0 when every task
+    ran (failed solves are records too), 1 on a configuration error.
     """
-    import concurrent.futures as cf
-    import multiprocessing as mp
-    bar = _Progress(len(jobs)) if progress else None
-    out = {}
-    if workers <= 1:
-        for job in jobs:
-            out[job] = warm_one(*job)
-            if bar:
-                bar.update(_label(job), *out[job])
-    else:
-        pool = cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"))
-        try:
-            futures = {pool.submit(warm_one, *job): job for job in jobs}
-            for fut in cf.as_completed(futures):
-                job = futures[fut]
-                try:
-                    out[job] = fut.result()
-                except Exception as exc:          # a worker died (e.g. out of memory)
-                    out[job] = (0.0, f"worker failed: {exc}")
-                if bar:
-                    bar.update(_label(job), *out[job])
-        except KeyboardInterrupt:
-            # Ctrl-C: drop the queued jobs and stop the workers now (a plain shutdown
-            # would wait for every queued compilation, minutes)
-            pool.shutdown(wait=False, cancel_futures=True)
-            for child in mp.active_children():
-                child.terminate()
-            raise
-        pool.shutdown()
-    if bar:
-        bar.close()
-    return out
+    from .sweep import SweepError, run_sweep
+    try:
+        summary = run_sweep(config, out, jobs=jobs, backend=backend, scheduler=scheduler,
+                            resume=resume, progress=progress, log=not quiet)
+    except SweepError as exc:
+        click.echo(f"newtonlab sweep: {exc}", err=True)
+        return 1
+    click.echo(summary.line())
+    return 0
 
 
-def _label(job):
-    method, problem = job
-    return method if problem is None else f"{method} on {problem[0]}"
+@newtonlab.command(context_settings=_CONTEXT)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--tau", "taus", type=float, multiple=True,
+              help="tolerance(s) of the profiles (repeatable; default 1e-1 1e-3 1e-5 1e-7)")
+def profile(directory, taus):
+    """Performance and data profiles (PNG) of the sweep in DIRECTORY (its runs.jsonl)."""
+    from .sweep.profiles import profile_dir
+    paths = profile_dir(directory, **({"taus": tuple(taus)} if taus else {}))
+    for p in paths:
+        click.echo(p)
+    return 0
 
 
-def warmup(argv=None):
-    """``newtonlab warmup``: compile every method ahead of use; returns the exit code."""
-    ap = argparse.ArgumentParser(
-        prog="newtonlab warmup",
-        description="Compile every newtonlab method into numba's disk cache "
-                    "(NUMBA_CACHE_DIR, else __pycache__ beside the sources), in parallel, "
-                    "so that first calls load instead of compiling.")
-    ap.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
-                    help="worker processes (default: the number of cores, %(default)s)")
-    ap.add_argument("--methods", nargs="+", metavar="M",
-                    help="only these methods (default: every method of newtonlab.METHODS)")
-    ap.add_argument("--problems", nargs="+", metavar="P", default=[],
-                    help="also compile for the args type of these library problems "
-                         "(e.g. quadratic: args (A, b)); each args type is one more "
-                         "compilation of every method")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bar or counter")
-    a = ap.parse_args(argv)
+# ------------------------------------------------------------------ compare
+
+@newtonlab.command(context_settings={"ignore_unknown_options": True,
+                                     "allow_extra_args": True, "help_option_names": []},
+                   add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def compare(args):
+    """newtonlab against scipy.optimize on the built-in problems (compare --help: options).
+
+    Runs ``python -m newtonlab.compare`` in its own process, which pins BLAS to one
+    thread before numpy is loaded.
+    """
+    import subprocess
+    return subprocess.call([sys.executable, "-m", "newtonlab.compare", *args])
+
+
+# ------------------------------------------------------------------ warmup
+
+@newtonlab.command(cls=_WarmupCommand, context_settings=_CONTEXT)
+@click.option("--jobs", "-j", type=int, default=os.cpu_count() or 1, show_default=True,
+              help="worker processes (default: the number of cores)")
+@click.option("--methods", multiple=True, metavar="M",
+              help="only these methods (one or more after the flag; default: every method "
+                   "of newtonlab.METHODS)")
+@click.option("--problems", multiple=True, metavar="P",
+              help="also compile for the args type of these library problems (e.g. "
+                   "quadratic: args (A, b)); each args type is one more compilation of every "
+                   "method")
+@click.option("--no-progress", is_flag=True, help="no progress bar or counter")
+def warmup(jobs, methods, problems, no_progress):
+    """Compile every newtonlab method into numba's disk cache (NUMBA_CACHE_DIR, else
+    __pycache__ beside the sources), in parallel, so that first calls load instead of
+    compiling."""
     import numba
 
     from . import METHODS
     if numba.config.DISABLE_JIT:
         print("NUMBA_DISABLE_JIT is set: nothing is compiled, nothing to warm up")
         return 0
-    methods = list(METHODS) if not a.methods else [m.lower() for m in a.methods]
+    methods = list(METHODS) if not methods else [m.lower() for m in methods]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        ap.error(f"unknown method(s) {unknown}; implemented: {', '.join(METHODS)}")
-    jobs = [(m, None) for m in methods] + [(m, (p, ())) for p in a.problems for m in methods]
-    workers = max(1, min(a.jobs, len(jobs)))
+        raise click.BadParameter(f"unknown method(s) {unknown}; implemented: "
+                                 f"{', '.join(METHODS)}", param_hint="--methods")
+    problems = list(problems)
+    jobs_ = [(m, None) for m in methods] + [(m, (p, ())) for p in problems for m in methods]
+    workers = max(1, min(jobs, len(jobs_)))
     print(f"compiling {len(methods)} methods"
-          + (f" for {1 + len(a.problems)} args types" if a.problems else "")
+          + (f" for {1 + len(problems)} args types" if problems else "")
           + f" in {workers} process(es)", flush=True)
     t0 = time.perf_counter()
-    out = compile_jobs(jobs, workers, progress=not a.no_progress)
+    out = compile_jobs(jobs_, workers, progress=not no_progress)
     wall = time.perf_counter() - t0
     failed = 0
-    for job in jobs:
+    for job in jobs_:
         seconds, error = out[job]
         print(f"  {_label(job):<{_NAME_WIDTH}} {seconds:6.1f} s"
               + (f"  FAILED: {error}" if error else ""))
@@ -220,59 +170,54 @@ def warmup(argv=None):
     return 1 if failed else 0
 
 
-def compare(argv=None):
-    """``newtonlab compare``: newtonlab against scipy.optimize on the built-in problems.
+# ------------------------------------------------------------------ list
 
-    Runs ``python -m newtonlab.compare`` in its own process, which pins BLAS to one
-    thread before numpy is loaded (``newtonlab compare --help`` for its options).
-    """
-    import subprocess
-    return subprocess.call([sys.executable, "-m", "newtonlab.compare", *(argv or [])])
-
-
-def list_(argv=None):
-    """``newtonlab list [methods|problems]``: what is implemented, with defaults or labels."""
+@newtonlab.command("list", context_settings=_CONTEXT)
+@click.argument("what", type=click.Choice(["methods", "problems"]), default="methods")
+def list_(what):
+    """List the methods (with every option's default) or the problems (with their labels)."""
     import textwrap
-    ap = argparse.ArgumentParser(prog="newtonlab list",
-                                 description="List the methods (with every option's default) "
-                                             "or the problems (with their labels).")
-    ap.add_argument("what", nargs="?", choices=("methods", "problems"), default="methods")
-    a = ap.parse_args(argv)
-    if a.what == "methods":
+    if what == "methods":
         from . import METHODS
         for name, m in METHODS.items():
             print(f"{name:<{_NAME_WIDTH + 2}}{m.family:<13}{m.summary}")
             opts = ", ".join(f"{k}={v!r}" for k, v in m.defaults.items())
             print(textwrap.fill(opts, width=100, initial_indent="    ",
                                 subsequent_indent="    "))
+        print("\nscipy.optimize methods in sweeps: scipy:NAME, e.g. scipy:BFGS, "
+              "scipy:L-BFGS-B, scipy:trust-exact")
     else:
         from . import problems
-        for name in problems.names():
+        names = problems.names()
+        width = max(map(len, names)) + 2
+        for name in names:
             p = problems.get(name)
-            print(f"{name:<{_NAME_WIDTH + 2}}n = {p.n:<5d}{', '.join(p.labels)}")
+            print(f"{name:<{width}}n = {p.n:<6d}{', '.join(p.labels)}")
     return 0
 
 
-COMMANDS = {"warmup": warmup, "compare": compare, "list": list_}
-_HELP = ("warmup: compile every method ahead of use; compare: newtonlab against "
-         "scipy.optimize; list: the methods and problems (newtonlab COMMAND --help)")
-
+# ------------------------------------------------------------------ entry point
 
 def main(argv=None):
-    """Entry point of the ``newtonlab`` console script."""
+    """Entry point of the ``newtonlab`` console script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    ap = argparse.ArgumentParser(prog="newtonlab", description="newtonlab command line.")
-    ap.add_argument("command", choices=sorted(COMMANDS), help=_HELP)
-    if not argv or argv[0] in ("-h", "--help"):
-        ap.print_help()
-        return 0 if argv else 2
-    if argv[0] not in COMMANDS:
-        ap.parse_args(argv[:1])                   # prints the usage error, exits 2
+    if not argv:
+        click.echo(newtonlab.get_help(click.Context(newtonlab, info_name="newtonlab")))
+        return 2
     try:
-        return COMMANDS[argv[0]](argv[1:])
-    except KeyboardInterrupt:
+        rv = newtonlab.main(args=argv, prog_name="newtonlab", standalone_mode=False)
+    except click.exceptions.Abort:                # Ctrl-C (click turns it into Abort)
         print("\nnewtonlab: interrupted", file=sys.stderr)
         return 130                                # the shell's code for SIGINT
+    except KeyboardInterrupt:
+        print("\nnewtonlab: interrupted", file=sys.stderr)
+        return 130
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        if isinstance(exc, click.exceptions.UsageError):
+            raise SystemExit(exc.exit_code) from None   # 2, as argparse did
+        return exc.exit_code
     except BrokenPipeError:                       # a reader (`| head`) closed the pipe
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    return rv if isinstance(rv, int) else 0

@@ -1,0 +1,213 @@
+"""Running a sweep: the output directory's rules, the compile step, progress, the summary.
+
+Why the rules on the output directory: ``runs.jsonl`` is only meaningful together with the
+configuration that produced it.  So ``DIR/config.toml`` is a copy of the config; a second
+run into the same DIR must be a ``--resume`` of the same configuration (compared as parsed
+TOML, so comments and layout may change), else it is refused with a message saying why.
+``--resume`` compacts runs.jsonl (see :mod:`~newtonlab.sweep.records`), skips the tasks
+with a finished record and runs the rest, failed ones (error, timeout) included.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+import tomllib
+from dataclasses import dataclass
+
+from . import records
+from .backends import BackendError, make_backend
+from .config import ConfigError, load_config
+from .tasks import expand
+
+
+class SweepError(Exception):
+    """The sweep cannot run: a configuration error, an output directory conflict, a
+    missing backend.  The message says what to change."""
+
+
+@dataclass
+class Summary:
+    out: str
+    total: int
+    skipped: int = 0
+    successful: int = 0
+    unsuccessful: int = 0
+    failed: int = 0
+    wall: float = 0.0
+
+    @property
+    def ran(self):
+        return self.successful + self.unsuccessful + self.failed
+
+    def line(self):
+        return (f"sweep: {self.total} tasks"
+                + (f" ({self.skipped} already finished)" if self.skipped else "")
+                + f"; ran {self.ran} in {self.wall:.1f} s: {self.successful} successful, "
+                f"{self.unsuccessful} unsuccessful, {self.failed} failed (error or timeout); "
+                f"records in {os.path.join(self.out, records.RUNS)}")
+
+
+def warm_jobs(config):
+    """(method, problem) pairs for ``newtonlab warmup``'s ``warm_one``: every newtonlab
+    method of the sweep for every args type of its problems (hooks count as ``args=()``)."""
+    import numba
+    if numba.config.DISABLE_JIT:
+        return []
+    methods = list(dict.fromkeys(m.name for m in config.methods if m.library == "newtonlab"))
+    specs = {}
+    for p in config.problems:
+        key = "" if p.hook else p.args_key
+        if key not in specs:
+            specs[key] = None if key == "" else (p.name, tuple(sorted(p.params.items())))
+    return [(m, spec) for spec in specs.values() for m in methods]
+
+
+def _progress_default():
+    return sys.stdout.isatty() and os.environ.get("CI", "").lower() not in ("true", "1")
+
+
+class _Reporter:
+    """A tqdm bar (done / failed counts, ETA), else one plain line per task, or nothing."""
+
+    def __init__(self, summary, pending, progress, log, n_methods, n_types):
+        self.s, self.pending, self.log = summary, pending, log
+        self.count = 0
+        self.noticed = False
+        self.notice_text = (f"newtonlab sweep: compiling {n_methods} method(s)"
+                            + (f" for {n_types} args types" if n_types > 1 else "")
+                            + " before the tasks (first use; cached for later runs) ...")
+        self.bar = None
+        if progress:
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=pending, unit="task", desc="sweep", file=sys.stderr,
+                                dynamic_ncols=True)
+            except ImportError:
+                pass
+
+    def notice(self, _job):
+        if not self.noticed:
+            self.noticed = True
+            if self.bar is not None:
+                self.bar.write(self.notice_text, file=sys.stderr)
+            else:
+                print(self.notice_text, file=sys.stderr, flush=True)
+
+    def record(self, rec):
+        self.count += 1
+        if rec["status"] in records.FAILED:
+            self.s.failed += 1
+        elif rec["success"]:
+            self.s.successful += 1
+        else:
+            self.s.unsuccessful += 1
+        if self.bar is not None:
+            self.bar.set_postfix(ok=self.s.successful, unsuccessful=self.s.unsuccessful,
+                                 failed=self.s.failed, refresh=False)
+            self.bar.update(1)
+        elif self.log:
+            st = rec["status"]
+            state = st if st in records.FAILED else ("ok" if rec["success"] else f"status {st}")
+            fun = rec.get("fun")
+            tail = ("" if st in records.FAILED else
+                    f" f={fun:.6g}" if fun is not None else " f=nan")
+            tail += f" nit={rec['nit']} {rec['time']:.3g} s" if st not in records.FAILED else ""
+            print(f"[{self.count}/{self.pending}] {rec['problem']} {rec['method']} "
+                  f"seed={rec['seed']} repeat={rec['repeat']}: {state}{tail}", flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _prepare_dir(config_path, cfg, out, resume):
+    """Check ``out`` against the config; copy the config there (first run)."""
+    os.makedirs(out, exist_ok=True)
+    copy = os.path.join(out, records.CONFIG)
+    runs = os.path.join(out, records.RUNS)
+    has_runs = os.path.exists(runs) and os.path.getsize(runs) > 0
+    if os.path.exists(copy):
+        try:
+            with open(copy, "rb") as fh:
+                old = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SweepError(f"{copy} is unreadable ({exc}): not a sweep directory?") from None
+        if old != cfg.raw:
+            keys = sorted(k for k in set(old) | set(cfg.raw) if old.get(k) != cfg.raw.get(k))
+            raise SweepError(f"{out} holds a sweep of a different configuration (differing "
+                             f"key(s): {', '.join(keys)}); refusing to mix their records: "
+                             f"choose another --out, or rerun with its {records.CONFIG}")
+        if has_runs and not resume:
+            raise SweepError(f"{out} already holds records of this sweep: pass --resume to "
+                             f"run only what is missing, or choose another --out")
+    elif has_runs:
+        raise SweepError(f"{out} has a {records.RUNS} but no {records.CONFIG}: not a sweep "
+                         f"directory of newtonlab, refusing to append to it")
+    if not (os.path.exists(copy) and os.path.samefile(config_path, copy)):
+        shutil.copyfile(config_path, copy + ".tmp")
+        os.replace(copy + ".tmp", copy)
+
+
+def run_sweep(config_path, out, *, jobs=None, backend="local", scheduler=None, resume=False,
+              progress=None, log=True):
+    """Run the sweep of the TOML file ``config_path`` into directory ``out``.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Worker processes (local) or LocalCluster workers (dask); default: the cores.
+    backend : {"local", "dask"}
+    scheduler : str, optional
+        A dask scheduler's address (default: a LocalCluster).
+    resume : bool
+        Continue the sweep in ``out``: finished tasks are skipped, failed ones rerun.
+    progress : bool, optional
+        tqdm bar; default on when stdout is a terminal and ``CI`` is not set.
+    log : bool
+        Without a bar, one line per finished task on stdout.
+
+    Returns a :class:`Summary`; raises :class:`SweepError` on a configuration or output
+    directory error (before anything runs).
+    """
+    t0 = time.perf_counter()
+    try:
+        cfg = load_config(config_path)
+    except (ConfigError, OSError) as exc:
+        raise SweepError(str(exc)) from None
+    _prepare_dir(config_path, cfg, out, resume)
+    store = records.Store(out, cfg.trace)
+    done = store.compact() if resume else set()
+    tasks = expand(cfg)
+    pending = [t for t in tasks if t["key"] not in done]
+    summary = Summary(out, len(tasks), skipped=len(tasks) - len(pending))
+    if not pending:
+        summary.wall = time.perf_counter() - t0
+        return summary
+    wj = warm_jobs(cfg)
+    jobs = jobs or os.cpu_count() or 1
+    try:
+        be = make_backend(backend, jobs, scheduler)
+    except BackendError as exc:
+        raise SweepError(str(exc)) from None
+    rep = _Reporter(summary, len(pending), _progress_default() if progress is None else progress,
+                    log, len({m for m, _ in wj}), len({str(p) for _, p in wj}))
+    store.open()
+
+    def emit(batch):
+        store.append(batch)
+        for rec in batch:
+            rep.record(rec)
+    clean = False
+    try:
+        be.run(wj, pending, cfg.timeout, emit, rep.notice)
+        clean = True
+    except BackendError as exc:
+        raise SweepError(str(exc)) from None
+    finally:
+        be.close(now=not clean)
+        store.close()
+        rep.close()
+    summary.wall = time.perf_counter() - t0
+    return summary
