@@ -43,7 +43,7 @@ def fd(f, x):
     """Fourth-order central difference of f (scalar- or vector-valued)."""
     cols = []
     for i in range(x.shape[0]):
-        h = 1e-3 * max(1.0, abs(x[i]))
+        h = 1e-4 * max(1.0, abs(x[i]))      # 1e-3 is too coarse for osborne1's x4 = 0.01
         e = np.zeros_like(x)
         e[i] = h
         cols.append((f(x - 2 * e) - 8 * f(x - e) + 8 * f(x + e) - f(x + 2 * e)) / (12 * h))
@@ -161,7 +161,10 @@ def test_minimizers(p):
 
 @params
 def test_critical_points(p):
-    assert len(p.critical_points) >= 1
+    # MGH problems may list none: their f* is published, a minimizer often has no closed form
+    assert len(p.critical_points) >= 1 or "mgh" in p.labels
+    if not p.critical_points:
+        return
     for c in p.critical_points:
         assert isinstance(c, CriticalPoint)
         assert np.linalg.norm(p.jac(c.x, *p.args)) < 1e-8
@@ -247,10 +250,18 @@ def test_convexity_flag(p):
     rng = np.random.default_rng(3)
     lo, hi = (p.bounds[:, 0], p.bounds[:, 1]) if p.bounds is not None else (p.x0 - 3, p.x0 + 3)
     xs = [rng.uniform(lo, hi) for _ in range(200)] + [c.x for c in p.critical_points]
-    mins = np.array([np.linalg.eigvalsh(p.hess(x, *p.args))[0] for x in xs])
+    evs = [np.linalg.eigvalsh(p.hess(x, *p.args)) for x in xs]
+    mins = np.array([ev[0] for ev in evs])
     if p.convex:
-        assert np.all(mins >= -1e-10)
+        # relative: a singular Hessian's zero eigenvalues come out as -eps ||H||
+        assert np.all(mins >= -1e-10 * np.array([max(1.0, np.abs(ev).max()) for ev in evs]))
     else:
+        if not np.any(mins < 0) and "mgh" in p.labels:
+            # MGH: the negative curvature may lie far out (boundary-value problems) or near
+            # the origin (penalty functions), outside the box sampled above
+            xs = ([rng.uniform(p.x0 - 30, p.x0 + 30) for _ in range(100)]
+                  + [rng.uniform(-0.1, 0.1, p.n) for _ in range(50)])
+            mins = np.array([np.linalg.eigvalsh(p.hess(x, *p.args))[0] for x in xs])
         assert np.any(mins < 0)
 
 
@@ -313,8 +324,10 @@ def test_quadratic_seed_and_shared_functions():
 def test_registry_names_and_standard_instances():
     names = ["rosenbrock", "chained_rosenbrock", "quadratic", "beale", "wood",
              "powell_singular", "himmelblau", "six_hump_camel", "saddle_xy", "monkey_saddle"]
-    assert list(P.PROBLEMS) == names
-    assert [p.name for p in P.all_problems()] == names
+    # the original ten first, in order; the MGH problems last, in MGH order (test_mgh.py)
+    assert list(P.PROBLEMS)[:len(names)] == names
+    assert [p.name for p in P.all_problems()][:len(names)] == names
+    assert list(P.PROBLEMS)[-31:] == [n for n in P.MGH if n not in names]
     assert P.get("chained_rosenbrock").n == 10
     q = P.get("quadratic")
     assert (q.n, dict(q.params)["kappa"]) == (10, 100.0)

@@ -25,21 +25,39 @@ from __future__ import annotations
 
 from ._base import KINDS, LABELS, CriticalPoint, Problem
 from .classic import beale, wood
+from .mgh import (bard, biggs_exp6, box_3d, brown_almost_linear, brown_badly_scaled,
+                  brown_dennis, broyden_banded, broyden_tridiagonal, chebyquad,
+                  discrete_boundary_value, discrete_integral_equation, extended_powell,
+                  extended_rosenbrock, freudenstein_roth, gaussian, gulf, helical_valley,
+                  jennrich_sampson, kowalik_osborne, linear_full_rank, linear_rank1,
+                  linear_rank1_zero, meyer, osborne1, osborne2, penalty1, penalty2,
+                  powell_badly_scaled, trigonometric, variably_dimensioned, watson)
 from .multimodal import himmelblau, six_hump_camel
 from .powell import powell_singular
 from .quadratic import quadratic
 from .rosenbrock import chained_rosenbrock, rosenbrock
 from .saddles import monkey_saddle, saddle_xy
+from .ml import autoencoder, deep_linear, logistic, matrix_factorization, mlp
 
 __all__ = [
     "PROBLEMS", "get", "names", "all_problems", "standard_matrix",
     "Problem", "CriticalPoint", "KINDS", "LABELS",
     "rosenbrock", "chained_rosenbrock", "quadratic", "beale", "wood",
     "powell_singular", "himmelblau", "six_hump_camel", "saddle_xy", "monkey_saddle",
+    "logistic", "mlp", "autoencoder", "matrix_factorization", "deep_linear", "MGH",
+    "freudenstein_roth", "powell_badly_scaled", "brown_badly_scaled", "jennrich_sampson",
+    "helical_valley", "bard", "gaussian", "meyer", "gulf", "box_3d", "kowalik_osborne",
+    "brown_dennis", "osborne1", "biggs_exp6", "osborne2", "watson", "extended_rosenbrock",
+    "extended_powell", "penalty1", "penalty2", "variably_dimensioned", "trigonometric",
+    "brown_almost_linear", "discrete_boundary_value", "discrete_integral_equation",
+    "broyden_tridiagonal", "broyden_banded", "linear_full_rank", "linear_rank1",
+    "linear_rank1_zero", "chebyquad",
 ]
 
 #: Problem name -> factory.  Called with no arguments, a factory returns the
-#: standard instance (chained_rosenbrock: n=10; quadratic: n=10, kappa=100).
+#: standard instance (chained_rosenbrock: n=10; quadratic: n=10, kappa=100; the
+#: scalable MGH problems: the n given in their factories).  The MGH problems
+#: come last, in MGH number order.
 PROBLEMS = {
     "rosenbrock": rosenbrock,
     "chained_rosenbrock": chained_rosenbrock,
@@ -51,7 +69,57 @@ PROBLEMS = {
     "six_hump_camel": six_hump_camel,
     "saddle_xy": saddle_xy,
     "monkey_saddle": monkey_saddle,
+    "logistic": logistic,
+    "mlp": mlp,
+    "autoencoder": autoencoder,
+    "matrix-factorization": matrix_factorization,
+    "deep-linear": deep_linear,
+    "freudenstein_roth": freudenstein_roth,
+    "powell_badly_scaled": powell_badly_scaled,
+    "brown_badly_scaled": brown_badly_scaled,
+    "jennrich_sampson": jennrich_sampson,
+    "helical_valley": helical_valley,
+    "bard": bard,
+    "gaussian": gaussian,
+    "meyer": meyer,
+    "gulf": gulf,
+    "box_3d": box_3d,
+    "kowalik_osborne": kowalik_osborne,
+    "brown_dennis": brown_dennis,
+    "osborne1": osborne1,
+    "biggs_exp6": biggs_exp6,
+    "osborne2": osborne2,
+    "watson": watson,
+    "extended_rosenbrock": extended_rosenbrock,
+    "extended_powell": extended_powell,
+    "penalty1": penalty1,
+    "penalty2": penalty2,
+    "variably_dimensioned": variably_dimensioned,
+    "trigonometric": trigonometric,
+    "brown_almost_linear": brown_almost_linear,
+    "discrete_boundary_value": discrete_boundary_value,
+    "discrete_integral_equation": discrete_integral_equation,
+    "broyden_tridiagonal": broyden_tridiagonal,
+    "broyden_banded": broyden_banded,
+    "linear_full_rank": linear_full_rank,
+    "linear_rank1": linear_rank1,
+    "linear_rank1_zero": linear_rank1_zero,
+    "chebyquad": chebyquad,
 }
+
+#: The 35 Moré-Garbow-Hillstrom (1981) problems, in MGH order (problem k is
+#: ``MGH[k - 1]``); each is also labelled "mgh".  Four predate the set
+#: (rosenbrock = 1, beale = 5, powell_singular = 13, wood = 14), so
+#: ``names("mgh")`` (registry order) lists the same names in another order.
+MGH = (
+    "rosenbrock", "freudenstein_roth", "powell_badly_scaled", "brown_badly_scaled",
+    "beale", "jennrich_sampson", "helical_valley", "bard", "gaussian", "meyer", "gulf",
+    "box_3d", "powell_singular", "wood", "kowalik_osborne", "brown_dennis", "osborne1",
+    "biggs_exp6", "osborne2", "watson", "extended_rosenbrock", "extended_powell",
+    "penalty1", "penalty2", "variably_dimensioned", "trigonometric", "brown_almost_linear",
+    "discrete_boundary_value", "discrete_integral_equation", "broyden_tridiagonal",
+    "broyden_banded", "linear_full_rank", "linear_rank1", "linear_rank1_zero", "chebyquad",
+)
 
 
 def get(name: str, **params) -> Problem:

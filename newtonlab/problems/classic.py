@@ -97,6 +97,22 @@ def beale_hessp(x, p):
     return sym2_times(h11, h12, h22, p)
 
 
+@jit
+def beale_ggnp(x, v):
+    """Gauss-Newton product 2 J^T (J v) of r_i = y_i - x1 (1 - x2^i)."""
+    t = x[1]
+    out = np.zeros(2)
+    ti = 1.0                                   # t^(i-1)
+    for i in range(1, 4):
+        j1 = -(1.0 - ti * t)                   # dr_i/dx1
+        j2 = x[0] * i * ti                     # dr_i/dx2
+        s = 2.0 * (j1 * v[0] + j2 * v[1])
+        out[0] += j1 * s
+        out[1] += j2 * s
+        ti *= t
+    return out
+
+
 # Complete list (Groebner basis: 7 complex solutions, 3 real).
 _BEALE_CP = (
     ((3.0, 0.5), "minimum", 0),                                   # f = 0
@@ -128,9 +144,10 @@ def beale() -> Problem:
         hessp=beale_hessp, fg=beale_fg, x0=np.array([1.0, 1.0]), fmin=0.0,
         minimizers=(np.array([3.0, 0.5]),),
         critical_points=critical_points_from_table(beale_fun, _BEALE_CP),
-        bounds=np.array([[-4.5, 4.5]] * 2), convex=False, labels=("non-convex", "saddle"),
+        bounds=np.array([[-4.5, 4.5]] * 2), convex=False,
+        labels=("non-convex", "saddle", "mgh", "least-squares"),
         reference=f"Beale (1958), Tech. Rep. 25, Princeton; {_MGH}, problem 5; {_SB}",
-        critical_points_complete=True)
+        critical_points_complete=True, ggnp=beale_ggnp)
 
 
 # ---------------------------------------------------------------- Wood
@@ -204,6 +221,25 @@ def wood_hessp(x, p):
     return hp
 
 
+@jit
+def wood_ggnp(x, v):
+    """Gauss-Newton product 2 J^T (J v) of MGH's six residuals of Wood's function.
+
+    r = (10 (x2 - x1^2), 1 - x1, sqrt90 (x4 - x3^2), 1 - x3, sqrt10 (x2 + x4 - 2),
+    (x2 - x4) / sqrt10).
+    """
+    a = 10.0 * (v[1] - 2.0 * x[0] * v[0])
+    c = 90.0 * (v[3] - 2.0 * x[2] * v[2])      # sqrt90 * (J v)_3, pre-multiplied by sqrt90
+    e = 10.0 * (v[1] + v[3])                   # sqrt10 * (J v)_5 * sqrt10
+    d = 0.1 * (v[1] - v[3])                    # (J v)_6 / sqrt10
+    out = np.empty(4)
+    out[0] = 2.0 * (-20.0 * x[0] * a + v[0])
+    out[1] = 2.0 * (10.0 * a + e + d)
+    out[2] = 2.0 * (-2.0 * x[2] * c + v[2])
+    out[3] = 2.0 * (c + e - d)
+    return out
+
+
 # Complete list (Groebner basis: 9 complex solutions, 3 real).
 _WOOD_CP = (
     ((1.0, 1.0, 1.0, 1.0), "minimum", 0),                                 # f = 0
@@ -239,6 +275,6 @@ def wood() -> Problem:
         minimizers=(np.ones(4),),
         critical_points=critical_points_from_table(wood_fun, _WOOD_CP),
         bounds=np.array([[-10.0, 10.0]] * 4), convex=False,
-        labels=("non-convex", "saddle", "ill-conditioned"),
+        labels=("non-convex", "saddle", "ill-conditioned", "mgh", "least-squares"),
         reference=f"Colville (1968), IBM NYSC Report 320-2949; {_MGH}, problem 14; {_SB}",
-        critical_points_complete=True)
+        critical_points_complete=True, ggnp=wood_ggnp)

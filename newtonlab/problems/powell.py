@@ -105,6 +105,23 @@ def powell_hessp(x, p):
     return hp
 
 
+@jit
+def powell_ggnp(x, v):
+    """Gauss-Newton product 2 J^T (J v) of r = (a, sqrt5 b, c^2, sqrt10 d^2)."""
+    c = x[1] - 2.0 * x[2]
+    d = x[0] - x[3]
+    up = 2.0 * (v[0] + 10.0 * v[1])
+    vp = 10.0 * (v[2] - v[3])
+    wp = 8.0 * c * c * (v[1] - 2.0 * v[2])          # 2 (2c)^2 w w^T v
+    zp = 80.0 * d * d * (v[0] - v[3])               # 2 (2 sqrt10 d)^2 z z^T v
+    out = np.empty(4)
+    out[0] = up + zp
+    out[1] = 10.0 * up + wp
+    out[2] = vp - 2.0 * wp
+    out[3] = -vp - zp
+    return out
+
+
 @lru_cache(maxsize=None)
 def powell_singular() -> Problem:
     """Powell's singular function (MGH problem 13).
@@ -130,6 +147,7 @@ def powell_singular() -> Problem:
         minimizers=(zero,),
         critical_points=critical_points_from_table(powell_fun, ((zero, "degenerate", 0),)),
         bounds=np.array([[-4.0, 5.0]] * 4), convex=True,
-        labels=("convex", "degenerate", "singular-hessian-at-min", "ill-conditioned"),
+        labels=("convex", "degenerate", "singular-hessian-at-min", "ill-conditioned", "mgh",
+                "least-squares"),
         reference=f"Powell (1962), The Computer Journal 5(2), 147-151; {_MGH}, problem 13; {_SB}",
-        critical_points_complete=True)
+        critical_points_complete=True, ggnp=powell_ggnp)

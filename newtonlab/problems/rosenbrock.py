@@ -96,6 +96,17 @@ def rosen_hessp(x, p):
     return hp
 
 
+@jit
+def rosen_ggnp(x, v):
+    """Gauss-Newton product 2 J^T (J v) of the residuals 10 (x_{i+1} - x_i^2), 1 - x_i."""
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0] - 1):
+        a = 10.0 * (v[i + 1] - 2.0 * x[i] * v[i])       # (J v) for 10 (x_{i+1} - x_i^2)
+        out[i] += 2.0 * (-20.0 * x[i] * a + v[i])       # ... and for 1 - x_i: -v_i
+        out[i + 1] += 20.0 * a
+    return out
+
+
 def _local_minimizer(n):
     """Newton's method from (-1, 1, ..., 1) on the tridiagonal Hessian.
 
@@ -148,8 +159,8 @@ def rosenbrock() -> Problem:
         minimizers=(one,),
         critical_points=(CriticalPoint(one, "minimum", 0, 0.0),),
         bounds=np.array([[-5.0, 10.0]] * 2), convex=False,
-        labels=("non-convex", "ill-conditioned"), reference=_REF_2D,
-        critical_points_complete=True)
+        labels=("non-convex", "ill-conditioned", "mgh", "least-squares"), reference=_REF_2D,
+        critical_points_complete=True, ggnp=rosen_ggnp)
 
 
 def chained_rosenbrock(n: int = 10) -> Problem:
@@ -195,4 +206,4 @@ def _chained_rosenbrock(n):
         hessp=rosen_hessp, fg=rosen_fg, x0=x0, fmin=0.0, minimizers=(one,),
         critical_points=tuple(cps), bounds=np.array([[-5.0, 10.0]] * n), convex=False,
         labels=tuple(labels), reference=_REF_ND, critical_points_complete=n <= 3,
-        params=(("n", n),))
+        params=(("n", n),), ggnp=rosen_ggnp)
