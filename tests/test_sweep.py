@@ -208,7 +208,7 @@ def test_local_sweep_records_and_resume(tmp_path):
     with open(os.path.join(out, "runs.jsonl"), "w") as fh:
         fh.writelines(json.dumps(r) + "\n" for r in recs[:-1])
         fh.write('{"key": "torn li')                     # a write cut by a crash
-    with pytest.warns(RuntimeWarning, match="unreadable line"):
+    with pytest.warns(RuntimeWarning, match="unparseable line"):
         s = run_sweep(cfg, out, jobs=2, resume=True, progress=False, log=False)
     assert (s.skipped, s.ran, s.successful) == (5, 3, 3)
     after = lines(out)

@@ -25,76 +25,17 @@ performance profiles", Math. Program. 91 (2002) 201-213.  J. J. Moré, S. M. Wil
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+from .records import read_runs
 
 __all__ = ["read_runs", "is_failure", "Profile", "performance_profile", "data_profile",
            "SpeedRatios", "speed_ratios", "summary", "cost_table", "profile_dir"]
 
 TAUS = (1e-1, 1e-3, 1e-5, 1e-7)
-
-
-def _parse(line, dec=json.JSONDecoder()):
-    """The record on one line, or (a fragment of a killed write) the complete record
-    appended after it, or None."""
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError:
-        pass
-    start = line.find('{"', 1)
-    while start > 0:
-        try:
-            obj, end = dec.raw_decode(line, start)
-            if end == len(line) and isinstance(obj, dict):
-                return [obj]                     # recovered, but the line was damaged
-        except json.JSONDecodeError:
-            pass
-        start = line.find('{"', start + 1)
-    return None
-
-
-def read_runs(path_or_dir):
-    """The records of a sweep's ``runs.jsonl`` (a file, or the directory holding it).
-
-    A line that does not parse -- the truncated last line of a killed run -- is
-    skipped with a :class:`RuntimeWarning` saying how many lines were skipped (a
-    complete record appended after such a fragment is kept).  Of several records
-    with one ``key`` (a task run again), the last one is kept.
-
-    Examples
-    --------
-    >>> import json, os, tempfile, warnings
-    >>> d = tempfile.mkdtemp()
-    >>> with open(os.path.join(d, "runs.jsonl"), "w") as fh:
-    ...     _ = fh.write(json.dumps({"problem": "beale", "seed": 0}) + '\\n{"problem": "be')
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     recs = read_runs(d)
-    >>> len(recs), "skipped 1" in str(w[0].message)
-    (1, True)
-    """
-    path = os.fspath(path_or_dir)
-    if os.path.isdir(path):
-        path = os.path.join(path, "runs.jsonl")
-    records, bad = [], []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                rec = _parse(line.strip())
-                if not isinstance(rec, dict):
-                    bad.append(lineno)
-                records += [rec] if isinstance(rec, dict) else rec or []
-    if bad:
-        warnings.warn(f"{path}: skipped {len(bad)} unparseable line(s) (line "
-                      f"{', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''}): "
-                      f"a run killed while writing", RuntimeWarning, stacklevel=2)
-    last = {r["key"]: i for i, r in enumerate(records) if r.get("key") is not None}
-    return [r for i, r in enumerate(records) if last.get(r.get("key"), i) == i]
 
 
 def _num(v, default=math.nan):

@@ -127,28 +127,65 @@ def failure_record(task, status, message, started, error=None):
 
 # ------------------------------------------------------------------ reading
 
-def read_runs(directory, last=True):
-    """The records in ``directory/runs.jsonl`` (a torn or corrupt line is skipped with a
-    warning); with ``last``, only the last record of each key, in file order."""
-    path = os.path.join(directory, RUNS)
-    out = []
-    if not os.path.exists(path):
-        return out
+def _parse(line, dec=json.JSONDecoder()):
+    """The record on one line, or (a fragment of a killed write) the complete record
+    appended after it, or None."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError:
+        pass
+    start = line.find('{"', 1)
+    while start > 0:
+        try:
+            obj, end = dec.raw_decode(line, start)
+            if end == len(line) and isinstance(obj, dict):
+                return [obj]                     # recovered, but the line was damaged
+        except json.JSONDecodeError:
+            pass
+        start = line.find('{"', start + 1)
+    return None
+
+
+def read_runs(path_or_dir, missing_ok=False):
+    """The records of a sweep's ``runs.jsonl`` (a file, or the directory holding it).
+
+    A line that does not parse -- the truncated last line of a killed run -- is
+    skipped with a :class:`RuntimeWarning` saying how many lines were skipped (a
+    complete record appended after such a fragment is kept).  Of several records
+    with one ``key`` (a task run again), the last one is kept.  ``missing_ok``: no
+    file is no records (a sweep that has not finished a task yet).
+
+    Examples
+    --------
+    >>> import json, os, tempfile, warnings
+    >>> d = tempfile.mkdtemp()
+    >>> with open(os.path.join(d, "runs.jsonl"), "w") as fh:
+    ...     _ = fh.write(json.dumps({"problem": "beale", "seed": 0}) + '\\n{"problem": "be')
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     recs = read_runs(d)
+    >>> len(recs), "skipped 1" in str(w[0].message)
+    (1, True)
+    """
+    path = os.fspath(path_or_dir)
+    if os.path.isdir(path):
+        path = os.path.join(path, "runs.jsonl")
+    records, bad = [], []
+    if missing_ok and not os.path.exists(path):
+        return []
     with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                warnings.warn(f"{path}:{i}: skipped an unreadable line (a torn write?)",
-                              RuntimeWarning, stacklevel=2)
-                continue
-            out.append(rec)
-    if last:
-        latest = {r.get("key"): r for r in out}
-        out = [r for r in out if latest[r.get("key")] is r]
-    return out
+        for lineno, line in enumerate(fh, 1):
+            if line.strip():
+                rec = _parse(line.strip())
+                if not isinstance(rec, dict):
+                    bad.append(lineno)
+                records += [rec] if isinstance(rec, dict) else rec or []
+    if bad:
+        warnings.warn(f"{path}: skipped {len(bad)} unparseable line(s) (line "
+                      f"{', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''}): "
+                      f"a run killed while writing", RuntimeWarning, stacklevel=2)
+    last = {r["key"]: i for i, r in enumerate(records) if r.get("key") is not None}
+    return [r for i, r in enumerate(records) if last.get(r.get("key"), i) == i]
 
 
 def is_finished(rec):
@@ -183,7 +220,7 @@ class Store:
     def compact(self):
         """Keep one finished record per key in runs.jsonl (and only their rows in
         traces.csv); returns the finished keys."""
-        keep = [r for r in read_runs(self.dir) if is_finished(r)]
+        keep = [r for r in read_runs(self.dir, missing_ok=True) if is_finished(r)]
         done = {r["key"] for r in keep}
         if os.path.exists(self.runs_path):
             _atomic_rewrite(self.runs_path, "".join(_line(r) for r in keep))
