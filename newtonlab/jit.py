@@ -57,6 +57,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import intrinsic, overload
 
@@ -64,7 +65,8 @@ from ._engine import evaluate as EV
 from ._engine import trace as T
 from ._engine.config import jit_nocache
 from ._engine.placeholders import MAX_ARGS, STANDINS
-from ._engine.signatures import F64_1D, F64_2D, _no_callback, driver_for, no_callback
+from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, _no_callback, driver_for,
+                                 no_callback, objective_type)
 from ._objective import make_objective
 from ._registry import METHODS, get_method
 from ._result import MESSAGES, SUCCESSFUL
@@ -216,6 +218,44 @@ def _packer(otype, paths):
     return pack
 
 
+@functools.lru_cache(maxsize=None)
+def _function_value(toty):
+    """An intrinsic ``as_function(dispatcher) -> toty``: the dispatcher's machine code as a
+    first-class function value that refers to it by symbol only.
+
+    numba's own conversion (a cast from the dispatcher type) also stores the
+    dispatcher's ``PyObject*``, a fallback for calls it cannot compile; that address
+    changes from process to process, so numba refuses to cache any function using
+    it ("dynamic globals") -- every user function calling a solver here would
+    compile again in every process.  This one compiles the dispatcher for the
+    signature at typing time (a mismatch is a compile-time error, not a runtime
+    fallback), links its library, stores the symbols of its C wrapper and of its
+    numba entry, and leaves the Python object null: nothing process-specific remains.
+    """
+    toty = toty.get_precise()
+
+    @intrinsic
+    def as_function(typingctx, disp):
+        if not isinstance(disp, types.Dispatcher):
+            return None
+
+        def codegen(context, builder, sig, args):
+            cres = disp.dispatcher.get_compile_result(toty.signature)
+            voidptr = context.get_value_type(types.voidptr)
+            fn = cgutils.create_struct_proxy(toty)(context, builder)
+            wrapper = cgutils.get_or_insert_function(
+                builder.module, context.get_value_type(toty.ftype).pointee,
+                cres.fndesc.llvm_cfunc_wrapper_name)
+            fn.c_addr = builder.bitcast(wrapper, voidptr)
+            fn.jit_addr = builder.bitcast(context.declare_function(builder.module, cres.fndesc),
+                                          voidptr)
+            fn.py_addr = voidptr(None)
+            context.active_code_library.add_linking_library(cres.library)
+            return fn._getvalue()
+        return toty(disp), codegen
+    return as_function
+
+
 # ------------------------------------------------------- compiled runner
 
 _RUNNER = '''
@@ -225,7 +265,7 @@ def run(slots, args, x0, gtol, maxiter, extras):
     o = PACK(({values},))
     ob = (slots[0], slots[1], slots[2], slots[3], slots[4], G, HM, HPM, 1.0)
     x, f, g, status, nit, nf, nh, events = SOLVE(
-        ob, _no_callback, args, np.ascontiguousarray(x0).astype(np.float64), o,
+        ob, CB(_no_callback), args, np.ascontiguousarray(x0).astype(np.float64), o,
         np.empty((it + 1, NCOL)), np.empty((0, n)), np.zeros((R_A + R_B * n, C_A + C_B * n)))
     success = False
     for s in SUCCESS:
@@ -261,6 +301,7 @@ def _runner(name, derivs, A, extra_names):
     ns["R_A"], ns["R_B"] = tpl.rows
     ns["C_A"], ns["C_B"] = tpl.cols
     ns["FF"], ns["FH"], ns["JF"], ns["JH"], ns["HH"] = tpl.cost
+    ns["CB"] = _function_value(CALLBACK_TYPE)
     ns["G"] = EV.G_JAC
     ns["HM"] = EV.H_ANALYTIC if "hess" in derivs else EV.H_NONE
     ns["HPM"] = (EV.HP_ANALYTIC if "hessp" in derivs else
@@ -269,7 +310,9 @@ def _runner(name, derivs, A, extra_names):
                  "exec"), ns)
     k = len(A.types)
     # typed by the user's dispatchers; the solve it calls is cached
-    return jit_nocache(ns["run"]), tuple(STANDINS[slot][k] for slot in (2, 3, 4))
+    # the objective's functions by symbol (see _function_value), converted in the caller
+    as_fn = tuple(_function_value(ft) for ft in objective_type(A).types[:5])
+    return jit_nocache(ns["run"]), tuple(STANDINS[slot][k] for slot in (2, 3, 4)), as_fn
 
 
 # ------------------------------------------------------- public functions
@@ -284,7 +327,8 @@ def {fn}(fun, jac, {derivs}x0, args=(), gtol=1e-5, maxiter=0{extras}):
 
 def typing(fun, jac, {derivs}x0, args=(), gtol=1e-5, maxiter=0{extras}):
     A = _EMPTY_ARGS if isinstance(args, (types.Omitted, tuple, type(None))) else args
-    run, (FUSED, HS, HP) = _runner({name!r}, {names!r}, A, {extra_names!r})
+    run, (FUSED, HS, HP), (F0, F1, F2, F3, F4) = _runner({name!r}, {names!r}, A,
+                                                         {extra_names!r})
 
     def impl(fun, jac, {derivs}x0, args=(), gtol=1e-5, maxiter=0{extras}):
         return run(({slots}), args, x0, gtol, maxiter, ({extra_tuple}))
@@ -326,13 +370,15 @@ def _solver(name, *derivatives, extras=(), doc=None):
         extras="".join(f", {k}={(m.defaults[k] if m else None)!r}" for k in extras),
         extra_kw=", ".join(f"{k!r}: {k}" for k in extras),
         extra_tuple="".join(f"{k}, " for k in extras),
-        slots=f"fun, jac, FUSED, {slot['hess']}, {slot['hessp']}")
+        slots=f"F0(fun), F1(jac), F2(FUSED), F3({slot['hess']}), F4({slot['hessp']})")
     ns = {"__name__": __name__, "_python_call": _python_call, "_runner": _runner,
           "_EMPTY_ARGS": _EMPTY_ARGS, "types": types}
     exec(compile(src, f"<newtonlab.jit solver {name}>", "exec"), ns)
     public = ns[fn]
     public.__doc__ = doc or (m.summary if m else f"The {name} method.")
-    overload(public)(ns["typing"])
+    # inlined into the caller (numba IR), so the dispatchers' values never cross a call:
+    # unused there, they vanish, and a caller with cache=True can be cached
+    overload(public, inline="always")(ns["typing"])
     return public
 
 
@@ -342,6 +388,16 @@ newton = _solver("newton", "hess",
 bfgs = _solver("bfgs", doc="BFGS with a strong Wolfe line search (maxiter=0: 200 n).")
 lbfgs = _solver("lbfgs", extras=("m",),
                doc="L-BFGS with a strong Wolfe line search (maxiter=0: 15000).")
+sr1 = _solver("sr1", doc="SR1 quasi-Newton with a trust region (maxiter=0: 200 n).")
+cg = _solver("cg", doc="Nonlinear conjugate gradient (maxiter=0: 200 n).")
+hager_zhang = _solver("hager-zhang", doc="CG_DESCENT (Hager-Zhang) (maxiter=0: 200 n).")
+newton_tr = _solver("newton-tr", "hess", doc="Newton with a trust region (maxiter=0: 200 n).")
+newton_cg = _solver("newton-cg", "hessp",
+                    doc="Line-search Newton-CG from Hessian-vector products (maxiter=0: 200 n).")
+hessian_free = _solver("hessian-free", "hessp",
+                       doc="Hessian-free Newton (Martens 2010) from hessp (maxiter=0: 200 n).")
+saddle_free_newton = _solver("saddle-free-newton", "hess",
+                             doc="Saddle-free Newton, |H| from hess (maxiter=0: 200 n).")
 
 
 def message(status):
@@ -349,4 +405,5 @@ def message(status):
     return MESSAGES[int(status)]
 
 
-__all__ = ["lbfgs", "bfgs", "newton", "gd", "solver", "JitResult", "message"]
+__all__ = ["lbfgs", "bfgs", "newton", "gd", "sr1", "cg", "hager_zhang", "newton_tr", "newton_cg",
+           "hessian_free", "saddle_free_newton", "solver", "JitResult", "message"]

@@ -1,4 +1,6 @@
 """newtonlab.jit: the same solvers from inside users' @njit code."""
+import os
+
 import numba
 import numpy as np
 import pytest
@@ -172,3 +174,42 @@ def test_product_methods_from_njit_count_like_minimize(name):
     ref = nl.minimize(p.fun, p.x0, method=name, jac=p.jac, hess=p.hess)
     assert (r.nit, r.nfev, r.nhev, r.status) == (ref.nit, ref.nfev, ref.nhev, ref.status)
     np.testing.assert_allclose(r.x, ref.x, rtol=1e-10)
+
+
+USER_MODULE = '''
+import numba
+import numpy as np
+import newtonlab.jit as nlj
+
+
+@numba.njit(cache=True)
+def f(x, c):
+    return (x[0] - c) ** 2 + 10.0 * x[1] ** 2
+
+
+@numba.njit(cache=True)
+def g(x, c):
+    return np.array([2.0 * (x[0] - c), 20.0 * x[1]])
+
+
+@numba.njit(cache=True)
+def solve_many(cs):
+    out = np.empty(cs.size)
+    for i in range(cs.size):
+        out[i] = nlj.gd(f, g, np.array([0.0, 1.0]), (cs[i],), 1e-8, 0).x[0]
+    return out
+'''
+
+
+def test_a_cached_njit_caller_is_cached(tmp_path, monkeypatch):
+    """A user's @njit(cache=True) function calling a solver is saved to numba's disk cache:
+    nothing process-specific (a dispatcher's PyObject*, a machine-code address) stays in it,
+    so the next process loads it instead of compiling the solver into it again."""
+    (tmp_path / "nlj_user_module.py").write_text(USER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import nlj_user_module as user
+    np.testing.assert_allclose(user.solve_many(np.array([1.0, 2.0])), [1.0, 2.0], atol=1e-6)
+    (sig,) = user.solve_many.signatures
+    assert not user.solve_many.overloads[sig].library.has_dynamic_globals
+    index = user.solve_many._cache._cache_file._index_path
+    assert os.path.exists(index), "numba did not save the caller"
