@@ -21,7 +21,7 @@ DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 # methods/first_order.md: a new method's page is checked by being registered
 METHOD_PAGES = {name: f"methods/{name}.md" for name, m in nl.METHODS.items()
                 if m.family != "firstorder"}
-PAGES = ["../README.md", "index.md"] + list(METHOD_PAGES.values())
+PAGES = ["../README.md", "index.md", "problems.md"] + list(METHOD_PAGES.values())
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
 
 
