@@ -234,3 +234,150 @@ def get_step(W, p):
         p[i] = W[Z, i]
         s += p[i] * p[i]
     return math.sqrt(s)
+
+
+# ------------------------------------------------------------------------------------------
+# Preconditioned damped CG (hessian-free, Martens 2010 §4.7): N&W Alg. 5.3 on A z = -g,
+# A = H + damp I, with a diagonal preconditioner M held in W[MD] (set by the caller before
+# ``ptcg_start``).  The mode is DAMPED throughout: warm start from W[Z], the residual test on
+# the unpreconditioned ||r||, negative curvature, Martens' relative-progress test on
+# phi(z) = g^T z + 1/2 z^T A z.  Preconditioning changes the iterates, not the model (in the
+# variables M^{1/2} z the model values are the same), so the progress test reads the same
+# quantity phi_i.  With M = 1 every operation is the one of ``tcg_next`` in DAMPED mode
+# (r / 1 = r, r^T y = r^T r, and so on): the same bits.
+
+# extra rows of the (NVP, n) workspace: y = M^{-1} r, and the diagonal of M
+Y, MD = 5, 6
+NVP = 7
+# extra entry of the (PSIZE,) state vector: r^T y
+RY = 12
+PSIZE = 13
+
+
+@jit
+def _pcold(st, W, hist, g):
+    """z = 0, r = g, y = M^{-1} g, d = -y."""
+    rr = 0.0
+    ry = 0.0
+    for i in range(g.size):
+        y = g[i] / W[MD, i]
+        W[Z, i] = 0.0
+        W[R, i] = g[i]
+        W[Y, i] = y
+        W[D, i] = -y
+        rr += g[i] * g[i]
+        ry += g[i] * y
+    st[RR] = rr
+    st[RY] = ry
+    st[MODEL] = 0.0
+    st[WARMED] = 0.0
+    hist[0] = 0.0
+    st[PHASE] = _LOOP
+    if math.sqrt(rr) <= st[TOL]:
+        st[EXIT] = EXIT_INTERIOR
+        return DONE
+    return _request(W, D)
+
+
+@jit
+def ptcg_start(st, W, hist, g, damp, tol, maxit, meps, warm):
+    """Open a preconditioned damped CG solve (W has NVP rows, st PSIZE entries); with
+    ``warm`` W[Z] holds the starting iterate.  As ``tcg_start`` in DAMPED mode otherwise."""
+    st[MODE] = DAMPED
+    st[DELTA] = math.inf
+    st[DAMP] = damp
+    st[TOL] = tol
+    st[MAXIT] = maxit
+    st[MEPS] = meps
+    st[IT] = 0.0
+    st[EXIT] = EXIT_INTERIOR
+    if warm:
+        st[PHASE] = _WARM
+        return _request(W, Z)
+    return _pcold(st, W, hist, g)
+
+
+@jit
+def _pwarm_residual(st, W, hist, g):
+    """r0 = A z0 + g from W[HV] = H z0, y0 = M^{-1} r0; keep z0 only if phi(z0) < 0."""
+    lam = st[DAMP]
+    phi = 0.0
+    rr = 0.0
+    ry = 0.0
+    for i in range(g.size):
+        r = W[HV, i] + lam * W[Z, i] + g[i]
+        y = r / W[MD, i]
+        W[R, i] = r
+        W[Y, i] = y
+        W[D, i] = -y
+        phi += 0.5 * W[Z, i] * (r + g[i])
+        rr += r * r
+        ry += r * y
+    if not phi < 0.0:
+        return _pcold(st, W, hist, g)
+    st[RR] = rr
+    st[RY] = ry
+    st[MODEL] = phi
+    st[WARMED] = 1.0
+    hist[0] = phi
+    st[PHASE] = _LOOP
+    if math.sqrt(rr) <= st[TOL]:
+        st[EXIT] = EXIT_INTERIOR
+        return DONE
+    return _request(W, D)
+
+
+@jit
+def ptcg_next(st, W, hist, g):
+    """Digest W[HV] = H W[V]; one iteration of N&W Alg. 5.3; NEED_PRODUCT or DONE."""
+    if st[PHASE] == _WARM:
+        return _pwarm_residual(st, W, hist, g)
+    n = g.size
+    lam = st[DAMP]
+    dad = 0.0
+    for i in range(n):
+        ad = W[HV, i] + lam * W[D, i]
+        W[HV, i] = ad
+        dad += W[D, i] * ad
+    it = int(st[IT])
+    if not dad > 0.0:          # negative or zero curvature (NaN lands here too)
+        st[EXIT] = EXIT_NEGCURV
+        if it == 0 and st[WARMED] == 0.0:
+            for i in range(n):          # first iteration: d0 = -M^{-1} g, (preconditioned)
+                W[Z, i] = W[D, i]       # steepest descent
+            st[MODEL] = -st[RY] + 0.5 * dad
+        return DONE
+    alpha = st[RY] / dad
+    rr = 0.0
+    ry = 0.0
+    phi = 0.0
+    for i in range(n):
+        z = W[Z, i] + alpha * W[D, i]
+        r = W[R, i] + alpha * W[HV, i]
+        y = r / W[MD, i]
+        W[Z, i] = z
+        W[R, i] = r
+        W[Y, i] = y
+        rr += r * r
+        ry += r * y
+        phi += 0.5 * z * (r + g[i])     # phi(z) = 1/2 z^T (r + g) since r = A z + g
+    it += 1
+    st[IT] = it
+    st[MODEL] = phi
+    hist[it] = phi
+    if math.sqrt(rr) <= st[TOL]:
+        st[EXIT] = EXIT_INTERIOR
+        return DONE
+    k = max(10, int(0.1 * it))
+    if it > k and phi < 0.0 and (phi - hist[it - k]) / phi < k * st[MEPS]:
+        st[EXIT] = EXIT_PROGRESS
+        return DONE
+    if it >= st[MAXIT]:
+        st[EXIT] = EXIT_MAXITER
+        return DONE
+    beta = ry / st[RY]
+    st[RR] = rr
+    st[RY] = ry
+    for i in range(n):
+        W[D, i] = -W[Y, i] + beta * W[D, i]
+    return _request(W, D)

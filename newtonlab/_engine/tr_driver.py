@@ -43,7 +43,9 @@ Hessian matrix, also when CG takes its products from it) or ``hessp_products``
 (products only), so a method run compiles only the evaluation code it uses.
 ``judge`` sees the trial just evaluated (``trial`` = 0 for alpha = 1) and
 answers ACCEPT, REJECT, or RETRY with a new alpha to evaluate x + alpha p
-(hessian-free's backtracking); ``update`` gets the previous iterate (x, g)
+(hessian-free's backtracking), or RESTEP: as RETRY after writing a new p (hessian-free's
+CG-iteration backtracking; the loop recomputes ||p||, so STEP is alpha ||p|| of the step
+taken); ``update`` gets the previous iterate (x, g)
 and the trial (xt, gt) after the commit.
 
 Trace: ALPHA holds ``radius(state)`` (trust region: delta_k after the update;
@@ -71,6 +73,7 @@ NOT_DESCENT = 3     # a request: the proposed step is not a descent direction, s
 REJECT = 0
 ACCEPT = 1
 RETRY = 2           # evaluate x + alpha p and judge again
+RESTEP = 3          # as RETRY, after judge replaced p (hessian-free's CG backtracking): ||p|| anew
 
 # the first diagnostics of every trust-region method (row = trace[k, T.NCOL:])
 D_RHO, D_ITERS, D_LAM, D_EXIT, D_HARD = 0, 1, 2, 3, 4
@@ -151,8 +154,10 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
         while True:
             state, verdict, anew = judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p,
                                          pnorm)
-            if verdict != RETRY:
+            if verdict != RETRY and verdict != RESTEP:
                 break
+            if verdict == RESTEP:
+                pnorm = K.norm2(p)
             alpha = anew
             K.trial_point(x, p, alpha, xt)
             ft = eval_fg(ob, xt, gt, args)
