@@ -146,13 +146,13 @@ def test_tridiagonal_eigensolver_against_numpy():
     for m in (1, 2, 5, 20):
         a, b = RNG.standard_normal(m), RNG.standard_normal(m)
         d, e, Z = np.zeros(m), np.zeros(m), np.zeros((m, m))
-        assert KR.tridiag_eig(a, b, m, d, e, Z)
+        assert KR.tridiag_eig(a, b, m, d, e, Z, m)
         T = np.diag(a) + np.diag(b[:m - 1], 1) + np.diag(b[:m - 1], -1)
         np.testing.assert_allclose(np.sort(d), np.linalg.eigvalsh(T), atol=1e-13)
         np.testing.assert_allclose(T @ Z, Z * d, atol=1e-12)            # T S = S diag(theta)
         np.testing.assert_allclose(Z.T @ Z, np.eye(m), atol=1e-13)
     nan = np.full(3, math.nan)
-    assert not KR.tridiag_eig(nan, nan, 3, np.zeros(3), np.zeros(3), np.zeros((3, 3)))
+    assert not KR.tridiag_eig(nan, nan, 3, np.zeros(3), np.zeros(3), np.zeros((3, 3)), 3)
 
 
 # ------------------------------------------------------------------------- whole runs

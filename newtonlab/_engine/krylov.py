@@ -128,15 +128,18 @@ def lanczos_next(Q, a, b, j, k, w, v, c):
 
 
 @jit
-def tridiag_eig(a, b, m, d, e, Z):
-    """Eigenvalues d[:m] and eigenvectors Z[:m, :m] (columns) of the m x m symmetric
-    tridiagonal matrix with diagonal a[:m] and off-diagonal b[:m-1], by implicit QL
-    with shifts (Numerical Recipes ``tqli``, eigenvectors accumulated).  Unsorted.
+def tridiag_eig(a, b, m, d, e, Z, rows):
+    """Eigenvalues d[:m] and the first ``rows`` rows of the eigenvectors Z[:rows, :m]
+    (columns) of the m x m symmetric tridiagonal matrix with diagonal a[:m] and
+    off-diagonal b[:m-1], by implicit QL with shifts (Numerical Recipes ``tqli``,
+    eigenvectors accumulated).  Unsorted.  ``rows = m``: every eigenvector (the
+    Krylov step); ``rows = 1``: their first components only, O(m^2), enough for the
+    Gauss quadrature of the Lanczos process (``analysis/_lanczos.gauss_quadrature``).
     Returns False when an eigenvalue did not converge in 60 sweeps (or input is NaN)."""
     for i in range(m):
         d[i] = a[i]
         e[i] = b[i] if i < m - 1 else 0.0
-        for r in range(m):
+        for r in range(rows):
             Z[r, i] = 1.0 if r == i else 0.0
     for l in range(m):
         it = 0
@@ -177,7 +180,7 @@ def tridiag_eig(a, b, m, d, e, Z):
                 p = s * r
                 d[i + 1] = g + p
                 g = c * r - bb
-                for q in range(m):
+                for q in range(rows):
                     f = Z[q, i + 1]
                     Z[q, i + 1] = s * Z[q, i] + c * f
                     Z[q, i] = c * Z[q, i] - s * f
@@ -199,7 +202,7 @@ def abs_step(Q, a, b, m, gnorm, floor, damping, d, e, Z, y, p):
     mu_i = max(|theta_i|, delta), delta = floor max(1, max |theta|); returns the smallest
     Ritz value theta_min (NaN, and a NaN step, when the eigensolver failed)."""
     n = p.size
-    if not tridiag_eig(a, b, m, d, e, Z):
+    if not tridiag_eig(a, b, m, d, e, Z, m):
         for t in range(n):
             p[t] = math.nan
         return math.nan
@@ -230,7 +233,7 @@ def relative_min_ritz(a, b, m, d, e, Z):
     """theta_min / max(1, max |theta|) of T_m: the scale-free saddle test on Ritz values
     (theta_min >= lambda_min(H), so it never reports a saddle that is not one); NaN when
     the eigensolver failed."""
-    if not tridiag_eig(a, b, m, d, e, Z):
+    if not tridiag_eig(a, b, m, d, e, Z, m):
         return math.nan
     lmax = 1.0
     lmin = math.inf

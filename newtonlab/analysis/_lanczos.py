@@ -25,10 +25,11 @@ import math
 import numpy as np
 
 from .._engine.config import jit
+from .._engine.krylov import tridiag_eig
 
 _BLOCK = 512  # columns per block in combine_rows: the (p, 512) buffer stays in L1/L2
 _DGKS = 0.7071067811865476  # reorthogonalize again when ||w|| shrinks below 1/sqrt(2) of itself
-EPS = 2.220446049250313e-16
+EPS = 2.220446049250313e-16   # breakdown thresholds of the callers (spectrum.py)
 
 
 @jit
@@ -163,73 +164,22 @@ def gauss_quadrature(alpha, beta, nodes, weights):
     components of its eigenvectors: the nodes and weights of the Gauss rule that the
     Lanczos process defines (Golub & Welsch 1969).
 
-    Implicit QL with shifts (Numerical Recipes ``tqli``), carrying only the first
-    row of the eigenvector matrix, so the cost is O(m^2) rather than O(m^3).
-    Results are sorted ascending.  Returns the number of QL sweeps, or -1 when an
-    eigenvalue failed to converge in 60 sweeps.
+    Implicit QL with shifts (``_engine/krylov.tridiag_eig``, shared with the Krylov
+    saddle-free Newton step), carrying only the first row of the eigenvector
+    matrix, so the cost is O(m^2) rather than O(m^3).  Results are sorted
+    ascending.  Returns 0, or -1 when an eigenvalue failed to converge in 60 sweeps.
     """
     m = alpha.size
-    d = alpha.copy()
-    e = np.zeros(m)
-    for i in range(m - 1):
-        e[i] = beta[i]
-    z = np.zeros(m)
-    z[0] = 1.0
-    sweeps = 0
-    for l in range(m):
-        it = 0
-        while True:
-            mm = l
-            while mm < m - 1:
-                dd = abs(d[mm]) + abs(d[mm + 1])
-                if abs(e[mm]) <= EPS * dd:
-                    break
-                mm += 1
-            if mm == l:
-                break
-            it += 1
-            sweeps += 1
-            if it > 60:
-                return -1
-            g = (d[l + 1] - d[l]) / (2.0 * e[l])
-            r = math.hypot(g, 1.0)
-            g = d[mm] - d[l] + e[l] / (g + math.copysign(r, g))
-            s = 1.0
-            c = 1.0
-            p = 0.0
-            i = mm - 1
-            deflated = False
-            while i >= l:
-                f = s * e[i]
-                b = c * e[i]
-                r = math.hypot(f, g)
-                e[i + 1] = r
-                if r == 0.0:  # underflow: split the matrix and start again
-                    d[i + 1] -= p
-                    e[mm] = 0.0
-                    deflated = True
-                    break
-                s = f / r
-                c = g / r
-                g = d[i + 1] - p
-                r = (d[i] - g) * s + 2.0 * c * b
-                p = s * r
-                d[i + 1] = g + p
-                g = c * r - b
-                f = z[i + 1]
-                z[i + 1] = s * z[i] + c * f
-                z[i] = c * z[i] - s * f
-                i -= 1
-            if deflated:
-                continue
-            d[l] -= p
-            e[l] = g
-            e[mm] = 0.0
+    d = np.empty(m)
+    e = np.empty(m)
+    z = np.empty((1, m))
+    if not tridiag_eig(alpha, beta, m, d, e, z, 1):
+        return -1
     order = np.argsort(d)
     for i in range(m):
         nodes[i] = d[order[i]]
-        weights[i] = z[order[i]] * z[order[i]]
-    return sweeps
+        weights[i] = z[0, order[i]] * z[0, order[i]]
+    return 0
 
 
 @jit
