@@ -79,7 +79,7 @@ def sp_runner(p, method, form, x0=None):
     """Zero-argument scipy call with the same objective form."""
     from scipy.optimize import minimize
 
-    from newtonlab.bench.run import scipy_options
+    from newtonlab.bench.counterparts import scipy_options
     x0 = p.x0 if x0 is None else x0
     smeth = scipy_method(method)
     opts, _ = scipy_options(smeth, GTOL)

@@ -114,11 +114,11 @@ def profile(directory, taus):
 def compare(args):
     """newtonlab against scipy.optimize on the built-in problems (compare --help: options).
 
-    Runs ``python -m newtonlab.compare`` in its own process, which pins BLAS to one
-    thread before numpy is loaded.
+    The same as ``python -m newtonlab.compare``: a sweep whose worker processes pin
+    BLAS to one thread before they load numpy.
     """
-    import subprocess
-    return subprocess.call([sys.executable, "-m", "newtonlab.compare", *args])
+    from .bench.main import main as compare_main
+    return compare_main(list(args))
 
 
 # ------------------------------------------------------------------ warmup

@@ -1,57 +1,56 @@
 """newtonlab versus scipy.optimize on the built-in problems (``python -m newtonlab.compare``).
 
-Run ``python -m newtonlab.compare`` (``--help`` for the options).  For every
-problem of :func:`newtonlab.problems.standard_matrix` and every method of
-:data:`newtonlab.METHODS` (except the first-order family unless ``--methods
-all``) it runs ``newtonlab.minimize`` and, where the method has a scipy
-counterpart (``METHODS[name].scipy``), ``scipy.optimize.minimize`` from the
-same ``x0`` with comparable tolerances.  It prints a table and writes to
-``--out`` (default ``./newtonlab-out``):
+``python -m newtonlab.compare`` (``--help`` for the options; ``newtonlab compare`` is the
+same) builds a sweep (:mod:`newtonlab.sweep`) of the problems of
+:func:`newtonlab.problems.standard_matrix` x every method of :data:`newtonlab.METHODS` with
+a scipy counterpart (``METHODS[m].scipy``) and that counterpart as ``scipy:NAME``, with
+``--repeats`` timed repetitions of each run, runs it through the sweep runner into
+``--out`` (default ``./newtonlab-out``) and reports from the records alone:
 
-* ``compare.csv``: one row per (problem, method): success, nit, nfev, njev,
-  final f, |f - f*|, final gradient norm, warm solve time of each (CPU and
-  wall), newtonlab's first call (compile / warm-up) and the speed ratio;
-* ``compare.md``: the same table and the notes on tolerances and timing;
-* ``convergence_<problem>.png``: f - f* against the iteration for every run
-  (newtonlab solid, scipy dashed in the same colour; scipy's trace is recorded
-  with its ``callback``), methods without a scipy counterpart in a second panel;
-* ``summary.png``: speed ratio and evaluation ratio of every pair.
+* ``runs.jsonl``, ``config.toml``: the sweep's records and configuration
+  (``--resume`` continues an interrupted compare, ``--report-only`` reports again);
+* ``compare.md``, ``compare.csv`` and the printed table: one row per (problem, method):
+  success, nit, nfev, njev, nhev (newtonlab/scipy side by side), |f - f*|, the median
+  times and the speed-up t_scipy / t_newtonlab as the ratio of the medians with the
+  interquartile range of the pairwise repeat ratios, and a flag for failed runs and runs
+  that stopped at another minimum than the reference ``fmin``;
+* ``summary.png`` (speed-ups with their spread, evaluation ratios) and, from
+  :func:`newtonlab.sweep.plots.profile_dir`, ``profiles.md``, performance and data
+  profiles and one ``convergence_<problem>.png`` per problem (a method and its scipy
+  counterpart share a colour: newtonlab solid, scipy dashed);
+* with ``--mgh`` (on by default, except with ``--quick`` or ``--problems``): the 35 MGH
+  problems x newton, newton-tr, newton-cg, bfgs, lbfgs, sr1 and their counterparts in
+  ``OUT/mgh`` (records, profiles, figures), summarised in ``compare.md``.
 
 How the runs are made comparable
 --------------------------------
-Both sides get the same jitted problem functions (``p.fun``, ``p.jac``, and
-``p.hess`` or ``p.hessp`` where the method uses them), the same ``x0`` and the
-same ``gtol`` (default 1e-5).  Iteration limits stay at both libraries'
-defaults, which agree (200 n for BFGS and Newton-type methods, 15000 for
-L-BFGS).  Per scipy method (:data:`newtonlab.bench.run.SCIPY_TOLERANCES`):
+Both sides get the same jitted problem functions (``fun``, ``jac``, and ``hess`` or
+``hessp`` where the method uses them), the same ``x0`` and the same ``gtol`` (default
+1e-5), translated for each scipy method by :data:`.counterparts.SCIPY_TOLERANCES`:
 
 * ``BFGS``, ``CG``: ``gtol``; both test ``||g||_inf <= gtol``.
-* ``L-BFGS-B``: ``gtol`` (projected gradient: ``||g||_inf`` without bounds)
-  and ``ftol=0``, which turns off scipy's relative-reduction stop (default
-  2.2e-9), so both stop on the gradient test; newtonlab's own ``ftol`` stall
-  test is off by default.
-* ``trust-exact`` (and the other trust-region methods): ``gtol``, but scipy
-  tests ``||g||_2 < gtol``, up to sqrt(n) stricter; the final gradient norms
-  are reported so the difference shows.
-* ``Newton-CG``: scipy has no gradient test; it stops when the mean absolute
-  step falls below ``xtol``, which is set to ``gtol``.
+* ``L-BFGS-B``: ``gtol`` and ``ftol=0``, which turns off scipy's relative-reduction stop,
+  so both stop on the gradient test.
+* ``trust-exact`` (and the other trust-region methods): ``gtol``, but scipy tests
+  ``||g||_2 < gtol``, up to sqrt(n) stricter.
+* ``Newton-CG``: scipy has no gradient test; it stops when the mean absolute step falls
+  below ``xtol``, which is set to ``gtol``.
 
-Timing: the first newtonlab call of each (problem, method) is reported apart
-as "first call" (wall clock: it includes compiling, or loading from the disk
-cache, the method's ``solve`` for the problem's ``args`` type and the
-problem's functions).  Solve times are medians over repeated warm calls of the CPU time
-of the calling thread (wall-clock medians are in the CSV), newtonlab and scipy
-interleaved.  BLAS is pinned to one thread for the whole run (scipy's
-L-BFGS-B calls BLAS on tiny matrices, where extra threads only add latency),
-by supported means only (:func:`newtonlab.bench.run.pin_blas`).
+Iteration limits stay at both libraries' defaults.
 
-With a cold numba cache most of a run is compiling; before the study,
-``--jobs`` worker processes (default: one per core) compile every (args type,
-method) pair it needs (:func:`newtonlab.cli.compile_jobs`, the machinery of
-``newtonlab warmup``), so the study itself only loads them from the cache.
+Timing
+------
+All of it is the sweep's: each timed value is the wall time of one ``minimize`` call in a
+spawned worker process that runs one task at a time, with numba, OpenBLAS, MKL and OpenMP
+pinned to one thread by environment variables set before numpy loads there (scipy's
+L-BFGS-B calls BLAS on tiny matrices, where threads only add latency).  Before timing a
+(problem, method) each worker runs it once for one iteration, untimed (loading the compiled
+solver and problem functions, scipy's lazy imports); compiling happens before the tasks,
+in the sweep's warm-up, whose duration is reported apart.
 
-Modules: :mod:`~newtonlab.bench.run` (selection, scipy options, timing, BLAS),
-:mod:`~newtonlab.bench.report` (table, notes, CSV, markdown),
-:mod:`~newtonlab.bench.plots` (figures), :mod:`~newtonlab.bench.main` (the
-command line and the study's loop).
+Modules: :mod:`~newtonlab.bench.counterparts` (the scipy map and tolerances),
+:mod:`~newtonlab.bench.study` (what to run: problems, methods, the sweep's configuration),
+:mod:`~newtonlab.bench.report` (rows, table, CSV, markdown from the records),
+:mod:`~newtonlab.bench.plots` (``summary.png``, the pair styles),
+:mod:`~newtonlab.bench.main` (the command line).
 """

@@ -121,6 +121,7 @@ class LocalBackend:
         self.ctx = mp.get_context("spawn")
         self.workers = []
         self.failed_starts = 0
+        self.warm_seconds = 0.0     # wall seconds of the compile warm-up (worker start-up too)
 
     def _start(self):
         parent, child = self.ctx.Pipe()
@@ -155,7 +156,9 @@ class LocalBackend:
             while len(self.workers) < n:
                 self._start()
             if kind == "warm":
+                t0 = time.perf_counter()
                 self._drain(kind, items, None, lambda batch: None, notice)
+                self.warm_seconds = time.perf_counter() - t0
             else:
                 self._drain(kind, items, timeout, emit, notice)
 
@@ -256,6 +259,7 @@ class DaskBackend:
                                "pip install newtonlab[dask]") from None
         self.distributed = distributed
         self.cluster = None
+        self.warm_seconds = 0.0
         if scheduler:
             self.client = distributed.Client(scheduler)
         else:
@@ -284,6 +288,7 @@ class DaskBackend:
                 pending -= self._wait(list(pending), 0.25)
                 if pending and time.monotonic() - t0 > NOTICE_AFTER:
                     notice(None)
+            self.warm_seconds = time.monotonic() - t0
         nworkers = max(1, len(client.scheduler_info()["workers"]))
         queue, inflight, abandoned = deque(tasks), {}, set()
         while queue or inflight:

@@ -277,7 +277,7 @@ def _scipy_options(smeth, own, global_options):
     checked by a trial run on a 2-D quadratic."""
     from scipy.optimize import OptimizeWarning, minimize
 
-    from ..bench.run import SCIPY_TOLERANCES
+    from ..bench.counterparts import SCIPY_TOLERANCES
     from_globals = {}
     if "gtol" in global_options and smeth in SCIPY_TOLERANCES:
         from_globals.update(SCIPY_TOLERANCES[smeth][0](global_options["gtol"]))

@@ -53,7 +53,11 @@ def _tau_label(tau):
 
 
 def _legend_below(fig, handles, labels):
-    fig.legend(handles, labels, loc="outside lower center", ncol=min(4, len(labels)),
+    # at most 4 columns, fewer when long labels would not fit the figure's width
+    # (~5 pt per character at "small" plus ~35 pt of handle and padding per entry)
+    entry = 35.0 + 5.0 * max((len(str(x)) for x in labels), default=1)
+    ncol = max(1, min(4, len(labels), int(fig.get_figwidth() * 72.0 // entry)))
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol,
                fontsize="small", frameon=False)
 
 
@@ -84,10 +88,12 @@ def _profile_panels(profiles, styles, xlabel, ylabel, suptitle, log_base):
     return fig
 
 
-def plot_performance_profiles(records, out_dir, *, metrics=("time", "nfev"), taus=TAUS):
+def plot_performance_profiles(records, out_dir, *, metrics=("time", "nfev"), taus=TAUS,
+                              styles=None):
     """Dolan-Moré performance profiles, one PNG per metric (``performance_<metric>.png``),
-    one panel per tau, log2 alpha axis.  Returns the written paths."""
-    styles = solver_styles({str(r.get("method")) for r in records})
+    one panel per tau, log2 alpha axis.  Returns the written paths.  ``styles``: solver ->
+    plot keywords replacing :func:`solver_styles`' (colour, linestyle, marker)."""
+    styles = {**solver_styles({str(r.get("method")) for r in records}), **(styles or {})}
     paths = []
     for metric in metrics:
         profs = [performance_profile(records, metric, tau) for tau in taus]
@@ -101,9 +107,9 @@ def plot_performance_profiles(records, out_dir, *, metrics=("time", "nfev"), tau
     return paths
 
 
-def plot_data_profiles(records, out_dir, taus=TAUS, *, budget="nfev"):
+def plot_data_profiles(records, out_dir, taus=TAUS, *, budget="nfev", styles=None):
     """Moré-Wild data profiles (``data_profiles.png``): one panel per tau, log kappa axis."""
-    styles = solver_styles({str(r.get("method")) for r in records})
+    styles = {**solver_styles({str(r.get("method")) for r in records}), **(styles or {})}
     profs = [data_profile(records, tau, budget) for tau in taus]
     unit = "seconds" if budget == "time" else rf"{budget} / $(n_p + 1)$"
     fig = _profile_panels(profs, styles, rf"$\kappa$ (budget: {unit})",
@@ -119,7 +125,7 @@ def _safe(name):
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", str(name)).strip("_") or "problem"
 
 
-def plot_convergence(records, out_dir, *, x_axis="nfev", use_fmin=True):
+def plot_convergence(records, out_dir, *, x_axis="nfev", use_fmin=True, styles=None):
     """Per problem (``convergence_<problem>.png``): f - f_L against evaluations, log y.
 
     One panel per seed, one line per solver (the first repeat that did not
@@ -129,11 +135,13 @@ def plot_convergence(records, out_dir, *, x_axis="nfev", use_fmin=True):
     """
     from matplotlib.lines import Line2D
     g, instances, solvers = _group(records)
-    styles = solver_styles(solvers)
+    styles = {**solver_styles(solvers), **(styles or {})}
     paths = []
     for prob in dict.fromkeys(p for p, _ in instances):
         insts = [i for i in instances if i[0] == prob]
-        fig, axes = _figure(*_grid_shape(len(insts)), panel=(4.8, 3.6), extra_h=0.6)
+        # room for the legend below: ~2 entries per row in a one-panel figure
+        legend_h = 0.16 * max(0, math.ceil((len(solvers) + 2) / 2) - 2)
+        fig, axes = _figure(*_grid_shape(len(insts)), panel=(4.8, 3.6), extra_h=0.6 + legend_h)
         failed_any, drawn = False, set()
         for ax, inst in zip(axes, insts):
             f_l, f0 = _reference(g[inst], use_fmin)
@@ -193,7 +201,8 @@ def plot_convergence(records, out_dir, *, x_axis="nfev", use_fmin=True):
                      if r.get("fmin") is not None), None)
         ref = (f"$f_L$ = min(lowest f found, $f_{{min}}$ = {fmin:.6g})" if use_fmin and
                fmin is not None else "$f_L$ = lowest f found on the instance")
-        fig.suptitle(f"{prob} (n = {n}): {ref}")
+        sep = ": " if len(prob) + len(ref) < 8 * fig.get_figwidth() else "\n"  # fits?
+        fig.suptitle(f"{prob} (n = {n}){sep}{ref}")
         paths.append(os.path.join(out_dir, f"convergence_{_safe(prob)}.png"))
         save_figure(fig, paths[-1])
     return paths
@@ -281,14 +290,15 @@ def _report(records, taus, images, baseline, out_dir):
     return "\n".join(L) + "\n"
 
 
-def profile_dir(out_dir, *, taus=TAUS, baseline=None):
+def profile_dir(out_dir, *, taus=TAUS, baseline=None, styles=None):
     """Read ``out_dir/runs.jsonl``; write the figures and ``profiles.md`` into ``out_dir``.
 
     Writes ``performance_time.png``, ``performance_nfev.png``,
     ``data_profiles.png``, one ``convergence_<problem>.png`` per problem, and
     ``profiles.md`` (summary table, performance-profile scores, speed ratios
     against each ``scipy:*`` solver -- or ``baseline``, or with repeats the
-    first solver -- with their spread, flagged minima, failed runs).
+    first solver -- with their spread, flagged minima, failed runs).  ``styles``: solver ->
+    plot keywords (colour, linestyle, marker) replacing :func:`solver_styles`'.
 
     Returns
     -------
@@ -300,9 +310,9 @@ def profile_dir(out_dir, *, taus=TAUS, baseline=None):
     if not records:
         raise ValueError(f"{out_dir}: runs.jsonl holds no finished run")
     taus = tuple(taus)
-    paths = plot_performance_profiles(records, out_dir, taus=taus)
-    paths += plot_data_profiles(records, out_dir, taus)
-    paths += plot_convergence(records, out_dir)
+    paths = plot_performance_profiles(records, out_dir, taus=taus, styles=styles)
+    paths += plot_data_profiles(records, out_dir, taus, styles=styles)
+    paths += plot_convergence(records, out_dir, styles=styles)
     md = os.path.join(out_dir, "profiles.md")
     with open(md, "w", encoding="utf-8") as fh:
         fh.write(_report(records, taus, paths, baseline, out_dir))

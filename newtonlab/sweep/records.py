@@ -31,7 +31,7 @@ import numpy as np
 RECORD_KEYS = (
     "key", "problem", "problem_name", "n", "method", "method_name", "library", "options",
     "seed", "repeat", "status", "success", "message", "fun", "f0", "fmin", "nit", "nfev",
-    "njev", "nhev", "time", "kind", "different_minimum", "history", "error", "started",
+    "njev", "nhev", "time", "cpu_time", "kind", "different_minimum", "history", "error", "started",
     "finished", "host", "versions")
 #: statuses of tasks that did not finish (retried by --resume)
 FAILED = ("error", "timeout")
@@ -99,8 +99,9 @@ def _ordered(rec):
                                                     if k not in RECORD_KEYS}
 
 
-def result_record(task, p, res, f0, elapsed, started):
-    """The record of a run that returned ``res`` (newtonlab's or scipy's result)."""
+def result_record(task, p, res, f0, elapsed, started, cpu=None):
+    """The record of a run that returned ``res`` (newtonlab's or scipy's result);
+    ``elapsed``: its wall seconds, ``cpu``: its CPU seconds (of the worker's thread)."""
     rec = _base(task, started)
     fmin = rec["fmin"]
     fun = finite(res.fun)
@@ -112,8 +113,8 @@ def result_record(task, p, res, f0, elapsed, started):
                message=str(res.message), fun=fun, f0=finite(f0),
                nit=int(res.get("nit", 0) or 0), nfev=int(res.get("nfev", 0) or 0),
                njev=int(res.get("njev", 0) or 0), nhev=int(res.get("nhev", 0) or 0),
-               time=elapsed, kind=res.get("kind"), different_minimum=different, error=None,
-               finished=now(), versions=versions())
+               time=elapsed, cpu_time=finite(cpu), kind=res.get("kind"),
+               different_minimum=different, error=None, finished=now(), versions=versions())
     return _ordered(rec)
 
 

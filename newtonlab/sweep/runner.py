@@ -36,6 +36,7 @@ class Summary:
     unsuccessful: int = 0
     failed: int = 0
     wall: float = 0.0
+    warmup: float = 0.0       # of ``wall``: the compile warm-up before the tasks (seconds)
 
     @property
     def ran(self):
@@ -206,6 +207,7 @@ def run_sweep(config_path, out, *, jobs=None, backend="local", scheduler=None, r
     except BackendError as exc:
         raise SweepError(str(exc)) from None
     finally:
+        summary.warmup = getattr(be, "warm_seconds", 0.0)
         be.close(now=not clean)
         store.close()
         rep.close()

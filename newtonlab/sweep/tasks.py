@@ -177,10 +177,13 @@ def _scipy_call(p, method, x0, history, want_gnorm):
     kw = scipy_functions(method["name"], p.jac, getattr(p, "hess", None),
                          getattr(p, "hessp", None))
 
-    def run():
+    def run(maxiter=None):
+        o = dict(method["options"]) if maxiter is None else {**method["options"],
+                                                              "maxiter": maxiter}
+        count[0] = 0
         t0[0] = time.perf_counter()
-        return minimize(fun, x0.copy(), args=p.args, method=method["name"],
-                        options=dict(method["options"]), callback=callback, **kw)
+        return minimize(fun, x0.copy(), args=p.args, method=method["name"], options=o,
+                        callback=callback, **kw)
     return run
 
 
@@ -196,22 +199,22 @@ def run_task(task):
         warnings.simplefilter("ignore")
         if method["library"] == "scipy":
             run = _scipy_call(p, method, x0, history, task["trace"])
-            if p.jac is not None:      # first calls load the problem's compiled functions
-                p.jac(x0, *p.args)
         else:
             run = _newtonlab_call(p, method, x0)
-            if (pid, method["label"]) not in _PRIMED:
-                # one iteration first, so that loading the compiled solver and the problem's
-                # functions from numba's cache (once per process) is not timed
-                try:
-                    run(maxiter=1)
-                except Exception:
-                    pass
-                _PRIMED.add((pid, method["label"]))
-        t = time.perf_counter()
+        if (pid, method["label"]) not in _PRIMED:
+            # one iteration first, so that loading the compiled solver and the problem's
+            # functions (fun, jac, hess or hessp) from numba's cache, and scipy's lazy
+            # imports, happen once per process and are not timed
+            try:
+                run(maxiter=1)
+            except Exception:
+                pass
+            history.clear()
+            _PRIMED.add((pid, method["label"]))
+        c, t = time.thread_time(), time.perf_counter()
         res = run()
-        elapsed = time.perf_counter() - t
-    rec = records.result_record(task, p, res, f0, elapsed, started)
+        elapsed, cpu = time.perf_counter() - t, time.thread_time() - c
+    rec = records.result_record(task, p, res, f0, elapsed, started, cpu)
     if method["library"] == "scipy":
         g0 = (records.norm_inf(p.jac(x0, *p.args)) if task["trace"] and p.jac is not None
               else None)
