@@ -110,6 +110,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
         options["gtol"] = tol
     opts = m.options(options)
     _options.flag(opts, "disp")
+    _options.flag(opts, "unbounded_probe")
     if "second_order" in opts:
         _options.flag(opts, "second_order")
         _options.positive_int(opts, "max_escapes", 0)

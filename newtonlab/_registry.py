@@ -28,6 +28,7 @@ COMMON = {
     "gtol_scale": "absolute",  # "absolute" (scipy's), "f": max(1, |f|), "g0": ||g(x0)||_inf
     "return_all": False,
     "time_limit": None,        # seconds of wall clock, checked once per iteration
+    "unbounded_probe": True,   # after a maxiter stop with f still falling: unbounded below?
     "disp": False,
 }
 COMMON_CHOICES = {"gtol_scale": ("absolute", "f", "g0")}

@@ -60,8 +60,10 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True):
     """Run method ``m`` on the normalized objective ``obj`` from ``x0``.
 
     ``probe_unbounded``: after a maxiter stop while f kept falling, check whether f is
-    unbounded below (``_unbounded.probe``; not for stochastic runs, whose f is noisy).
+    unbounded below (``_unbounded.probe``; not for stochastic runs, whose f is noisy, nor
+    with ``options={"unbounded_probe": False}``).
     """
+    probe_unbounded = probe_unbounded and opts.get("unbounded_probe", True)
     plan = m.prepare(opts, obj, x0)
     if plan.objective is not None:      # the method evaluates another form of fun
         obj = plan.objective

@@ -26,14 +26,17 @@ why the slope is never taken as the verdict: there the probe's L-BFGS simply
 heads for the minimum and ends without one.  Its evaluations are reported
 as ``res.unbounded_probe``, apart from ``nfev``/``njev``, which keep counting the
 method's own; it runs interpreted (over the compiled kernels), so a method
-never pays L-BFGS's compile for it.
+never pays L-BFGS's compile for it.  It makes at most as many iterations as the run did
+(at most 50), and ``options={"unbounded_probe": False}`` turns it off (timing studies
+of fixed-budget runs).
 """
 import numpy as np
 
 from ._engine import status as S
 from ._result import MESSAGES
 
-#: iterations of the L-BFGS probe: on f = -x0 it reaches its verdict in under 40
+#: iterations of the L-BFGS probe (at most the run's own): on f = -x0 it reaches its
+#: verdict in under 40
 PROBE_MAXITER = 50
 
 
@@ -68,7 +71,9 @@ def probe(res, obj, run_lbfgs):
     """
     if res.status != S.MAXITER or not decrease_not_slowing(np.asarray(res.trace["f"])):
         return res
-    p = run_lbfgs(obj, np.ascontiguousarray(res.x, dtype=float), PROBE_MAXITER)
+    # at most as many iterations as the run made: a short run (10 iterations of an
+    # expensive method) never pays more for the probe than for itself
+    p = run_lbfgs(obj, np.ascontiguousarray(res.x, dtype=float), min(PROBE_MAXITER, res.nit))
     # apart from nfev/njev: those count the method's own evaluations (a first-order run
     # with maxiter=k keeps nfev = k + 1), and studies compare methods by them
     res["unbounded_probe"] = int(p.nfev)
