@@ -19,8 +19,9 @@ in a few iterations.
 When the probe runs: the run stopped on ``maxiter`` and its decrease was not
 slowing down (the f decrease over the last quarter of its iterations at least
 half that over the quarter before, :func:`decrease_not_slowing`).  A run
-converging linearly at rate r has ratio r^(nit/4), far below 1/2, so converging
-runs pay nothing.  A run that decreases linearly, as every method does on
+converging linearly at rate r has ratio r^(nit/4), far below 1/2, so linearly (or
+faster) converging runs pay nothing; a sublinear one (f - f* ~ 1/k has ratio exactly
+1/2) can be probed, and then pays for the probe without a verdict.  A run that decreases linearly, as every method does on
 f = -x0, has ratio 1; so do Huber-like losses far from their minimum, which is
 why the slope is never taken as the verdict: there the probe's L-BFGS simply
 heads for the minimum and ends without one.  Its evaluations are reported

@@ -21,7 +21,7 @@ import time
 
 import click
 
-from ._warmup import _NAME_WIDTH, _label, compile_jobs, warm_one  # noqa: F401  (re-exported)
+from ._warmup import _NAME_WIDTH, _label, compile_jobs  # noqa: F401  (compile_jobs: re-exported)
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -99,7 +99,11 @@ def sweep(config, out, jobs, backend, scheduler, resume, progress, quiet):
 def profile(directory, taus):
     """Performance and data profiles (PNG) of the sweep in DIRECTORY (its runs.jsonl)."""
     from .sweep.profiles import profile_dir
-    paths = profile_dir(directory, **({"taus": tuple(taus)} if taus else {}))
+    try:
+        paths = profile_dir(directory, **({"taus": tuple(taus)} if taus else {}))
+    except (OSError, ValueError) as exc:   # no runs.jsonl, or no finished run in it
+        click.echo(f"newtonlab profile: {exc}", err=True)
+        return 1
     for p in paths:
         click.echo(p)
     return 0

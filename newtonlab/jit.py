@@ -57,13 +57,13 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.core import cgutils
 from numba.core.errors import TypingError
 from numba.extending import intrinsic, overload
 
 from ._engine import evaluate as EV
 from ._engine import trace as T
 from ._engine.config import jit_nocache
+from ._engine.function_values import function_value as _function_value
 from ._engine.placeholders import MAX_ARGS, STANDINS
 from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, _no_callback, driver_for,
                                  no_callback, objective_type)
@@ -216,44 +216,6 @@ def _packer(otype, paths):
             return out
         return otype(values), codegen
     return pack
-
-
-@functools.lru_cache(maxsize=None)
-def _function_value(toty):
-    """An intrinsic ``as_function(dispatcher) -> toty``: the dispatcher's machine code as a
-    first-class function value that refers to it by symbol only.
-
-    numba's own conversion (a cast from the dispatcher type) also stores the
-    dispatcher's ``PyObject*``, a fallback for calls it cannot compile; that address
-    changes from process to process, so numba refuses to cache any function using
-    it ("dynamic globals") -- every user function calling a solver here would
-    compile again in every process.  This one compiles the dispatcher for the
-    signature at typing time (a mismatch is a compile-time error, not a runtime
-    fallback), links its library, stores the symbols of its C wrapper and of its
-    numba entry, and leaves the Python object null: nothing process-specific remains.
-    """
-    toty = toty.get_precise()
-
-    @intrinsic
-    def as_function(typingctx, disp):
-        if not isinstance(disp, types.Dispatcher):
-            return None
-
-        def codegen(context, builder, sig, args):
-            cres = disp.dispatcher.get_compile_result(toty.signature)
-            voidptr = context.get_value_type(types.voidptr)
-            fn = cgutils.create_struct_proxy(toty)(context, builder)
-            wrapper = cgutils.get_or_insert_function(
-                builder.module, context.get_value_type(toty.ftype).pointee,
-                cres.fndesc.llvm_cfunc_wrapper_name)
-            fn.c_addr = builder.bitcast(wrapper, voidptr)
-            fn.jit_addr = builder.bitcast(context.declare_function(builder.module, cres.fndesc),
-                                          voidptr)
-            fn.py_addr = voidptr(None)
-            context.active_code_library.add_linking_library(cres.library)
-            return fn._getvalue()
-        return toty(disp), codegen
-    return as_function
 
 
 # ------------------------------------------------------- compiled runner

@@ -1,5 +1,7 @@
 """newtonlab.jit: the same solvers from inside users' @njit code."""
 import os
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -213,3 +215,11 @@ def test_a_cached_njit_caller_is_cached(tmp_path, monkeypatch):
     assert not user.solve_many.overloads[sig].library.has_dynamic_globals
     index = user.solve_many._cache._cache_file._index_path
     assert os.path.exists(index), "numba did not save the caller"
+    # a second process loads it from the disk cache: a hit, no compile
+    out = subprocess.run(
+        [sys.executable, "-c", "import numpy as np, nlj_user_module as u; "
+         "u.solve_many(np.array([3.0])); s = u.solve_many.stats; "
+         "print(sum(s.cache_hits.values()), sum(s.cache_misses.values()))"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path)] + sys.path)})
+    assert out.stdout.split() == ["1", "0"], out.stdout     # (cache hits, cache misses)

@@ -9,7 +9,6 @@
   interpreted runs give the same iterates.
 """
 import math
-import os
 import time
 import warnings
 

@@ -30,6 +30,7 @@ import multiprocessing as mp
 import multiprocessing.connection
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -70,8 +71,24 @@ def _watch_parent(parent_pid):
             os._exit(1)
 
 
+def _die_with_parent():
+    """Linux: the kernel kills this worker when its parent dies (PR_SET_PDEATHSIG), even
+    while it runs compiled code holding the GIL, where _watch_parent cannot run."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)      # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass                                         # _watch_parent remains
+
+
 def _worker_main(conn, parent_pid):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent_pid:       # the parent died before prctl took effect
+        os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     from . import tasks
     lock = threading.Lock()
@@ -266,7 +283,7 @@ class DaskBackend:
             with pinned_env():
                 self.cluster = distributed.LocalCluster(
                     n_workers=max(1, int(jobs)), threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR)
+                    dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = distributed.Client(self.cluster)
         self.client.wait_for_workers(1)
 
@@ -293,11 +310,22 @@ class DaskBackend:
         queue, inflight, abandoned = deque(tasks), {}, set()
         while queue or inflight:
             abandoned = {f for f in abandoned if not f.done()}     # still occupying a worker
-            while queue and len(inflight) < max(1, nworkers - len(abandoned)):
+            # a task is submitted only to a free worker: its clock starts at submission, so
+            # one queued behind an abandoned task would time out without having run
+            while queue and len(inflight) < nworkers - len(abandoned):
                 task = queue.popleft()
                 fut = client.submit(tasks_mod.run_task_safe, task, pure=False,
                                     key=f"newtonlab-sweep-{task['key']}-{time.time_ns()}")
                 inflight[fut] = (task, time.monotonic(), records.now())
+            if queue and not inflight:
+                # every worker still runs a timed-out task: wait one timeout for one to return
+                if not self._wait(list(abandoned), timeout or 60.0):
+                    started = records.now()
+                    emit([records.failure_record(
+                        task, "error", f"not run: all {nworkers} dask workers are still busy "
+                        f"with timed-out tasks", started) for task in queue])
+                    queue.clear()
+                continue
             wait = 1.0
             if timeout:
                 first = min(t for _, t, _ in inflight.values())

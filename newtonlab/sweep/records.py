@@ -178,9 +178,12 @@ def read_runs(path_or_dir, missing_ok=False):
         for lineno, line in enumerate(fh, 1):
             if line.strip():
                 rec = _parse(line.strip())
-                if not isinstance(rec, dict):
-                    bad.append(lineno)
-                records += [rec] if isinstance(rec, dict) else rec or []
+                if isinstance(rec, dict):
+                    records.append(rec)
+                    continue
+                bad.append(lineno)       # a fragment (maybe with a record after it), or junk
+                if isinstance(rec, list):
+                    records += [r for r in rec if isinstance(r, dict)]
     if bad:
         warnings.warn(f"{path}: skipped {len(bad)} unparseable line(s) (line "
                       f"{', '.join(map(str, bad[:5]))}{', ...' if len(bad) > 5 else ''}): "

@@ -9,12 +9,18 @@ with a finished record and runs the rest, failed ones (error, timeout) included.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import time
 import tomllib
 from dataclasses import dataclass
+
+try:
+    import fcntl
+except ImportError:         # Windows
+    fcntl = None
 
 from . import records
 from .backends import BackendError, make_backend
@@ -123,6 +129,23 @@ class _Reporter:
             self.bar.close()
 
 
+@contextlib.contextmanager
+def _exclusive(out):
+    """One sweep at a time per directory: an exclusive lock on ``out/.lock`` (POSIX).  A
+    second sweep, resumed into the same directory while the first runs, would rewrite
+    runs.jsonl under it and lose the first one's records."""
+    os.makedirs(out, exist_ok=True)
+    if fcntl is None:                      # no flock (Windows): unguarded
+        yield
+        return
+    with open(os.path.join(out, ".lock"), "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SweepError(f"another sweep is running in {out}") from None
+        yield
+
+
 def _prepare_dir(config_path, cfg, out, resume):
     """Check ``out`` against the config; copy the config there (first run)."""
     os.makedirs(out, exist_ok=True)
@@ -139,7 +162,7 @@ def _prepare_dir(config_path, cfg, out, resume):
             keys = sorted(k for k in set(old) | set(cfg.raw) if old.get(k) != cfg.raw.get(k))
             raise SweepError(f"{out} holds a sweep of a different configuration (differing "
                              f"key(s): {', '.join(keys)}); refusing to mix their records: "
-                             f"choose another --out, or rerun with its {records.CONFIG}")
+                             f"choose another --out, or rerun with the original config file")
         if has_runs and not resume:
             raise SweepError(f"{out} already holds records of this sweep: pass --resume to "
                              f"run only what is missing, or choose another --out")
@@ -177,39 +200,41 @@ def run_sweep(config_path, out, *, jobs=None, backend="local", scheduler=None, r
         cfg = load_config(config_path)
     except (ConfigError, OSError) as exc:
         raise SweepError(str(exc)) from None
-    _prepare_dir(config_path, cfg, out, resume)
-    store = records.Store(out, cfg.trace)
-    done = store.compact() if resume else set()
-    tasks = expand(cfg)
-    pending = [t for t in tasks if t["key"] not in done]
-    summary = Summary(out, len(tasks), skipped=len(tasks) - len(pending))
-    if not pending:
+    with _exclusive(out):
+        _prepare_dir(config_path, cfg, out, resume)
+        store = records.Store(out, cfg.trace)
+        done = store.compact() if resume else set()
+        tasks = expand(cfg)
+        pending = [t for t in tasks if t["key"] not in done]
+        summary = Summary(out, len(tasks), skipped=len(tasks) - len(pending))
+        if not pending:
+            summary.wall = time.perf_counter() - t0
+            return summary
+        wj = warm_jobs(cfg)
+        jobs = jobs or os.cpu_count() or 1
+        try:
+            be = make_backend(backend, jobs, scheduler)
+        except BackendError as exc:
+            raise SweepError(str(exc)) from None
+        show = _progress_default() if progress is None else progress
+        rep = _Reporter(summary, len(pending), show, log, len({m for m, _ in wj}),
+                        len({str(p) for _, p in wj}))
+        store.open()
+
+        def emit(batch):
+            store.append(batch)
+            for rec in batch:
+                rep.record(rec)
+        clean = False
+        try:
+            be.run(wj, pending, cfg.timeout, emit, rep.notice)
+            clean = True
+        except BackendError as exc:
+            raise SweepError(str(exc)) from None
+        finally:
+            summary.warmup = getattr(be, "warm_seconds", 0.0)
+            be.close(now=not clean)
+            store.close()
+            rep.close()
         summary.wall = time.perf_counter() - t0
         return summary
-    wj = warm_jobs(cfg)
-    jobs = jobs or os.cpu_count() or 1
-    try:
-        be = make_backend(backend, jobs, scheduler)
-    except BackendError as exc:
-        raise SweepError(str(exc)) from None
-    rep = _Reporter(summary, len(pending), _progress_default() if progress is None else progress,
-                    log, len({m for m, _ in wj}), len({str(p) for _, p in wj}))
-    store.open()
-
-    def emit(batch):
-        store.append(batch)
-        for rec in batch:
-            rep.record(rec)
-    clean = False
-    try:
-        be.run(wj, pending, cfg.timeout, emit, rep.notice)
-        clean = True
-    except BackendError as exc:
-        raise SweepError(str(exc)) from None
-    finally:
-        summary.warmup = getattr(be, "warm_seconds", 0.0)
-        be.close(now=not clean)
-        store.close()
-        rep.close()
-    summary.wall = time.perf_counter() - t0
-    return summary
