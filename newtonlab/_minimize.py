@@ -2,7 +2,8 @@
 import inspect
 import warnings
 
-from scipy.optimize import OptimizeResult
+import numpy as np
+from scipy.optimize import Bounds, OptimizeResult
 
 from . import _options, _scipy_names
 from ._objective import check_x0, make_objective
@@ -34,8 +35,61 @@ def _wrap_callback(callback):
     return cb
 
 
+#: the methods that take ``bounds`` (L-BFGS-B's box loop)
+BOUNDED_METHODS = ("lbfgs",)
+
+
+def _check_bounds(bounds, n):
+    """(lb, ub) float arrays of shape (n,) from scipy's forms (``Bounds``, or a sequence of
+    (lo, hi) pairs with None for no bound), or None when every bound is infinite;
+    ValueError naming the problem otherwise."""
+    if bounds is None:
+        return None
+    if isinstance(bounds, Bounds):
+        lb, ub = bounds.lb, bounds.ub
+    else:
+        try:
+            pairs = list(bounds)
+        except TypeError:
+            raise ValueError("bounds must be a scipy.optimize.Bounds or a sequence of "
+                             "(lo, hi) pairs") from None
+        if len(pairs) != n:
+            raise ValueError(f"bounds has {len(pairs)} (lo, hi) pairs; x0 has n = {n} entries")
+        lb, ub = [], []
+        for i, pair in enumerate(pairs):
+            try:
+                lo, hi = pair
+            except (TypeError, ValueError):
+                raise ValueError(f"bounds[{i}] = {pair!r} is not a (lo, hi) pair") from None
+            lb.append(-np.inf if lo is None else lo)
+            ub.append(np.inf if hi is None else hi)
+    try:
+        lb = np.asarray(lb, dtype=float)
+        ub = np.asarray(ub, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("bounds must be real numbers (or None for no bound)") from None
+    try:
+        lb = np.broadcast_to(lb, (n,)).copy()
+        ub = np.broadcast_to(ub, (n,)).copy()
+    except ValueError:
+        raise ValueError(f"bounds have shapes lb {lb.shape}, ub {ub.shape}; x0 has n = {n} "
+                         f"entries") from None
+    if np.isnan(lb).any() or np.isnan(ub).any():
+        i = int(np.flatnonzero(np.isnan(lb) | np.isnan(ub))[0])
+        raise ValueError(f"bounds[{i}] is NaN; use None or +-inf for no bound")
+    if (lb > ub).any():
+        i = int(np.flatnonzero(lb > ub)[0])
+        raise ValueError(f"bounds[{i}]: lower bound {lb[i]:g} > upper bound {ub[i]:g}")
+    if (lb == np.inf).any() or (ub == -np.inf).any():
+        i = int(np.flatnonzero((lb == np.inf) | (ub == -np.inf))[0])
+        raise ValueError(f"bounds[{i}] = ({lb[i]:g}, {ub[i]:g}) leaves no feasible value")
+    if np.isinf(lb).all() and np.isinf(ub).all():
+        return None                  # no finite bound: the unbounded run, exactly
+    return lb, ub
+
+
 def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
-             tol=None, callback=None, options=None):
+             bounds=None, constraints=(), tol=None, callback=None, options=None):
     """Minimize a scalar function of one or more variables.
 
     A drop-in for :func:`scipy.optimize.minimize` (unconstrained case) over
@@ -57,7 +111,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
         ``"Newton-CG"``, ``"trust-exact"``, ``"trust-ncg"``, ``"trust-krylov"``,
         ``"dogleg"`` select the newtonlab method that runs scipy's algorithm
         (``newtonlab._scipy_names.METHODS``); None chooses as scipy does
-        (BFGS: no bounds or constraints here).
+        (BFGS; L-BFGS-B when ``bounds`` are given).
     jac : callable, True, None, "2-point", "3-point" or "cs"
         Gradient ``jac(x, *args) -> (n,)``; ``True`` if ``fun`` returns (f, g);
         ``"cs"``: complex step (``fun`` must accept complex x; exact to rounding,
@@ -68,6 +122,15 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
         get None, finite differences of the gradient.
     hessp : callable or None
         Hessian-vector product ``hessp(x, p, *args) -> (n,)``.
+    bounds : scipy.optimize.Bounds or sequence of (lo, hi) pairs, optional
+        Box constraints ``lo <= x <= hi`` (None or +-inf: no bound), for ``lbfgs``
+        (``"L-BFGS-B"``) only: Byrd, Lu, Nocedal & Zhu's L-BFGS-B
+        (docs/methods/lbfgs.md#bounds).  ``x0`` is clipped into the box, the gradient
+        test is on the projected gradient ``||P(x - g) - x||_inf``, ``res.jac`` is the
+        gradient and ``res.active_mask`` says which bounds hold at ``res.x`` (-1 lower,
+        1 upper, 0 none).  All-infinite bounds run the unbounded method.
+    constraints : empty
+        General constraints are not supported (ValueError).
     tol : float, optional
         Sets ``gtol`` unless ``options`` sets it.
     callback : callable, optional
@@ -102,9 +165,19 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     >>> res.success, np.allclose(res.x, [1.0, 1.0], atol=1e-4)
     (True, True)
     """
-    name, preset = _scipy_names.resolve(method)
+    if constraints is not None and not (isinstance(constraints, (tuple, list))
+                                        and len(constraints) == 0):
+        raise ValueError("constraints are not supported by newtonlab.minimize (box "
+                         "constraints: bounds=... with method 'lbfgs' / 'L-BFGS-B')")
+    name, preset = _scipy_names.resolve(method, bounded=bounds is not None)
     m = get_method(name)
     x0 = check_x0(x0)
+    if bounds is not None and m.name not in BOUNDED_METHODS:
+        raise ValueError(f"method {m.name!r} does not take bounds; use method='lbfgs' "
+                         f"(scipy's 'L-BFGS-B')")
+    box = _check_bounds(bounds, x0.size)
+    if box is not None:
+        x0 = np.clip(x0, box[0], box[1])        # as scipy's L-BFGS-B
     options = {**preset, **_scipy_names.translate(m.name, m.defaults, dict(options or {}))}
     if tol is not None and "gtol" not in options:
         options["gtol"] = tol
@@ -126,13 +199,26 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
                          hessp if m.needs_hessp else None, m.needs_hess, m.needs_hessp)
     second_order = opts.pop("second_order", False)
     max_escapes = opts.pop("max_escapes", 0)
+    if box is not None and second_order:
+        raise ValueError("second_order=True is not available with bounds")
 
     def run(start):
-        return run_method(m, obj, start, dict(opts), cb)
+        if box is None:
+            return run_method(m, obj, start, dict(opts), cb)
+        # the unboundedness probe runs without bounds: not for a bounded run
+        return run_method(m, obj, start, {**opts, "_bounds": box}, cb, probe_unbounded=False)
     if second_order:
         res = second_order_run(run, obj, x0, hess, hessp, max_escapes)
-    else:
+    elif box is None:
         res = end_point_kind(run(x0), m, obj, hess, hessp)
+    else:
+        res = run(x0)
+        active = np.where(res.x <= box[0], -1, np.where(res.x >= box[1], 1, 0))
+        res["active_mask"] = active.astype(np.int8)
+        if active.any():             # the unconstrained curvature says nothing there
+            res["kind"] = "unclassified"
+        else:
+            res = end_point_kind(res, m, obj, hess, hessp)
     res["method"] = m.name
     if opts["disp"]:
         print(f"{res.message}\n         Current function value: {res.fun:.6g}\n"

@@ -11,7 +11,7 @@ newtonlab has no counterpart, the error says what to use instead.
 #: scipy method name (lower case) -> (newtonlab method, options that make it scipy's)
 METHODS = {
     "bfgs": ("bfgs", {}),
-    "l-bfgs-b": ("lbfgs", {}),           # without bounds (newtonlab has no box constraints yet)
+    "l-bfgs-b": ("lbfgs", {}),           # with bounds=...: lbfgs runs L-BFGS-B's box loop
     "cg": ("cg", {}),                    # Polak-Ribiere+, as scipy's
     "newton-cg": ("newton-cg", {}),
     "trust-exact": ("newton-tr", {"subproblem": "exact"}),
@@ -24,11 +24,14 @@ METHODS = {
 
 #: method=None: scipy picks BFGS for a problem without bounds or constraints
 DEFAULT_UNCONSTRAINED = "bfgs"
+#: method=None with bounds: scipy picks L-BFGS-B
+DEFAULT_BOUNDED = "lbfgs"
 
 #: scipy option name -> newtonlab option name, where the meaning is the same
 ALIASES = {
     "maxfun": "maxfev",      # L-BFGS-B: evaluations of (f, g)
     "maxcor": "m",           # L-BFGS-B: stored pairs
+    "pgtol": "gtol",         # fmin_l_bfgs_b: the projected-gradient tolerance
 }
 
 #: scipy options without a newtonlab counterpart -> what to use instead
@@ -47,11 +50,12 @@ NO_COUNTERPART = {
 }
 
 
-def resolve(method):
+def resolve(method, bounded=False):
     """(newtonlab method name, preset options) for ``method`` (a newtonlab or scipy name, or
-    None); unknown names are returned as given, for the registry's error."""
+    None: scipy's choice, L-BFGS-B when ``bounded``); unknown names are returned as given,
+    for the registry's error."""
     if method is None:
-        return DEFAULT_UNCONSTRAINED, {}
+        return (DEFAULT_BOUNDED if bounded else DEFAULT_UNCONSTRAINED), {}
     if isinstance(method, str) and method.lower() in METHODS:
         name, preset = METHODS[method.lower()]
         return name, dict(preset)

@@ -15,6 +15,12 @@ search that failed but found a lower point).  After a search that found no
 lower point the retry is -gamma g with the last gamma, as the engine always did:
 ``reset`` cannot tell the two apart, so ``direction`` does, from whether g
 changed since the last direction (an accepted step moves x, hence g).
+
+Bounds (``minimize(..., bounds=...)``, scipy's ``method="L-BFGS-B"``): L-BFGS-B of
+Byrd, Lu, Nocedal & Zhu (1995) in its own loop, ``_engine/box_driver.py`` (generalized
+Cauchy point, direct primal subspace minimization, a search on the feasible segment;
+kernels in ``_engine/box.py``), entered by :func:`solve_box` with the box as the
+workspace ``H`` = [lb; ub] (2, n).  Without finite bounds nothing of it is compiled.
 """
 import math
 from typing import NamedTuple
@@ -25,6 +31,7 @@ from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine.config import jit
+from .._engine.box_driver import box_loop
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
 from . import _linesearch as F
 
@@ -125,9 +132,25 @@ def solve(ob, cb, args, x0, o, trace, allvecs, H):
                            LS.ls_next)
 
 
+@jit
+def solve_box(ob, cb, args, x0, o, trace, allvecs, H):
+    """L-BFGS-B: the box lb = H[0] <= x <= ub = H[1]."""
+    lo, mo = o
+    return box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H[0], H[1])
+
+
+#: the key under which ``minimize`` hands (lb, ub) to :func:`prepare` (not an option)
+BOUNDS_KEY = "_bounds"
+
+
 def prepare(opts, obj, x0):
+    box = opts.pop(BOUNDS_KEY, None)
     mo = Options(m=O.positive_int(opts, "m"), curvature_eps=O.real(opts, "curvature_eps", 0.0))
-    return F.plan(ENTRY, opts, obj, x0, mo, alpha0=F.STEP0[opts["initial_step"]])
+    p = F.plan(ENTRY, opts, obj, x0, mo, alpha0=F.STEP0[opts["initial_step"]])
+    if box is not None:
+        p.solve = solve_box
+        p.H = np.ascontiguousarray(np.vstack(box), dtype=np.float64)
+    return p
 
 
 ENTRY = F.entry(
