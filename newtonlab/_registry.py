@@ -70,7 +70,8 @@ class Method:
     reference: str = ""
     family: str = ""              # "linesearch" | "trustregion" | "firstorder"
     #: runs that select each of the method's compiled entries (``newtonlab warmup`` compiles
-    #: them all): extra ``options``, and ``hess``/``hessp`` False where not given
+    #: them all): extra ``options``, ``hess``/``hessp`` False where not given, ``bounds``
+    #: True for a run with a finite box
     variants: tuple = ({},)
     choices: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 

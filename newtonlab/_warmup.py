@@ -85,6 +85,8 @@ def warm_one(method, problem=None):
                 res = minimize(fun, x0, args=args, method=method, jac=jac,
                                hess=hess if m.needs_hess and v.get("hess", True) else None,
                                hessp=hessp if m.needs_hessp and v.get("hessp", True) else None,
+                               # a finite box selects the bounded loop (lbfgs: L-BFGS-B)
+                               bounds=[(-1e3, 1e3)] * x0.size if v.get("bounds") else None,
                                options={"maxiter": 2, **v.get("options", {})})
             if res.execution != "compiled":
                 error = "ran interpreted"

@@ -158,5 +158,6 @@ ENTRY = F.entry(
     {**F.SECOND_ORDER, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8,
      "initial_step": "unit"},
     prepare, solve, diagnostics=("skipped",), scipy="L-BFGS-B",
+    variants=({}, {"bounds": True}),          # warmup: the box loop too (L-BFGS-B)
     choices={"initial_step": ("unit", "interpolate")},
     reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989).")
