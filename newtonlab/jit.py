@@ -72,7 +72,34 @@ from ._registry import METHODS, get_method
 from ._result import MESSAGES, SUCCESSFUL
 
 JitResult = namedtuple("JitResult", "x fun jac nit nfev njev nhev status success")
-JitResult.__doc__ = "Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record."
+JitResult.__doc__ = """Result of a newtonlab.jit solver: scipy's fields, as a numba-friendly record.
+
+A named tuple, so that it can be built and returned inside ``@njit`` code.
+
+Attributes
+----------
+x : ndarray (n,)
+    The final iterate.
+fun : float
+    f at ``x``.
+jac : ndarray (n,)
+    The gradient at ``x``.
+nit : int
+    Iterations.
+nfev, njev, nhev : int
+    Evaluations of the function, the gradient and the Hessian (or Hessian products).
+status : int
+    The stop reason (0: the gradient test held); :func:`message` gives its text.
+success : bool
+    Whether the status counts as a success.
+
+Examples
+--------
+>>> import numpy as np
+>>> r = JitResult(np.zeros(2), 0.0, np.zeros(2), 3, 4, 4, 0, 0, True)
+>>> r.nit, r.success, message(r.status)
+(3, True, 'Optimization terminated successfully.')
+"""
 
 _SUCCESS = tuple(sorted(SUCCESSFUL))
 _EMPTY_ARGS = numba.typeof(())
@@ -306,12 +333,39 @@ def solver(name, *derivatives, extras=(), doc=None):
     to what the method needs, ``extras`` are method options taken as keyword
     arguments, with the registry's defaults.
 
+    Parameters
+    ----------
+    name : str
+        A method of ``newtonlab.METHODS`` (case-insensitive).
+    *derivatives : str
+        ``"hess"`` and/or ``"hessp"``: the derivative arguments after ``jac``; default
+        ``("hess",)`` or ``("hessp",)`` when the method needs one, else none.
+    extras : tuple of str, default ()
+        Method options added to the signature as keyword arguments (defaults: the
+        registry's ``METHODS[name].defaults``).
+    doc : str, optional
+        The returned function's docstring; default the method's summary.
+
+    Returns
+    -------
+    function
+        ``solver_fn(fun, jac, *derivatives, x0, args=(), gtol=1e-5, maxiter=0,
+        **extras) -> JitResult``: from Python it runs :func:`newtonlab.minimize`;
+        inside ``@njit`` code it compiles into the caller.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not a method of ``newtonlab.METHODS``.
+
     Examples
     --------
     >>> import newtonlab.jit as nlj
     >>> sr1 = nlj.solver("sr1")
     >>> import inspect; str(inspect.signature(sr1))
     '(fun, jac, x0, args=(), gtol=1e-05, maxiter=0)'
+    >>> str(inspect.signature(nlj.solver("lbfgs", extras=("m",))))
+    '(fun, jac, x0, args=(), gtol=1e-05, maxiter=0, m=10)'
     """
     return _solver(get_method(name).name, *derivatives, extras=extras, doc=doc)
 
@@ -363,7 +417,30 @@ saddle_free_newton = _solver("saddle-free-newton", "hess",
 
 
 def message(status):
-    """scipy-style message for a JitResult status."""
+    """scipy-style message for a JitResult status.
+
+    Parameters
+    ----------
+    status : int
+        A :attr:`JitResult.status` (any integer-like value).
+
+    Returns
+    -------
+    str
+        The message :func:`newtonlab.minimize` reports for that status.
+
+    Raises
+    ------
+    KeyError
+        An unknown status.
+
+    Examples
+    --------
+    >>> message(0)
+    'Optimization terminated successfully.'
+    >>> message(1)
+    'Maximum number of iterations has been exceeded.'
+    """
     return MESSAGES[int(status)]
 
 

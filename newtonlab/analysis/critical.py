@@ -80,9 +80,27 @@ class FoundPoint:
 class CriticalPointList(list):
     """A list of :class:`FoundPoint` with the search statistics in ``info``.
 
-    ``info`` keys: ``n_starts``, ``status_counts`` (starts per end status),
-    ``n_converged``, ``nfev``, ``njev``, ``nhev``, ``seconds`` (batch run
-    only), ``execution`` ("compiled" or "interpreted"), ``sampling``.
+    Returned by :func:`find_critical_points`: the points sorted by kind (minimum,
+    saddle, maximum, degenerate), then f.
+
+    Attributes
+    ----------
+    info : dict
+        The search statistics: ``n_starts``, ``status_counts`` (starts per end
+        status), ``n_converged``, ``n_points``, ``n_dropped_noncritical``, ``nfev``,
+        ``njev``, ``nhev``, ``seconds`` (batch run only), ``execution`` ("compiled"
+        or "interpreted"), ``sampling``.
+
+    Examples
+    --------
+    >>> import newtonlab as nl
+    >>> from newtonlab import problems
+    >>> p = problems.get("himmelblau")
+    >>> pts = nl.find_critical_points(p.fun, p.jac, p.hess, p.bounds, n_starts=64, seed=0)
+    >>> isinstance(pts, list), pts.info["n_starts"], pts.info["n_points"] == len(pts)
+    (True, 64, True)
+    >>> pts[0].kind
+    'minimum'
     """
 
     info: dict

@@ -206,7 +206,40 @@ def check_hess(jac, hess, x, args=(), n_dirs=8, seed=0, rtol=1e-6, atol=1e-12, h
 
     error_i = ||H d_i - D_h g(x + t d_i)|| / max(||H d_i||, ||D_h g||, atol); the
     symmetry error ||H - H^T||_max / ||H||_max counts towards ``max_rel_error``.
-    Parameters as in :func:`check_grad`; ``hess(x, *args) -> (n, n)``.
+
+    Parameters
+    ----------
+    jac : callable
+        The gradient, ``jac(x, *args) -> (n,)``, assumed correct (check it with
+        :func:`check_grad`).
+    hess : callable
+        The Hessian to check, ``hess(x, *args) -> (n, n)`` (dense).
+    x : array_like (n,)
+        Where to check.
+    args : tuple, default ()
+        Extra arguments of ``jac`` and ``hess`` (a non-tuple is wrapped in one).
+    n_dirs : int, default 8
+        Random unit directions (seeded by ``seed``), >= 1.
+    seed : int, default 0
+        Seed of the directions.
+    rtol : float, default 1e-6
+        Largest acceptable relative error.
+    atol : float, default 1e-12
+        Floor of the error scale (for a vanishing Hessian).
+    h : float, optional
+        Difference step; default eps^(1/5) max(1, ||x||).
+
+    Returns
+    -------
+    DerivCheck
+        ``what="hess"``; ``analytic`` holds the rows H d_i, ``numeric`` the differences
+        of ``jac``, ``symmetry_error`` the relative asymmetry of H.
+
+    Raises
+    ------
+    ValueError
+        ``x`` is not a finite non-empty 1-D array, ``hess`` returns a wrong shape,
+        ``hess`` or ``jac`` return non-finite values, or ``n_dirs < 1``.
 
     Examples
     --------
@@ -235,6 +268,39 @@ def check_hessp(jac, hessp, x, args=(), n_dirs=8, seed=0, rtol=1e-6, atol=1e-12,
     As :func:`check_hess` with ``hessp(x, p, *args) -> (n,)``; symmetry is
     tested on the first two directions: |u^T H v - v^T H u| / max(||H u|| ||v||,
     ||H v|| ||u||, atol).
+
+    Parameters
+    ----------
+    jac : callable
+        The gradient, ``jac(x, *args) -> (n,)``, assumed correct.
+    hessp : callable
+        The Hessian-vector product to check, ``hessp(x, p, *args) -> (n,)``.
+    x : array_like (n,)
+        Where to check.
+    args : tuple, default ()
+        Extra arguments of ``jac`` and ``hessp`` (a non-tuple is wrapped in one).
+    n_dirs : int, default 8
+        Random unit directions (seeded by ``seed``); at least 2 are used (the symmetry
+        test needs two).
+    seed : int, default 0
+        Seed of the directions.
+    rtol : float, default 1e-6
+        Largest acceptable relative error.
+    atol : float, default 1e-12
+        Floor of the error scale.
+    h : float, optional
+        Difference step; default eps^(1/5) max(1, ||x||).
+
+    Returns
+    -------
+    DerivCheck
+        ``what="hessp"``; ``analytic`` holds the products H d_i as rows.
+
+    Raises
+    ------
+    ValueError
+        ``x`` is not a finite non-empty 1-D array, ``hessp`` or ``jac`` return a wrong
+        shape or non-finite values, or ``n_dirs < 1``.
 
     Examples
     --------

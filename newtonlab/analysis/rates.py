@@ -98,6 +98,39 @@ def errors_from(data, x_star=None, f_star=None):
     with ``f_star``), a :class:`newtonlab.Trace` (f with ``f_star``), an (m, n)
     array of iterates (with ``x_star``), or a 1-D array: values f_k when
     ``f_star`` is given, otherwise the errors themselves.
+
+    Parameters
+    ----------
+    data : OptimizeResult, Trace or array_like
+        The run: a result of :func:`newtonlab.minimize` (its ``allvecs``, which need
+        ``options={"return_all": True}``, with ``x_star``; else its ``trace``'s f with
+        ``f_star``), a :class:`newtonlab.Trace`, iterates of shape (m, n), or a 1-D
+        sequence of length m.
+    x_star : array_like (n,), optional
+        The solution: errors ``||x_k - x*||`` (2-norm) of iterates.
+    f_star : float, optional
+        The optimal value: errors ``|f_k - f*|`` of function values.
+
+    Returns
+    -------
+    numpy.ndarray (m,)
+        The errors e_k >= 0, one per iterate (absolute values of a 1-D ``data`` given
+        without ``f_star``).
+
+    Raises
+    ------
+    ValueError
+        The needed ``x_star`` or ``f_star`` is missing, ``x_star`` has the wrong
+        shape, a result lacks ``allvecs`` for x errors, or ``data`` is neither 1-D
+        nor (m, n).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> errors_from([3.0, 1.5, 1.1], f_star=1.0)
+    array([2. , 0.5, 0.1])
+    >>> errors_from(np.array([[3.0, 4.0], [0.0, 1.0]]), x_star=[0.0, 0.0])
+    array([5., 1.])
     """
     if hasattr(data, "keys") and "x" in data:            # OptimizeResult
         if x_star is not None:
@@ -218,9 +251,28 @@ def _kind(p, ratios, n):
 
 @dataclass(frozen=True)
 class TheoreticalRate:
-    """A rate predicted by theory: q-``order``, rate ``constant`` (None when it
-    depends on unknowns), ``superlinear``, the ``measure`` it applies to ("x" or
-    "f") and a ``note`` with the assumptions and source."""
+    """A rate predicted by theory (:func:`theoretical_rate`).
+
+    Attributes
+    ----------
+    order : float
+        The q-order: 1.0 (linear, or superlinear with ``superlinear=True``) or 2.0.
+    constant : float or None
+        The rate constant (e_{k+1} <= constant e_k^order); 0.0 for a q-superlinear
+        rate, None when it depends on unknowns.
+    superlinear : bool
+        Whether the ratios e_{k+1} / e_k tend to 0.
+    measure : str
+        The error it applies to: ``"x"`` (||x_k - x*||) or ``"f"`` (f_k - f*).
+    note : str
+        The assumptions and the source.
+
+    Examples
+    --------
+    >>> r = theoretical_rate("gd-1/L", kappa=4.0)
+    >>> r.order, r.constant, r.superlinear, r.measure
+    (1.0, 0.75, False, 'x')
+    """
 
     order: float
     constant: float | None

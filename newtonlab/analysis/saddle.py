@@ -236,7 +236,44 @@ def curvature_along_path(res_or_iterates, hess=None, hessp=None, jac=None, args=
 
 def add_curvature_columns(res, hess=None, hessp=None, jac=None, args=(), **kw):
     """:func:`curvature_along_path` of ``res`` added to ``res.trace`` as columns
-    ``lambda_min``/``lambda_max``; returns the :class:`PathCurvature`."""
+    ``lambda_min``/``lambda_max``.
+
+    Parameters
+    ----------
+    res : OptimizeResult
+        A result of :func:`newtonlab.minimize` run with
+        ``options={"return_all": True}`` (its ``allvecs`` and ``trace``); its trace is
+        modified in place.
+    hess, hessp : callable
+        ``hess(x, *args)`` or ``hessp(x, p, *args)``; one is required.
+    jac : callable, optional
+        Orients ``v_min`` and gives ``grad_along``.
+    args : tuple, default ()
+        Extra arguments of the derivatives.
+    **kw
+        ``k``, ``method``, ``dense_max``, ``seed``: as in :func:`curvature_along_path`.
+
+    Returns
+    -------
+    PathCurvature
+        The curvature that was added (one row per iterate).
+
+    Raises
+    ------
+    ValueError
+        Neither ``hess`` nor ``hessp``, or ``res`` has no iterates (see
+        :func:`curvature_along_path`).
+
+    Examples
+    --------
+    >>> import newtonlab as nl
+    >>> from newtonlab import problems
+    >>> p = problems.get("rosenbrock")
+    >>> res = nl.minimize(p.fun, p.x0, jac=p.jac, method="bfgs", options={"return_all": True})
+    >>> c = add_curvature_columns(res, hess=p.hess)
+    >>> "lambda_min" in res.trace.columns, c.lambda_min.shape == (len(res.trace),)
+    (True, True)
+    """
     c = curvature_along_path(res, hess=hess, hessp=hessp, jac=jac, args=args, **kw)
     c.add_to_trace(res["trace"])
     return c
@@ -246,11 +283,36 @@ def add_curvature_columns(res, hess=None, hessp=None, jac=None, args=(), **kw):
 class StallEpisode:
     """Consecutive iterations ``start..end`` (inclusive) flagged as a saddle stall.
 
-    ``k`` is the flagged iteration with the smallest gradient (the closest
-    approach); ``x``, ``f``, ``gnorm``, ``lambda_min`` are taken there, and
-    ``direction`` is the unit escape direction at x (:func:`escape_direction`'s
-    sign rule).  ``escaped`` is True when f later fell below the stall level by
-    more than the progress threshold.
+    One of :attr:`SaddleStall.episodes` (:func:`detect_saddle_stall`).
+
+    Attributes
+    ----------
+    start, end : int
+        The first and last flagged iteration of the episode (inclusive).
+    k : int
+        The flagged iteration with the smallest gradient (the closest approach).
+    x : ndarray (n,)
+        The iterate at ``k``.
+    f : float
+        f at ``k``.
+    gnorm : float
+        The gradient norm at ``k``.
+    lambda_min : float
+        The smallest Hessian eigenvalue at ``k`` (negative).
+    direction : ndarray (n,)
+        The unit escape direction at ``x`` (:func:`escape_direction`'s sign rule).
+    escaped : bool
+        True when f later fell below the stall level by more than the progress
+        threshold.
+    length : int
+        (property) ``end - start + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = StallEpisode(3, 7, 5, np.zeros(2), 0.0, 1e-6, -2.0, np.array([0.0, 1.0]), True)
+    >>> e.length, e.escaped
+    (5, True)
     """
 
     start: int
@@ -270,9 +332,29 @@ class StallEpisode:
 
 @dataclass(frozen=True, eq=False)
 class SaddleStall:
-    """Result of :func:`detect_saddle_stall`: per-iteration ``flags`` and ``lambda_min``,
-    the ``episodes`` (list of :class:`StallEpisode`), the ``thresholds`` used, and
-    ``stalled`` (any episode)."""
+    """Result of :func:`detect_saddle_stall`.
+
+    Attributes
+    ----------
+    flags : ndarray of bool (m,)
+        Per iterate: whether all three stall tests hold there.
+    lambda_min : ndarray (m,)
+        Per iterate: the smallest Hessian eigenvalue.
+    episodes : list of StallEpisode
+        The stall episodes, in order.
+    thresholds : dict
+        The thresholds used: ``gnorm`` (the absolute gradient threshold), ``ftol``,
+        ``window``, ``neg_rtol``, ``neg_atol``, ``min_length``.
+    stalled : bool
+        (property) Whether there is any episode.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> st = SaddleStall(np.zeros(4, dtype=bool), np.ones(4), [], {})
+    >>> st.stalled
+    False
+    """
 
     flags: np.ndarray
     lambda_min: np.ndarray

@@ -25,6 +25,30 @@ def dense_spectrum(H, return_vectors=False):
     Validates shape and finiteness and symmetrizes, with a ``UserWarning`` when
     the relative asymmetry exceeds sqrt(eps).
 
+    Parameters
+    ----------
+    H : array_like, shape (n, n)
+        A real symmetric matrix (nearly symmetric: it is symmetrized as (H + H^T) / 2).
+    return_vectors : bool, default False
+        Also return the eigenvectors.
+
+    Returns
+    -------
+    numpy.ndarray or tuple
+        The eigenvalues, shape (n,), ascending; with ``return_vectors=True`` the pair
+        ``(eigenvalues, eigenvectors)`` of :func:`numpy.linalg.eigh` (unit eigenvectors
+        as the columns of an (n, n) array).
+
+    Raises
+    ------
+    ValueError
+        ``H`` is not square or has non-finite entries.
+
+    Warns
+    -----
+    UserWarning
+        ``H`` is not symmetric to within sqrt(eps) (relative).
+
     Examples
     --------
     >>> from newtonlab.analysis import dense_spectrum
@@ -225,9 +249,30 @@ def lanczos(op, k=6, which="both", n=None, ncv=None, tol=1e-10, maxiter=1000, se
 
 @dataclass(frozen=True, eq=False)
 class PowerResult:
-    """Output of :func:`power_iteration`: ``eigenvalue``, unit ``eigenvector``, the
-    residual ||A v - lambda v||, ``converged``, iterations ``n_iter`` (matvecs) and
-    the ``shift`` used."""
+    """Output of :func:`power_iteration`.
+
+    Attributes
+    ----------
+    eigenvalue : float
+        The eigenvalue estimate lambda (of A, the shift added back).
+    eigenvector : ndarray (n,)
+        The matching unit vector v.
+    residual : float
+        ||A v - lambda v||.
+    converged : bool
+        Whether ``residual <= tol * |lambda - shift|`` was reached within ``maxiter``.
+    n_iter : int
+        Iterations (= matvecs) of the final run (the shift-finding run not included).
+    shift : float
+        The shift sigma the final run iterated with (0 for ``which="LM"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = power_iteration(np.diag([1.0, 4.0]))
+    >>> round(r.eigenvalue, 6), r.converged, r.shift, round(float(abs(r.eigenvector[1])), 6)
+    (4.0, True, 0.0, 1.0)
+    """
 
     eigenvalue: float
     eigenvector: np.ndarray
@@ -261,6 +306,40 @@ def power_iteration(op, which="LM", n=None, shift=None, tol=1e-8, maxiter=10000,
     one).  Converged when ||A v - lambda v|| <= tol |lambda - shift|.  Linear
     convergence with ratio |lambda_2 - sigma| / |lambda_1 - sigma|: slow for
     clustered spectra, where :func:`lanczos` is the better tool.
+
+    Parameters
+    ----------
+    op : operator
+        Dense array, ``LinearOperator``, sparse matrix, callable ``matvec(v)`` with
+        ``n``, or ``(hessp, x[, args])``.  Must be symmetric.
+    which : {"LM", "SA", "LA"}, default "LM"
+        Largest magnitude, most negative (smallest algebraic), or largest algebraic.
+    n : int, optional
+        Dimension; required for a bare callable.
+    shift : float, optional
+        Iterate on A - shift I with this shift instead of the automatic one (which is
+        0 for "LM", +/-(|lambda|_max + residual) for "SA" / "LA").
+    tol : float, default 1e-8
+        Relative residual tolerance.
+    maxiter : int, default 10000
+        Maximum iterations (matvecs) per run.
+    seed : int, default 0
+        Seed of the random start vector.
+
+    Returns
+    -------
+    PowerResult
+
+    Raises
+    ------
+    ValueError
+        An unknown ``which``, or the operator returned non-finite values.
+
+    Warns
+    -----
+    RuntimeWarning
+        No convergence within ``maxiter`` iterations (the last estimate is returned,
+        ``converged=False``).
 
     Examples
     --------

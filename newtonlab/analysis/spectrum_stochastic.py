@@ -18,8 +18,26 @@ __all__ = ["hutchinson_trace", "TraceEstimate", "slq_density", "SpectralDensity"
 
 @dataclass(frozen=True, eq=False)
 class TraceEstimate:
-    """``trace`` estimate, its ``stderr`` (sample std / sqrt(n_probes)), ``n_probes``
-    and the per-probe ``samples`` z^T A z."""
+    """Output of :func:`hutchinson_trace`.
+
+    Attributes
+    ----------
+    trace : float
+        The estimate of tr(A): the mean of ``samples``.
+    stderr : float
+        Its standard error, sample std / sqrt(n_probes) (inf for one probe).
+    n_probes : int
+        The number of probes.
+    samples : ndarray (n_probes,)
+        The per-probe values z^T A z.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> est = hutchinson_trace(np.array([[2.0, 1.0], [1.0, 3.0]]), n_probes=50)
+    >>> est.n_probes, est.samples.shape, bool(abs(est.trace - 5.0) <= 4 * est.stderr)
+    (50, (50,), True)
+    """
 
     trace: float
     stderr: float
@@ -32,6 +50,27 @@ def hutchinson_trace(op, n=None, n_probes=100, seed=0):
 
     Unbiased; its variance per probe is 2 (||A||_F^2 - sum_i A_ii^2), the smallest
     of all i.i.d. probe distributions (Hutchinson 1989; Avron & Toledo 2011).
+
+    Parameters
+    ----------
+    op : operator
+        Dense array, ``LinearOperator``, sparse matrix, callable ``matvec(v)`` with
+        ``n``, or ``(hessp, x[, args])`` (see :func:`newtonlab.analysis.lanczos`).
+    n : int, optional
+        Dimension; required for a bare callable.
+    n_probes : int, default 100
+        Number of Rademacher probes (>= 1); one matvec each.
+    seed : int, default 0
+        Seed of the probes.
+
+    Returns
+    -------
+    TraceEstimate
+
+    Raises
+    ------
+    ValueError
+        ``n_probes < 1``, or the operator returned non-finite values.
 
     Examples
     --------
@@ -65,11 +104,29 @@ def hutchinson_trace(op, n=None, n_probes=100, seed=0):
 class SpectralDensity:
     """Output of :func:`slq_density`.
 
-    ``grid`` and ``density`` (a probability density in lambda: it integrates to 1;
-    multiply by n for eigenvalues per unit lambda); ``nodes`` and ``weights`` of the
-    Gauss rules, shape (n_probes, m) (weights of each probe sum to 1; a probe whose
-    Lanczos run broke down early has zero-weight padding); ``sigma`` the Gaussian
-    width; ``n_matvec``.
+    Attributes
+    ----------
+    grid : ndarray (n_grid,)
+        The evaluation points lambda.
+    density : ndarray (n_grid,)
+        The smoothed spectral density on ``grid``: a probability density in lambda (it
+        integrates to 1); multiply by n for eigenvalues per unit lambda.
+    nodes : ndarray (n_probes, m)
+        The Gauss nodes theta_i of each probe's Lanczos run (zero-weight padding where
+        a run broke down early).
+    weights : ndarray (n_probes, m)
+        The Gauss weights tau_i; those of each probe sum to 1.
+    sigma : float
+        The Gaussian width used.
+    n_matvec : int
+        Operator applications used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sd = slq_density(np.diag([1.0, 2.0, 3.0]), n_probes=2, m=3, n_grid=50)
+    >>> sd.grid.shape, sd.nodes.shape, np.allclose(sd.weights.sum(axis=1), 1.0)
+    ((50,), (2, 3), True)
     """
 
     grid: np.ndarray

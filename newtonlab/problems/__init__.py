@@ -132,10 +132,24 @@ def get(name: str, **params) -> Problem:
     **params
         Passed to the factory (e.g. ``n=20`` for ``"chained_rosenbrock"``).
 
+    Returns
+    -------
+    Problem
+        The instance; factories are cached, so equal parameters give the same object.
+
     Raises
     ------
     ValueError
         If ``name`` is unknown; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from newtonlab import problems
+    >>> p = problems.get("chained_rosenbrock", n=20)
+    >>> p.id, p.n, p.x0.shape
+    ('chained_rosenbrock(n=20)', 20, (20,))
+    >>> p is problems.get("chained_rosenbrock", n=20)
+    True
     """
     try:
         factory = PROBLEMS[name]
@@ -149,7 +163,22 @@ def names(tag: str | None = None) -> list[str]:
     """Problem names, all or those whose standard instance has label ``tag``.
 
     Tags are the problems' ``labels`` (:data:`LABELS`: "convex", "non-convex",
-    "ill-conditioned", "multimodal", ...); an unknown tag is a ValueError listing them.
+    "ill-conditioned", "multimodal", ...).
+
+    Parameters
+    ----------
+    tag : str, optional
+        A label of :data:`LABELS`; default: every problem.
+
+    Returns
+    -------
+    list of str
+        Keys of :data:`PROBLEMS`, in registry order.
+
+    Raises
+    ------
+    ValueError
+        An unknown tag; the message lists the tags.
 
     Examples
     --------
@@ -165,7 +194,20 @@ def names(tag: str | None = None) -> list[str]:
 
 
 def all_problems() -> list[Problem]:
-    """The standard instance of every problem in :data:`PROBLEMS`, in order."""
+    """The standard instance of every problem in :data:`PROBLEMS`, in order.
+
+    Returns
+    -------
+    list of Problem
+        ``[PROBLEMS[name]() for name in PROBLEMS]`` (the factories' defaults).
+
+    Examples
+    --------
+    >>> from newtonlab import problems
+    >>> ps = problems.all_problems()
+    >>> len(ps) == len(problems.PROBLEMS), ps[0].id
+    (True, 'rosenbrock')
+    """
     return [factory() for factory in PROBLEMS.values()]
 
 
@@ -175,6 +217,17 @@ def standard_matrix() -> list[Problem]:
     rosenbrock, chained_rosenbrock(10), quadratic(10, 1e2), quadratic(50, 1e4),
     beale, wood, powell_singular, himmelblau, six_hump_camel.  ``saddle_xy``
     and ``monkey_saddle`` are left out: they are unbounded below.
+
+    Returns
+    -------
+    list of Problem
+        The nine instances, in the order above.
+
+    Examples
+    --------
+    >>> from newtonlab import problems
+    >>> [q.id for q in problems.standard_matrix()][3:6]
+    ['quadratic(n=50,kappa=10000.0,seed=0)', 'beale', 'wood']
     """
     return [
         rosenbrock(), chained_rosenbrock(10), quadratic(10, 1e2), quadratic(50, 1e4),

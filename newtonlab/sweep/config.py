@@ -41,7 +41,18 @@ DEFAULT_TIMEOUT = 60.0
 
 
 class ConfigError(ValueError):
-    """An invalid sweep configuration; the message names the key and value."""
+    """An invalid sweep configuration; the message names the key and value.
+
+    A subclass of :class:`ValueError`, raised by :func:`load_config` and
+    :func:`parse_config` before anything runs.
+
+    Examples
+    --------
+    >>> parse_config({"problems": ["rosenbrock"]})
+    Traceback (most recent call last):
+        ...
+    newtonlab.sweep.config.ConfigError: missing key 'methods'
+    """
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,37 @@ class MethodSpec:
 
 @dataclass
 class SweepConfig:
+    """A validated sweep configuration, as returned by :func:`parse_config`.
+
+    Attributes
+    ----------
+    problems : list of ProblemSpec
+        The problems, tags expanded, duplicates dropped; each with its stable ``id``,
+        dimension ``n`` and known ``fmin`` (or None).
+    methods : list of MethodSpec
+        The methods, each with its record ``label`` and the ``options`` actually passed
+        (``[options]`` merged with the method's own; scipy's translated).
+    seeds : list of int
+        Start-point seeds (``seeds = k`` in the file means ``0 .. k-1``); default ``[0]``.
+    options : dict
+        The ``[options]`` table, for every method.
+    repeats : int
+        Timing repetitions of every (problem, method, seed); default 1.
+    timeout : float or None
+        Seconds per task; None when the file says ``timeout = 0`` (no limit); default 60.
+    trace : bool
+        Whether per-iteration rows go to ``traces.csv``; default False.
+    raw : dict
+        The parsed TOML, compared by ``--resume`` with the copy in the output directory.
+
+    Examples
+    --------
+    >>> cfg = parse_config({"problems": ["rosenbrock"], "methods": ["bfgs"], "seeds": 2})
+    >>> [p.id for p in cfg.problems], [m.label for m in cfg.methods], cfg.seeds
+    (['rosenbrock'], ['bfgs'], [0, 1])
+    >>> cfg.repeats, cfg.timeout, cfg.trace
+    (1, 60.0, False)
+    """
     problems: list
     methods: list
     seeds: list
@@ -87,7 +129,37 @@ class SweepConfig:
 
 
 def load_config(path):
-    """Parse and validate the TOML file ``path``; returns a :class:`SweepConfig`."""
+    """Parse and validate the TOML file ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The sweep's TOML file; relative hook files (``"file.py:function"``) in it are
+        resolved against its directory.
+
+    Returns
+    -------
+    SweepConfig
+        The validated configuration.
+
+    Raises
+    ------
+    ConfigError
+        The file is not valid TOML, or the configuration is invalid (see
+        :func:`parse_config`).
+    OSError
+        The file cannot be read.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "sweep.toml")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write('problems = ["beale"]\\nmethods = ["bfgs", "lbfgs"]\\n')
+    >>> cfg = load_config(path)
+    >>> [m.label for m in cfg.methods]
+    ['bfgs', 'lbfgs']
+    """
     try:
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
@@ -97,7 +169,43 @@ def load_config(path):
 
 
 def parse_config(raw, base_dir="."):
-    """Validate the parsed TOML ``raw``; relative hook files are resolved in ``base_dir``."""
+    """Validate the parsed TOML ``raw`` (a dict) and build its :class:`SweepConfig`.
+
+    Everything is checked up front: keys, problems (each is built, which is cheap),
+    method names and their options (newtonlab options against the method's defaults,
+    scipy options by a tiny trial run), seeds, ``repeats``, ``timeout`` and ``trace``.
+
+    Parameters
+    ----------
+    raw : dict
+        The parsed TOML (as from :func:`tomllib.load`); the format is in the module
+        docstring and docs/sweeps.md.
+    base_dir : str, default "."
+        The directory that relative hook files (``"file.py:function"``) are resolved in.
+
+    Returns
+    -------
+    SweepConfig
+        The validated configuration (``raw`` kept as its ``raw`` attribute).
+
+    Raises
+    ------
+    ConfigError
+        Any invalid key or value; the message names the key and the value.
+
+    Examples
+    --------
+    >>> cfg = parse_config({"problems": [{"name": "quadratic", "params": {"n": 5}}],
+    ...                     "methods": ["bfgs", {"name": "newton-tr",
+    ...                                          "options": {"subproblem": "cg"}}],
+    ...                     "timeout": 0})
+    >>> [m.label for m in cfg.methods], cfg.timeout
+    (['bfgs', 'newton-tr[subproblem=cg]'], None)
+    >>> parse_config({"problems": ["beale"], "methods": ["bfgs"], "repeats": 0})
+    Traceback (most recent call last):
+        ...
+    newtonlab.sweep.config.ConfigError: repeats must be an integer >= 1, got 0
+    """
     if not isinstance(raw, dict):
         raise ConfigError("the configuration must be a TOML table")
     unknown = sorted(set(raw) - set(TOP_KEYS))

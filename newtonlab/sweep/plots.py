@@ -28,7 +28,27 @@ _METRIC_LABEL = {"time": "wall time", "nfev": "function evaluations (nfev)",
 
 
 def solver_styles(solvers):
-    """Solver -> ``Axes.plot`` keywords (colour, line style, marker), fixed by sorted name."""
+    """Solver -> ``Axes.plot`` keywords (colour, line style, marker), fixed by sorted name.
+
+    The i-th solver in sorted order gets the i-th colour of tab10 + Dark2, line style and
+    marker (cycling), so a solver looks the same in every figure of a sweep.
+
+    Parameters
+    ----------
+    solvers : iterable of str
+        The method labels.
+
+    Returns
+    -------
+    dict
+        Solver -> ``{"color": (r, g, b), "linestyle": str, "marker": str}``.
+
+    Examples
+    --------
+    >>> st = solver_styles(["lbfgs", "bfgs"])
+    >>> list(st), st["bfgs"]["linestyle"], st["bfgs"]["marker"], st["lbfgs"]["marker"]
+    (['bfgs', 'lbfgs'], '-', 'o', 's')
+    """
     from matplotlib import colormaps
     colours = colormaps["tab10"].colors + colormaps["Dark2"].colors
     return {s: {"color": colours[i % len(colours)], "linestyle": _LINESTYLES[i % 4],
@@ -91,8 +111,38 @@ def _profile_panels(profiles, styles, xlabel, ylabel, suptitle, log_base):
 def plot_performance_profiles(records, out_dir, *, metrics=("time", "nfev"), taus=TAUS,
                               styles=None):
     """Dolan-Moré performance profiles, one PNG per metric (``performance_<metric>.png``),
-    one panel per tau, log2 alpha axis.  Returns the written paths.  ``styles``: solver ->
-    plot keywords replacing :func:`solver_styles`' (colour, linestyle, marker)."""
+    one panel per tau, log2 alpha axis.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`~newtonlab.sweep.read_runs`).
+    out_dir : str or os.PathLike
+        Directory the PNGs are written into (it must exist).
+    metrics : sequence of str, default ("time", "nfev")
+        The costs, one figure each (see
+        :func:`~newtonlab.sweep.profiles.performance_profile`).
+    taus : sequence of float, default (1e-1, 1e-3, 1e-5, 1e-7)
+        Tolerances of the convergence test, one panel each.
+    styles : dict, optional
+        Solver -> plot keywords (colour, linestyle, marker) replacing
+        :func:`solver_styles`'.
+
+    Returns
+    -------
+    list of str
+        The written paths, one per metric.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> recs = [{"problem": "p", "seed": 0, "n": 2, "method": "a", "status": 0, "fun": 0.0,
+    ...          "f0": 1.0, "nfev": 5, "history": {"nfev": [1, 5], "f": [1.0, 0.0]}}]
+    >>> paths = plot_performance_profiles(recs, tempfile.mkdtemp(), metrics=("nfev",),
+    ...                                   taus=(1e-3,))
+    >>> [os.path.basename(p) for p in paths]
+    ['performance_nfev.png']
+    """
     styles = {**solver_styles({str(r.get("method")) for r in records}), **(styles or {})}
     paths = []
     for metric in metrics:
@@ -108,7 +158,36 @@ def plot_performance_profiles(records, out_dir, *, metrics=("time", "nfev"), tau
 
 
 def plot_data_profiles(records, out_dir, taus=TAUS, *, budget="nfev", styles=None):
-    """Moré-Wild data profiles (``data_profiles.png``): one panel per tau, log kappa axis."""
+    """Moré-Wild data profiles (``data_profiles.png``): one panel per tau, log kappa axis.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`~newtonlab.sweep.read_runs`).
+    out_dir : str or os.PathLike
+        Directory the PNG is written into (it must exist).
+    taus : sequence of float, default (1e-1, 1e-3, 1e-5, 1e-7)
+        Tolerances of the convergence test, one panel each.
+    budget : str, default "nfev"
+        The budget's count, or ``"time"`` (see
+        :func:`~newtonlab.sweep.profiles.data_profile`).
+    styles : dict, optional
+        Solver -> plot keywords (colour, linestyle, marker) replacing
+        :func:`solver_styles`'.
+
+    Returns
+    -------
+    list of str
+        The written path (one).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> recs = [{"problem": "p", "seed": 0, "n": 2, "method": "a", "status": 0, "fun": 0.0,
+    ...          "f0": 1.0, "nfev": 5, "history": {"nfev": [1, 5], "f": [1.0, 0.0]}}]
+    >>> [os.path.basename(p) for p in plot_data_profiles(recs, tempfile.mkdtemp(), (1e-3,))]
+    ['data_profiles.png']
+    """
     styles = {**solver_styles({str(r.get("method")) for r in records}), **(styles or {})}
     profs = [data_profile(records, tau, budget) for tau in taus]
     unit = "seconds" if budget == "time" else rf"{budget} / $(n_p + 1)$"
@@ -131,7 +210,36 @@ def plot_convergence(records, out_dir, *, x_axis="nfev", use_fmin=True, styles=N
     One panel per seed, one line per solver (the first repeat that did not
     fail); f_L as in the profiles (lowest f found on the instance, or a lower
     reference fmin).  A failed run is marked with an x at its last recorded
-    point (or listed in the panel when it recorded nothing).  Returns the paths.
+    point (or listed in the panel when it recorded nothing).
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`~newtonlab.sweep.read_runs`).
+    out_dir : str or os.PathLike
+        Directory the PNGs are written into (it must exist).
+    x_axis : str, default "nfev"
+        The history column on the x axis (``"nfev"`` or ``"time"``).
+    use_fmin : bool, default True
+        Let a lower reference ``fmin`` define f_L.
+    styles : dict, optional
+        Solver -> plot keywords (colour, linestyle, marker) replacing
+        :func:`solver_styles`'.
+
+    Returns
+    -------
+    list of str
+        The written paths, one per problem (characters other than letters, digits and
+        ``_.=-`` of the problem id replaced by ``_`` in the file name).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> recs = [{"problem": "quadratic(n=5)", "seed": 0, "n": 5, "method": "a", "status": 0,
+    ...          "fun": 0.0, "f0": 1.0, "nfev": 5,
+    ...          "history": {"nfev": [1, 3, 5], "f": [1.0, 1e-3, 0.0]}}]
+    >>> [os.path.basename(p) for p in plot_convergence(recs, tempfile.mkdtemp())]
+    ['convergence_quadratic_n=5.png']
     """
     from matplotlib.lines import Line2D
     g, instances, solvers = _group(records)
@@ -300,10 +408,26 @@ def profile_dir(out_dir, *, taus=TAUS, baseline=None, styles=None):
     first solver -- with their spread, flagged minima, failed runs).  ``styles``: solver ->
     plot keywords (colour, linestyle, marker) replacing :func:`solver_styles`'.
 
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The sweep's output directory.
+    taus : sequence of float, default (1e-1, 1e-3, 1e-5, 1e-7)
+        Tolerances of the convergence test.
+    baseline : str, optional
+        The solver of the speed ratios (see above).
+    styles : dict, optional
+        Solver -> plot keywords.
+
     Returns
     -------
     list of str
         The written paths, ``profiles.md`` last.
+
+    Raises
+    ------
+    ValueError
+        ``runs.jsonl`` holds no finished run.
     """
     out_dir = os.fspath(out_dir)
     records = read_runs(out_dir)

@@ -46,7 +46,27 @@ def _num(v, default=math.nan):
 
 
 def is_failure(rec):
-    """True for a failed run: a string status ("error", "timeout") or a non-finite ``fun``."""
+    """Whether a record is a failed run: a string status or a non-finite ``fun``.
+
+    A failed run (status ``"error"`` or ``"timeout"``, or a ``fun`` that is missing,
+    None or not finite) never solves an instance in the profiles.
+
+    Parameters
+    ----------
+    rec : dict
+        One record of ``runs.jsonl``.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_failure({"status": 0, "fun": 1e-9}), is_failure({"status": "timeout", "fun": None})
+    (False, True)
+    >>> is_failure({"status": 1, "fun": float("nan")})
+    True
+    """
     return isinstance(rec.get("status"), str) or not math.isfinite(_num(rec.get("fun")))
 
 
@@ -106,8 +126,38 @@ def _run_cost(rec, thresh, metric):
 def cost_table(records, tau, metric="nfev", *, use_fmin=True):
     """Costs t_{p,s} (median over repeats; inf = not solved), one row per instance.
 
-    Returns ``(instances, solvers, T, dims)``: T has shape (instances, solvers),
-    ``dims`` the dimension n_p of each instance.
+    The convergence test and the cost are those of the module docstring.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`read_runs`).
+    tau : float
+        Tolerance of the convergence test.
+    metric : str, default "nfev"
+        ``"time"`` or a count (``"nfev"``, ``"njev"``, ``"nhev"``, ``"nit"``).
+    use_fmin : bool, default True
+        Let a lower reference ``fmin`` define f_L.
+
+    Returns
+    -------
+    instances : list of tuple
+        The (problem, seed) pairs, sorted: the rows.
+    solvers : tuple of str
+        The method labels, sorted: the columns.
+    T : numpy.ndarray, shape (len(instances), len(solvers))
+        The costs; inf where the solver did not solve the instance.
+    dims : numpy.ndarray, shape (len(instances),)
+        The dimension n_p of each instance (NaN when no record gives ``n``).
+
+    Examples
+    --------
+    >>> recs = [{"problem": "p", "seed": 0, "n": 2, "method": m, "status": 0, "fun": 0.0,
+    ...          "f0": 1.0, "nfev": k, "history": {"nfev": [1, k], "f": [1.0, 0.0]}}
+    ...         for m, k in (("a", 7), ("b", 3))]
+    >>> instances, solvers, T, dims = cost_table(recs, 1e-3)
+    >>> instances, solvers, T.tolist(), dims.tolist()
+    ([('p', 0)], ('a', 'b'), [[7.0, 3.0]], [2.0])
     """
     g, instances, solvers = _group(records)
     T = np.full((len(instances), len(solvers)), math.inf)
@@ -128,13 +178,36 @@ def cost_table(records, tau, metric="nfev", *, use_fmin=True):
 class Profile:
     """A performance or data profile (:func:`performance_profile`, :func:`data_profile`).
 
-    ``kind`` is "performance" or "data"; ``metric`` the cost ("time", "nfev",
-    ...); ``tau`` the test's tolerance.  ``solvers`` and ``instances`` ((problem,
-    seed) pairs) label the columns and rows of ``costs`` (t_{p,s}; inf: not
-    solved) and ``table`` (r_{p,s} = t_{p,s} / min_s t_{p,s}, or for a data
-    profile t_{p,s} / (n_p + 1)).  ``curves[j]`` is rho_s (d_s) of solver j on
-    ``grid`` (alpha from 1, or kappa: log-spaced, plus every finite table value):
-    the fraction of all instances with table <= grid.
+    Attributes
+    ----------
+    kind : str
+        ``"performance"`` or ``"data"``.
+    metric : str
+        The cost: ``"time"``, ``"nfev"``, ``"njev"``, ``"nhev"`` or ``"nit"``.
+    tau : float
+        The convergence test's tolerance.
+    solvers : tuple of str
+        The method labels, sorted: the columns of ``table`` and ``costs``.
+    instances : tuple of tuple
+        The (problem, seed) pairs, sorted: the rows of ``table`` and ``costs``.
+    grid : numpy.ndarray, shape (m,)
+        alpha (from 1) or kappa: log-spaced, plus every finite ``table`` value.
+    curves : numpy.ndarray, shape (len(solvers), m)
+        ``curves[j]`` is rho_s (d_s) of solver j on ``grid``: the fraction of all
+        instances with ``table <= grid``.
+    table : numpy.ndarray, shape (len(instances), len(solvers))
+        r_{p,s} = t_{p,s} / min_s t_{p,s} (performance), or t_{p,s} / (n_p + 1)
+        (data; t_{p,s} itself for ``metric="time"``); inf: not solved.
+    costs : numpy.ndarray, shape (len(instances), len(solvers))
+        t_{p,s} (:func:`cost_table`); inf: not solved.
+
+    Examples
+    --------
+    >>> recs = [{"problem": "p", "seed": 0, "n": 1, "method": "a", "status": 0, "fun": 0.0,
+    ...          "f0": 1.0, "nfev": 4, "history": {"nfev": [1, 4], "f": [1.0, 0.0]}}]
+    >>> prof = performance_profile(recs, "nfev", tau=1e-3)
+    >>> prof.kind, prof.solvers, prof.costs.tolist(), prof.at(1.0)
+    ('performance', ('a',), [[4.0]], {'a': 1.0})
     """
 
     kind: str
@@ -219,6 +292,18 @@ def data_profile(records, tau, budget="nfev", *, use_fmin=True):
     evaluations of the ``budget`` count).  ``budget="time"`` gives seconds,
     without the (n_p + 1) scaling.
 
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`read_runs`).
+    tau : float
+        Tolerance of the convergence test.
+    budget : str, default "nfev"
+        The count the budget is measured in (``"nfev"``, ``"njev"``, ``"nhev"``,
+        ``"nit"``), or ``"time"`` (seconds).
+    use_fmin : bool, default True
+        Let a lower reference ``fmin`` define f_L.
+
     Returns
     -------
     Profile
@@ -243,10 +328,34 @@ def data_profile(records, tau, budget="nfev", *, use_fmin=True):
 class SpeedRatios:
     """Output of :func:`speed_ratios` (arrays of shape (instances, solvers)).
 
-    ``ratio``: median over s's repeats / median over the baseline's; ``lo``, ``hi``:
-    quartiles of all pairwise ratios t_{s,i} / t_{b,j} of the repeats (the spread);
-    NaN where a run failed or is missing.  ``median``, ``count``: per solver, the
-    median ratio across instances and the number of instances it is taken over.
+    Attributes
+    ----------
+    baseline : str
+        The baseline solver's label.
+    metric : str
+        The compared record field (``"time"``, ``"nfev"``, ...).
+    solvers : tuple of str
+        The method labels, sorted (the baseline included): the columns.
+    instances : tuple of tuple
+        The (problem, seed) pairs, sorted: the rows.
+    ratio : numpy.ndarray, shape (len(instances), len(solvers))
+        Median of the solver's repeats / median of the baseline's (> 1: slower); NaN
+        where a run failed or is missing, or the baseline's median is not positive.
+    lo, hi : numpy.ndarray, shape (len(instances), len(solvers))
+        Quartiles of all pairwise ratios t_{s,i} / t_{b,j} of the repeats (the
+        spread); NaN as in ``ratio``.
+    median : dict
+        Solver -> median ratio across the instances where it is defined (NaN: none).
+    count : dict
+        Solver -> number of instances that median is taken over.
+
+    Examples
+    --------
+    >>> recs = [{"problem": "p", "seed": s, "method": m, "status": 0, "fun": 0.0, "time": t}
+    ...         for s in (0, 1) for m, t in (("a", 1.0 + s), ("b", 2.0))]
+    >>> sr = speed_ratios(recs, "b")
+    >>> sr.solvers, sr.ratio.tolist(), sr.median, sr.count
+    (('a', 'b'), [[0.5, 1.0], [1.0, 1.0]], {'a': 0.75, 'b': 1.0}, {'a': 2, 'b': 2})
     """
 
     baseline: str
@@ -264,6 +373,24 @@ def speed_ratios(records, baseline, metric="time"):
     """Per instance, each solver's median ``metric`` over the baseline's (> 1: slower).
 
     Every run that did not fail counts, whatever its stopping reason.
+
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`read_runs`).
+    baseline : str
+        The method label to compare against.
+    metric : str, default "time"
+        The record field compared (``"time"``, ``"cpu_time"``, ``"nfev"``, ...).
+
+    Returns
+    -------
+    SpeedRatios
+
+    Raises
+    ------
+    ValueError
+        ``baseline`` is not a method of the records.
 
     Examples
     --------
@@ -308,6 +435,20 @@ def summary(records, taus=TAUS, *, use_fmin=True):
     ``{"timeout": 2, 1: 3}``), ``different_minimum`` (runs flagged so).  A run is
     represented by its first record that did not fail (else its first record).
 
+    Parameters
+    ----------
+    records : list of dict
+        Records of ``runs.jsonl`` (:func:`read_runs`).
+    taus : sequence of float, default (1e-1, 1e-3, 1e-5, 1e-7)
+        Tolerances of the convergence test (solved by nfev, as in :func:`cost_table`).
+    use_fmin : bool, default True
+        Let a lower reference ``fmin`` define f_L.
+
+    Returns
+    -------
+    list of dict
+        One row per solver, sorted by label, with the keys above.
+
     Examples
     --------
     >>> recs = [{"problem": "p", "seed": 0, "method": "a", "status": "timeout", "fun": None},
@@ -335,6 +476,45 @@ def summary(records, taus=TAUS, *, use_fmin=True):
 
 
 def profile_dir(out_dir, *, taus=TAUS, baseline=None):
-    """Figures and ``profiles.md`` of ``out_dir/runs.jsonl``: :func:`.plots.profile_dir`."""
+    """Figures and ``profiles.md`` of ``out_dir/runs.jsonl``: :func:`.plots.profile_dir`.
+
+    Imports matplotlib only when called.
+
+    Parameters
+    ----------
+    out_dir : str or os.PathLike
+        The sweep's output directory; the files are written into it.
+    taus : sequence of float, default (1e-1, 1e-3, 1e-5, 1e-7)
+        Tolerances of the convergence test, one panel each.
+    baseline : str, optional
+        The solver the speed ratios of ``profiles.md`` are taken against (default: each
+        ``scipy:*`` solver, or with repeats the first solver).
+
+    Returns
+    -------
+    list of str
+        The written paths, ``profiles.md`` last.
+
+    Raises
+    ------
+    ValueError
+        ``runs.jsonl`` holds no finished run.
+    FileNotFoundError
+        No ``runs.jsonl`` in ``out_dir``.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> rec = {"key": "k", "problem": "p", "seed": 0, "n": 2, "method": "bfgs", "status": 0,
+    ...        "success": True, "fun": 0.0, "f0": 1.0, "nfev": 5, "nit": 4, "time": 0.01,
+    ...        "history": {"nfev": [1, 5], "f": [1.0, 0.0], "time": [0.0, 0.01]}}
+    >>> with open(os.path.join(d, "runs.jsonl"), "w") as fh:
+    ...     _ = fh.write(json.dumps(rec) + "\\n")
+    >>> paths = profile_dir(d, taus=(1e-3,))
+    >>> sorted(os.path.basename(p) for p in paths)  # doctest: +NORMALIZE_WHITESPACE
+    ['convergence_p.png', 'data_profiles.png', 'performance_nfev.png',
+     'performance_time.png', 'profiles.md']
+    """
     from .plots import profile_dir as _profile_dir   # matplotlib only when drawing
     return _profile_dir(out_dir, taus=taus, baseline=baseline)

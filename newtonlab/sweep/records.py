@@ -33,6 +33,9 @@ RECORD_KEYS = (
     "seed", "repeat", "status", "success", "message", "fun", "f0", "fmin", "nit", "nfev",
     "njev", "nhev", "time", "cpu_time", "kind", "different_minimum", "history", "error", "started",
     "finished", "host", "versions")
+"""Every record's keys, in order: the schema of ``runs.jsonl`` (docs/sweeps.md describes
+each).  A record holds all of them (None where they do not apply, e.g. ``fun`` of a
+timed-out task); its ``key`` is the task's :func:`~newtonlab.sweep.tasks.task_key`."""
 #: statuses of tasks that did not finish (retried by --resume)
 FAILED = ("error", "timeout")
 #: points kept in a record's history (first and last always among them)
@@ -153,8 +156,30 @@ def read_runs(path_or_dir, missing_ok=False):
     A line that does not parse -- the truncated last line of a killed run -- is
     skipped with a :class:`RuntimeWarning` saying how many lines were skipped (a
     complete record appended after such a fragment is kept).  Of several records
-    with one ``key`` (a task run again), the last one is kept.  ``missing_ok``: no
-    file is no records (a sweep that has not finished a task yet).
+    with one ``key`` (a task run again), the last one is kept.
+
+    Parameters
+    ----------
+    path_or_dir : str or os.PathLike
+        The ``runs.jsonl`` file, or the sweep's output directory holding it.
+    missing_ok : bool, default False
+        When true, a missing file is no records (a sweep that has not finished a task
+        yet) instead of an error.
+
+    Returns
+    -------
+    list of dict
+        The records, in file order (one per ``key``), keys as in :data:`RECORD_KEYS`.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file, unless ``missing_ok``.
+
+    Warns
+    -----
+    RuntimeWarning
+        Some lines did not parse (a run killed while writing); they are skipped.
 
     Examples
     --------

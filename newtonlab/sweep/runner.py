@@ -30,11 +30,52 @@ from .tasks import expand
 
 class SweepError(Exception):
     """The sweep cannot run: a configuration error, an output directory conflict, a
-    missing backend.  The message says what to change."""
+    missing backend.  The message says what to change.
+
+    Raised by :func:`run_sweep` before any task runs (a :class:`ConfigError` of the
+    configuration is re-raised as a ``SweepError`` with the same message), or when the
+    backend fails.
+
+    Examples
+    --------
+    >>> run_sweep("no/such/sweep.toml", "out")
+    Traceback (most recent call last):
+        ...
+    newtonlab.sweep.runner.SweepError: [Errno 2] No such file or directory: 'no/such/sweep.toml'
+    """
 
 
 @dataclass
 class Summary:
+    """What :func:`run_sweep` did: task counts and times.
+
+    Attributes
+    ----------
+    out : str
+        The output directory.
+    total : int
+        The tasks of the sweep.
+    skipped : int
+        Tasks already finished in ``out`` (``--resume``), not run again.
+    successful : int
+        Tasks run whose record has ``success`` true.
+    unsuccessful : int
+        Tasks run that finished with ``success`` false (e.g. ``maxiter``).
+    failed : int
+        Tasks run that raised or timed out (status ``"error"`` or ``"timeout"``).
+    wall : float
+        Wall seconds of the whole call.
+    warmup : float
+        Of ``wall``, the seconds of the compile warm-up before the tasks.
+    ran : int
+        (property) ``successful + unsuccessful + failed``.
+
+    Examples
+    --------
+    >>> s = Summary("out", total=4, skipped=1, successful=2, failed=1)
+    >>> s.ran
+    3
+    """
     out: str
     total: int
     skipped: int = 0
@@ -180,20 +221,45 @@ def run_sweep(config_path, out, *, jobs=None, backend="local", scheduler=None, r
 
     Parameters
     ----------
+    config_path : str or os.PathLike
+        The sweep's TOML file (copied to ``out/config.toml`` on the first run).
+    out : str or os.PathLike
+        The output directory (created if missing): ``runs.jsonl``, ``config.toml`` and,
+        with ``trace = true``, ``traces.csv``.
     jobs : int, optional
         Worker processes (local) or LocalCluster workers (dask); default: the cores.
-    backend : {"local", "dask"}
+    backend : {"local", "dask"}, default "local"
+        Local worker processes, or a dask cluster.
     scheduler : str, optional
         A dask scheduler's address (default: a LocalCluster).
-    resume : bool
+    resume : bool, default False
         Continue the sweep in ``out``: finished tasks are skipped, failed ones rerun.
     progress : bool, optional
         tqdm bar; default on when stdout is a terminal and ``CI`` is not set.
-    log : bool
+    log : bool, default True
         Without a bar, one line per finished task on stdout.
 
-    Returns a :class:`Summary`; raises :class:`SweepError` on a configuration or output
-    directory error (before anything runs).
+    Returns
+    -------
+    Summary
+        The task counts (skipped, successful, unsuccessful, failed) and wall seconds;
+        ``summary.line()`` is the one-line report the CLI prints.
+
+    Raises
+    ------
+    SweepError
+        A configuration error, an output directory conflict (``out`` holds another
+        configuration's sweep, or records without ``--resume``, or another sweep is
+        running there), or a missing backend: all before anything runs.
+
+    Examples
+    --------
+    A sweep of one fast task (not run here: the first call compiles the solver)::
+
+        import pathlib
+        pathlib.Path("s.toml").write_text('problems = ["beale"]\\nmethods = ["bfgs"]\\n')
+        summary = run_sweep("s.toml", "out", jobs=1, progress=False, log=False)
+        print(summary.line())
     """
     t0 = time.perf_counter()
     try:

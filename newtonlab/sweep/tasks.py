@@ -40,15 +40,71 @@ from . import records
 
 
 def task_key(problem_id, method_label, options, seed, repeat):
-    """12 hex digits of sha1 over the task's defining fields (JSON, sorted keys)."""
+    """A task's stable key: 12 hex digits of sha1 over its defining fields.
+
+    The fields are hashed as JSON with sorted keys (values JSON cannot hold by their
+    ``repr``), so the key is the same in every process, on every machine, and does
+    not depend on the task's position in the sweep.
+
+    Parameters
+    ----------
+    problem_id : str
+        The problem's stable id (``ProblemSpec.id``).
+    method_label : str
+        The method's label (``MethodSpec.label``), e.g. ``"newton-tr[subproblem=cg]"``.
+    options : dict
+        The options passed to the method.
+    seed : int
+        The start-point seed.
+    repeat : int
+        The timing repetition, from 0.
+
+    Returns
+    -------
+    str
+        12 lower-case hex digits.
+
+    Examples
+    --------
+    >>> k = task_key("rosenbrock", "bfgs", {"gtol": 1e-6}, 0, 0)
+    >>> len(k), k == task_key("rosenbrock", "bfgs", {"gtol": 1e-6}, 0, 0)
+    (12, True)
+    >>> k == task_key("rosenbrock", "bfgs", {"gtol": 1e-6}, 1, 0)
+    False
+    """
     blob = json.dumps([problem_id, method_label, options, int(seed), int(repeat)],
                       sort_keys=True, default=repr)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
 def expand(config):
-    """Every task of a :class:`~newtonlab.sweep.config.SweepConfig`, as plain dicts (sent to
-    workers), problem-major: problem, method, seed, repeat."""
+    """Every task of a :class:`~newtonlab.sweep.config.SweepConfig`, as plain dicts.
+
+    Plain dicts, so that they pickle cheaply to worker processes.  The order is
+    problem-major: problem, then method, then seed, then repeat.
+
+    Parameters
+    ----------
+    config : SweepConfig
+        A validated configuration (:func:`~newtonlab.sweep.config.parse_config`).
+
+    Returns
+    -------
+    list of dict
+        One dict per task, with keys ``"key"`` (:func:`task_key`), ``"problem"`` and
+        ``"method"`` (dicts of the problem's and method's specs), ``"seed"``,
+        ``"repeat"`` and ``"trace"``; ``len(problems) * len(methods) * len(seeds) *
+        repeats`` of them.
+
+    Examples
+    --------
+    >>> from newtonlab.sweep import parse_config
+    >>> cfg = parse_config({"problems": ["beale"], "methods": ["bfgs", "lbfgs"],
+    ...                     "seeds": [0, 1]})
+    >>> tasks = expand(cfg)
+    >>> [(t["method"]["label"], t["seed"]) for t in tasks]
+    [('bfgs', 0), ('bfgs', 1), ('lbfgs', 0), ('lbfgs', 1)]
+    """
     out = []
     for p in config.problems:
         for m in config.methods:
@@ -61,7 +117,36 @@ def expand(config):
 
 
 def start_point(x0, problem_id, seed):
-    """x0 for seed 0; else x0 + 0.1 max(1, |x0|) z, z ~ N(0, I) seeded by (seed, crc32(id))."""
+    """The start point of seed ``seed``: ``x0`` for seed 0, else a seeded perturbation.
+
+    For ``seed > 0`` it is ``x0 + 0.1 * max(1, |x0|) * z`` (elementwise), with
+    ``z ~ N(0, I)`` drawn from
+    ``numpy.random.default_rng(SeedSequence([seed, crc32(problem_id)]))``: reproducible
+    anywhere, and a stream of its own for every problem.
+
+    Parameters
+    ----------
+    x0 : array_like, shape (n,)
+        The problem's standard start point.
+    problem_id : str
+        The problem's stable id (its crc32 seeds the stream).
+    seed : int
+        The seed, >= 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+        A new float64 array (a copy of ``x0`` for seed 0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> start_point([-1.2, 1.0], "rosenbrock", 0)
+    array([-1.2,  1. ])
+    >>> x = start_point([-1.2, 1.0], "rosenbrock", 3)
+    >>> x.shape, np.array_equal(x, start_point([-1.2, 1.0], "rosenbrock", 3))
+    ((2,), True)
+    """
     x0 = np.array(x0, dtype=np.float64)
     if seed == 0:
         return x0
