@@ -475,3 +475,96 @@ def test_compiled_and_interpreted_identical(opts):
 def test_bad_options_named(opts, key):
     with pytest.raises(ValueError, match=key):
         run(ROS, opts)
+
+
+# ------------------------------------------------------------- mini-batch curvature (§4.3)
+from newtonlab.methods import hessian_free as HFM  # noqa: E402
+from newtonlab.problems import ml  # noqa: E402
+
+LOGI = problems.get("logistic")
+MLP = problems.get("mlp")
+
+
+def _hf(p, callback=None, **options):
+    return nl.minimize(p.fun, p.x0, args=p.args, jac=p.jac, hessp=p.ggnp, method=HF,
+                       callback=callback, options={"return_all": True, **options})
+
+
+def _gap(a, b):
+    return max(np.abs(u - v).max() for u, v in zip(a.allvecs, b.allvecs))
+
+
+def test_draw_batch_is_sorted_without_replacement_and_seeded():
+    def draws(seed, N=20, m=7, k=5):
+        rng = np.zeros(2, np.uint64)
+        HFM.FD.rng_seed(rng, seed)
+        perm, idx, out = np.arange(N), np.zeros(m, np.int64), []
+        for _ in range(k):
+            HFM.draw_batch(rng, perm, idx)
+            out.append(idx.copy())
+            assert np.all(np.diff(idx) > 0) and idx.min() >= 0 and idx.max() < N
+            assert sorted(perm) == list(range(N))
+        return out
+    a, b, c = draws(0), draws(0), draws(1)
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    assert not all(np.array_equal(u, v) for u, v in zip(a, c))
+    assert len({tuple(u) for u in a}) > 1                         # redrawn each time
+    rng = np.zeros(2, np.uint64)
+    HFM.FD.rng_seed(rng, 0)
+    perm, idx = np.arange(9), np.zeros(9, np.int64)
+    _py(HFM.draw_batch)(rng, perm, idx)
+    assert idx.tolist() == list(range(9))
+
+
+def test_curvature_batch_of_all_samples_is_the_full_product_run():
+    N = LOGI.args[0].shape[0]
+    full = _hf(LOGI, maxiter=15)
+    batch = _hf(LOGI, maxiter=15, **ml.curvature_batch(LOGI, N))
+    assert batch.nit == full.nit and batch.nhev == full.nhev and batch.nfev == full.nfev
+    assert _gap(full, batch) <= 1e-10
+
+
+@pytest.mark.parametrize("p", [LOGI, MLP], ids=["logistic", "mlp"])
+def test_curvature_minibatch_lowers_the_loss_reproducibly_in_both_modes(p):
+    opts = {**ml.curvature_batch(p, 40, seed=1), "maxiter": 15}
+    a, b = _hf(p, **opts), _hf(p, **opts)
+    assert a.execution == "compiled" and np.array_equal(a.x, b.x)
+    assert a.fun < 0.8 * p.fun(p.x0, *p.args) and a.nhev > 0 and a.njev == a.nfev
+    c = _hf(p, callback=lambda xk: None, **opts)
+    assert c.execution == "interpreted" and _gap(a, c) <= 1e-10
+    other = _hf(p, **{**opts, "seed": 2})
+    assert not np.array_equal(a.x, other.x)
+
+
+def test_curvature_minibatch_converges_on_logistic():
+    res = _hf(LOGI, maxiter=100, gtol=1e-6, **ml.curvature_batch(LOGI, 50, seed=0))
+    full = _hf(LOGI, maxiter=100, gtol=1e-6)
+    assert res.success and abs(res.fun - full.fun) <= 1e-8 * abs(full.fun)
+
+
+def test_curvature_minibatch_with_python_functions():
+    p = LOGI
+    bhp = ml.batch_ggnp(p).py_func
+    res = nl.minimize(p.fun.py_func, p.x0, args=p.args, jac=p.jac.py_func, method=HF,
+                      options={"curvature_batch": bhp, "curvature_batch_size": 40,
+                               "n_samples": p.args[0].shape[0], "seed": 1, "maxiter": 3,
+                               "return_all": True})
+    ref = _hf(p, **ml.curvature_batch(p, 40, seed=1), maxiter=3)
+    assert res.execution == "interpreted" and _gap(res, ref) <= 1e-10
+
+
+def test_curvature_batch_errors():
+    p, N = LOGI, LOGI.args[0].shape[0]
+    bhp = ml.batch_ggnp(p)
+    bad = [({"curvature_batch": bhp}, "needs option 'curvature_batch_size'"),
+           ({"curvature_batch_size": 10, "n_samples": N}, "needs option 'curvature_batch'"),
+           ({"curvature_batch": bhp, "curvature_batch_size": 10}, "needs option 'n_samples'"),
+           ({"curvature_batch": bhp, "curvature_batch_size": N + 1, "n_samples": N},
+            "must be <= n_samples"),
+           ({"curvature_batch": bhp, "curvature_batch_size": 0, "n_samples": N}, ">= 1"),
+           ({"curvature_batch": bhp.py_func, "curvature_batch_size": 10, "n_samples": N},
+            "must be an @njit function"),
+           ({**ml.curvature_batch(p, 10), "seed": -1}, "'seed'")]
+    for opts, msg in bad:
+        with pytest.raises(ValueError, match=msg):
+            _hf(p, maxiter=2, **opts)

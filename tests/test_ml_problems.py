@@ -344,3 +344,41 @@ def test_curvature_signs():
     res = nl.minimize(q.fun, q.x0, args=q.args, jac=q.jac, method="lbfgs",
                       options={"maxiter": 50})
     assert min(lo(q, x) for x in points(q) + [res.x]) < 0      # non-convex
+
+
+# ---------------------------------------------------------------- mini-batch curvature products
+NETS = [name for name in NAMES if name != "matrix-factorization"]
+
+
+@pytest.mark.parametrize("name", NETS)
+def test_batch_products_over_all_samples_are_the_products_and_halves_average(name):
+    for p in (SMALL[name], STD[name]):
+        N = p.args[0].shape[0]
+        x = points(p, 1)[1]
+        v = np.random.default_rng(7).standard_normal(p.n)
+        halves = [h.astype(np.int64) for h in
+                  np.array_split(np.random.default_rng(8).permutation(N), 2)]
+        for batch, full in ((ml.batch_ggnp(p), p.ggnp), (ml.batch_hessp(p), p.hessp)):
+            ref = full(x, v, *p.args)
+            assert np.array_equal(batch(x, v, np.arange(N), *p.args), ref)   # same sums
+            if len(halves[0]) == len(halves[1]):
+                parts = [batch(x, v, h, *p.args) for h in halves]
+                assert rel((parts[0] + parts[1]) / 2, ref) < 1e-12
+    idx = np.array([0, 3, 1, 3], dtype=np.int64)
+    p = SMALL[name]
+    x = points(p, 1)[1]
+    v = np.ones(p.n)
+    for batch in (ml.batch_ggnp(p), ml.batch_hessp(p)):
+        assert np.allclose(batch(x, v, idx, *p.args), batch.py_func(x, v, idx, *p.args),
+                           rtol=1e-12, atol=1e-14)
+
+
+def test_batch_products_and_curvature_batch_options():
+    p = STD["mlp"]
+    opts = ml.curvature_batch(p, 40, seed=3)
+    assert opts == {"curvature_batch": ml.batch_ggnp(p), "curvature_batch_size": 40,
+                    "n_samples": p.args[0].shape[0], "seed": 3}
+    assert ml.curvature_batch(p, 40, gauss_newton=False)["curvature_batch"] is ml.batch_hessp(p)
+    for f in (ml.batch_ggnp, ml.batch_hessp):
+        with pytest.raises(ValueError, match="network problems"):
+            f(STD["matrix-factorization"])

@@ -29,9 +29,8 @@ q(p) = g^T p + 1/2 p^T B p:
 and the step is x + alpha p with alpha from Armijo backtracking from 1
 (Martens & Sutskever 2012; N&W §3.5).  Products come from ``hessp``
 (one ``nhev`` each, or two gradient calls by central differences) or from
-the Hessian matrix when ``hess`` is given (one Hessian per new point).  With
-the defaults (no backtracking, M = I) every iterate and count is the one of
-the method before these options existed.
+the Hessian matrix when ``hess`` is given (one Hessian per new point).  The
+defaults (no backtracking, M = I) reproduce the method before these options.
 
 Deviations: a warm start whose model value is not negative is dropped for a
 cold start (``tcg.py``); a step that is not a descent direction after a warm
@@ -41,8 +40,9 @@ grows by at least 3/2; the run stops with status TR_COLLAPSED when lambda
 exceeds ``damping_max``; the preconditioner's s (above); in CG backtracking a
 kept iterate that is not a descent direction ends the walk, and the chosen
 point is evaluated again when the walk went past it and the line search
-accepts it at alpha = 1 (the loop commits the point it evaluated last).  No
-mini-batches (§4.3): ``FiniteSum`` has no batch curvature product.  Trace:
+accepts it at alpha = 1 (the loop commits the point it evaluated last).
+
+Mini-batch curvature (§4.3): ``_hf_batch.py``.  Trace:
 ALPHA holds the accepted step length (0 when rejected), ``lam`` the damping
 after the update, ``bt_evals`` the evaluations of the CG backtracking,
 ``cg_pick`` the CG iteration of the chosen iterate.
@@ -54,12 +54,15 @@ import numpy as np
 
 from .. import _options as O
 from .._engine import cg_backtrack as CB
+from .._engine import fo_driver as FD
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import tcg as TC
 from .._engine import tr_driver as TD
 from .._engine.config import dual, jit
+from .._objective import Cost
 from . import _trust as F
+from ._hf_batch import Batch, batch_options, batch_products, draw_batch
 
 # diagnostics columns after the trust-region ones (rho, cg_iters, lam, cg_exit)
 D_LS_EVALS = TD.D_EXIT + 1      # evaluations of the Armijo search after its unit trial
@@ -92,6 +95,7 @@ class Options(NamedTuple):
     precond: int           # PRECOND_NONE | PRECOND_GRADSQ (§4.7)
     xi: float              # M = (s + lambda)^xi
     pbeta: float           # decay of the running average s of g o g
+    batch: Batch           # mini-batch curvature products (§4.3)
 
 
 class State(NamedTuple):
@@ -106,6 +110,10 @@ class State(NamedTuple):
     keep: np.ndarray       # kept CG iterates (cg_backtrack.capacity rows, or 0), n columns
     kinfo: np.ndarray      # their CG iteration indices and damped model values phi_i (rows, 2)
     aux: np.ndarray        # storage state, backtracking and preconditioner scalars (NAUX)
+    bhp: object            # the mini-batch product (Batch.bhp): the curvature component's
+    rng: np.ndarray        # splitmix64 state of the batch draws (fo_driver's generator)
+    perm: np.ndarray       # a permutation of 0..N-1 (0 entries when off), partially reshuffled
+    bidx: np.ndarray       # this iteration's batch, sorted (Batch.size entries)
     lam: float             # damping lambda_k
     lam_old: float         # lambda before this iteration's update
     shown: float           # the accepted step length (0 when rejected), for the trace
@@ -119,8 +127,8 @@ class State(NamedTuple):
 def _with(s, lam, lam_old, shown, stale, running, warm, have_prev):
     """The state with new scalars (numba has no NamedTuple._replace); inlined, so
     literal arguments do not compile variants."""
-    return State(s.H, s.W, s.cst, s.hist, s.lst, s.pprev, s.d, s.keep, s.kinfo, s.aux, lam,
-                 lam_old, shown, stale, running, warm, have_prev)
+    return State(s.H, s.W, s.cst, s.hist, s.lst, s.pprev, s.d, s.keep, s.kinfo, s.aux, s.bhp,
+                 s.rng, s.perm, s.bidx, lam, lam_old, shown, stale, running, warm, have_prev)
 
 
 @dual(inline=True)
@@ -134,9 +142,14 @@ def init(mo, x, g, H):
     kcap = CB.capacity(mo.cg_maxiter) if mo.backtrack else 0
     aux = np.zeros(NAUX)
     aux[A_NEWPT] = 1.0
+    bt = mo.batch
+    rng = np.zeros(2, np.uint64)
+    FD.rng_seed(rng, bt.seed)
+    perm = np.arange(bt.n_samples if bt.size > 0 else 0)
     return State(H, W, np.zeros(TC.PSIZE), np.zeros(mo.cg_maxiter + 1), np.zeros(LS.SIZE),
-                 np.zeros(n), d, np.zeros((kcap, n)), np.zeros((kcap, 2)), aux, mo.damp0,
-                 mo.damp0, 0.0, True, False, False, False)
+                 np.zeros(n), d, np.zeros((kcap, n)), np.zeros((kcap, 2)), aux, bt.bhp, rng,
+                 perm, np.zeros(bt.size, np.int64), mo.damp0, mo.damp0, 0.0, True, False, False,
+                 False)
 
 
 @dual(inline=True)
@@ -153,6 +166,8 @@ def propose(state, mo, g, p):
             return (_with(s, lam, s.lam_old, s.shown, False, False, False, have_prev),
                     TD.NEED_HESS, 0.0, 0.0)
         warm = have_prev and mo.decay > 0.0
+        if mo.batch.size > 0:       # this iteration's curvature mini-batch (§4.3)
+            draw_batch(s.rng, s.perm, s.bidx)
         if mo.precond == PRECOND_GRADSQ:
             if s.aux[A_NEWPT] != 0.0:       # once per point: s = beta s + (1 - beta) g o g
                 s.aux[A_PCK] += 1.0
@@ -335,6 +350,14 @@ def solve_dense(ob, cb, args, x0, o, trace, allvecs, H):
                                 judge, update, radius, collapsed, diagnostics, TD.hessian)
 
 
+@jit
+def solve_batch(ob, cb, args, x0, o, trace, allvecs, H):
+    """Products from the mini-batch product on each iteration's batch (Martens §4.3)."""
+    lo, mo = o
+    return TD.trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init, propose,
+                                judge, update, radius, collapsed, diagnostics, batch_products)
+
+
 def prepare(opts, obj, x0):
     n = x0.size
     cgmax = F.cg_maxiter(opts, min(20 * n, 250))      # Martens: at most 250
@@ -347,7 +370,12 @@ def prepare(opts, obj, x0):
                  backtrack=O.flag(opts, "cg_backtracking"),
                  precond=O.choice(opts, "preconditioner", PRECONDITIONERS),
                  xi=O.real(opts, "precond_exponent", 0.0, 1.0),
-                 pbeta=O.real(opts, "precond_decay", 0.0, 1.0, hi_open=True))
+                 pbeta=O.real(opts, "precond_decay", 0.0, 1.0, hi_open=True),
+                 batch=batch_options(opts, obj, n))
+    if mo.batch.size > 0:       # every product from the mini-batch product, one nhev each
+        c = obj.cost
+        return F.plan(ENTRY, opts, obj, x0, mo, solve_batch, B=np.zeros((0, 0)),
+                      cost=Cost(c.fev_per_fg, c.jev_per_fg, 0, 0, 1))
     # products from hessp (each counted), or from the Hessian matrix when hess is given
     dense = obj.hessp_kind == "from-hess"
     return F.plan(ENTRY, opts, obj, x0, mo, solve_dense if dense else solve,
@@ -360,7 +388,8 @@ ENTRY = F.entry(
     "Levenberg-Marquardt damping, Armijo backtracking.",
     {**F.SECOND_ORDER, "damping": 1.0, "damping_max": 1e16, "cg_decay": 0.95, "cg_maxiter": None,
      "cg_progress_eps": 5e-4, "c1": 1e-2, "maxls": 20, "cg_backtracking": False,
-     "preconditioner": "none", "precond_exponent": 0.75, "precond_decay": 0.95},
+     "preconditioner": "none", "precond_exponent": 0.75, "precond_decay": 0.95,
+     "curvature_batch": None, "curvature_batch_size": None, "n_samples": None, "seed": 0},
     prepare, solve, choices={"preconditioner": PRECONDITIONERS},
     needs_hess=True, needs_hessp=True, variants=({}, {"hessp": False}),
     diagnostics=("rho", "cg_iters", "lam", "cg_exit", "ls_evals", "bt_evals", "cg_pick"),

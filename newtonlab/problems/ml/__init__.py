@@ -15,7 +15,11 @@ problem here provides, compiled with numba:
 * ``hess``: dense, assembled from exact products, where n is small (None for
   the autoencoder);
 * a mini-batch form ``batch_fg(x, idx, X, y)``: :func:`finite_sum` wraps it
-  in a :class:`newtonlab.stochastic.FiniteSum` for the first-order methods.
+  in a :class:`newtonlab.stochastic.FiniteSum` for the first-order methods;
+* mini-batch curvature products ``batch_ggnp(x, v, idx, X, y)`` and
+  ``batch_hessp(x, v, idx, X, y)`` (network problems): :func:`curvature_batch`
+  gives the options of a Hessian-free run whose CG products use a mini-batch
+  (Martens 2010 §4.3).
 
 Data and x0 are deterministic functions of ``seed``.  ``args = (X, y)`` keeps
 the one allowed type (``float64[:, ::1]``, ``float64[::1]``): row i of X is
@@ -56,7 +60,7 @@ from __future__ import annotations
 
 from ...stochastic import FiniteSum
 from ._data import pack_spec, unpack_spec
-from ._nn import net_batch_fg
+from ._nn import net_batch_fg, net_batch_ggnp, net_batch_hessp
 from .autoencoder import autoencoder
 from .deep_linear import deep_linear
 from .logistic import logistic
@@ -64,7 +68,8 @@ from .matrix_factorization import matrix_factorization, mf_batch_fg
 from .mlp import mlp
 
 __all__ = ["logistic", "mlp", "autoencoder", "matrix_factorization", "deep_linear",
-           "finite_sum", "batch_fg", "pack_spec", "unpack_spec", "PROBLEMS"]
+           "finite_sum", "batch_fg", "batch_ggnp", "batch_hessp", "curvature_batch",
+           "pack_spec", "unpack_spec", "PROBLEMS"]
 
 #: Problem name -> factory (the names of :data:`newtonlab.problems.PROBLEMS`).
 PROBLEMS = {
@@ -107,3 +112,56 @@ def finite_sum(problem):
     FiniteSum(net_batch_fg, n_samples=300)
     """
     return FiniteSum(batch_fg(problem), problem.args[0].shape[0])
+
+
+_NETS = ("logistic", "mlp", "autoencoder", "deep-linear")
+
+
+def _net(problem, what):
+    if problem.name not in _NETS:
+        raise ValueError(f"{what} exists for the network problems ({', '.join(_NETS)}), "
+                         f"not for {problem.name!r}")
+
+
+def batch_ggnp(problem):
+    """The compiled mini-batch Gauss-Newton product ``batch_ggnp(x, v, idx, X, y)``.
+
+    The mean over the samples ``idx`` (int64 indices of rows of X) of the per-sample
+    Gauss-Newton products, plus the full L2 term: over all samples it is ``problem.ggnp``.
+    """
+    _net(problem, "batch_ggnp")
+    return net_batch_ggnp
+
+
+def batch_hessp(problem):
+    """The compiled mini-batch Hessian product ``batch_hessp(x, v, idx, X, y)``.
+
+    The mean over the samples ``idx`` of the per-sample Hessian products, plus the full
+    L2 term: over all samples it is ``problem.hessp``.
+    """
+    _net(problem, "batch_hessp")
+    return net_batch_hessp
+
+
+def curvature_batch(problem, batch_size, seed=0, gauss_newton=True):
+    """Options of a ``hessian-free`` run whose CG products use ``batch_size`` samples.
+
+    Martens (2010) §4.3: the gradient on all samples, the curvature-vector products of
+    each iteration's CG solve on a mini-batch drawn (without replacement) at its start.
+    Merge the result into ``options`` and pass ``hessp=problem.ggnp`` (or ``hessp``).
+
+    Examples
+    --------
+    >>> import newtonlab as nl
+    >>> from newtonlab import problems
+    >>> from newtonlab.problems import ml
+    >>> p = problems.get("logistic")
+    >>> res = nl.minimize(p.fun, p.x0, args=p.args, jac=p.jac, hessp=p.ggnp,
+    ...                   method="hessian-free",
+    ...                   options={**ml.curvature_batch(p, 50, seed=0), "maxiter": 20})
+    >>> bool(res.fun < p.fun(p.x0, *p.args))
+    True
+    """
+    product = batch_ggnp(problem) if gauss_newton else batch_hessp(problem)
+    return {"curvature_batch": product, "curvature_batch_size": batch_size,
+            "n_samples": problem.args[0].shape[0], "seed": seed}

@@ -6,8 +6,7 @@ to the output layer.  Their architecture travels in the vector ``y`` of
 ``args = (X, y)``, so one set of compiled functions serves all four problems
 and every instance, as one compiled solver serves every ``args`` of type
 ``(float64[:, ::1], float64[::1])``.  The layer products are BLAS calls
-(``np.dot``): 4-6 times faster than loops at these widths, for a little more
-compile time.
+(``np.dot``): 4-8 times faster than loops here (benchmarks/results_hf.md).
 
 Layout.  Row i of ``X`` is sample i: its ``n_0`` inputs in columns
 ``0..n_0-1``, its targets from column ``t0`` on (``t0 = 0``: the inputs are
@@ -70,9 +69,7 @@ def _act(y, l):
     return int(y[_HEAD + int(y[0]) + l])
 
 
-# ------------------------------------------------ products, by BLAS
-# Layers are matrix products of a batch: np.dot (BLAS gemm) runs them 4-6 times faster
-# than loops at these widths (benchmarks/results_hf.md), for about 2 s more compile time.
+# ------------------------------------------------ products, by BLAS (module docstring)
 
 @register_jitable
 def _weights(x, o, a, b):
@@ -110,8 +107,7 @@ def _outer_add(A, D, g, o, bias):
 @register_jitable
 def _back(D, x, o, a):
     """D W^T, shape (B, a), for W = x[o:o+a*b] as (a, b)."""
-    b = D.shape[1]
-    return np.dot(D, _weights(x, o, a, b).T.copy())
+    return np.dot(D, _weights(x, o, a, D.shape[1]).T.copy())
 
 
 # ------------------------------------------------------------- activations
@@ -385,3 +381,20 @@ def net_hess(x, X, y):
         for j in range(i):
             H[i, j] = H[j, i] = 0.5 * (H[i, j] + H[j, i])
     return H
+
+
+@jit
+def net_batch_hessp(x, v, idx, X, y):
+    """Exact Hessian-vector product of the mean loss over the samples idx (plus the full
+    penalty): over all samples it is :func:`net_hessp` (Martens 2010 §4.3)."""
+    As = _forward(x, X, y, idx)
+    D = _loss(As[-1], X, y, idx)[1] / max(idx.shape[0], 1)
+    return _curv(x, v, X, y, As, D, True)
+
+
+@jit
+def net_batch_ggnp(x, v, idx, X, y):
+    """Gauss-Newton product of the mean loss over the samples idx (plus the full penalty):
+    over all samples it is :func:`net_ggnp` (Martens 2010 §4.3)."""
+    As = _forward(x, X, y, idx)
+    return _curv(x, v, X, y, As, As[-1], False)

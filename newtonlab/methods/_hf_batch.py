@@ -1,0 +1,146 @@
+"""Mini-batch curvature products for Hessian-free (Martens 2010, §4.3).
+
+Why a module of its own: the mini-batch is an optional part of ``hessian_free``
+with its own record (:class:`Batch`), draw, product component, placeholders and
+option checks; the method module keeps the Levenberg-Marquardt/CG algorithm.  Martens
+computes f and the gradient on all the data and the curvature-vector products inside
+CG on a smaller mini-batch, fixed for one CG solve and redrawn every iteration.  The
+product ``bhp(x, v, idx, *args)`` (e.g. ``newtonlab.problems.ml.batch_ggnp(p)``)
+travels in the options record as a first-class function, as ``batch_fg`` does for the
+first-order methods; runs without it carry a compiled stand-in that is never called.
+"""
+from typing import NamedTuple
+
+import numba
+import numpy as np
+from numba.core.registry import CPUDispatcher
+
+from .. import _options as O
+from .._engine import fo_driver as FD
+from .._engine import kernels as K
+from .._engine import tcg as TC
+from .._engine.config import dual, jit
+from .._engine.evaluate import CURV_NONFINITE, CURV_OK, _scale
+from .._engine.signatures import F64_1D, I64_1D, resolved
+
+
+class Batch(NamedTuple):
+    """Mini-batch curvature products (Martens §4.3); size 0: full products (``hessp``)."""
+    bhp: object            # bhp(x, v, idx, *args) -> B_idx v; a placeholder (or None) when off
+    size: int              # samples per CG solve (0: off)
+    n_samples: int         # N: idx is drawn from 0..N-1
+    seed: int
+
+
+@jit
+def draw_batch(rng, perm, idx):
+    """idx.size samples of 0..perm.size-1 without replacement, sorted, into idx: a partial
+    Fisher-Yates shuffle of perm (kept between draws) from stream 0 of fo_driver's
+    generator, so compiled and interpreted runs draw the same batches for a seed."""
+    m = idx.size
+    N = perm.size
+    for i in range(m):
+        j = i + int(FD.rng_uniform(rng, 0) * (N - i))
+        perm[i], perm[j] = perm[j], perm[i]
+    idx[:] = np.sort(perm[:m])
+
+
+@dual
+def batch_products(ob, x, args, state, request):
+    """NEED_PRODUCT only: the mini-batch product B_idx state.W[V] -> state.W[HV] on this
+    iteration's batch (Martens §4.3), one count each."""
+    r = state.bhp(x, state.W[TC.V], state.bidx, *args)
+    out = state.W[TC.HV]
+    if r.shape[0] != x.size:
+        raise ValueError("curvature_batch must return an array of shape (n,) like x0")
+    K.copy_into(r, out)
+    if ob[8] != 1.0:
+        _scale(out, ob[8])
+    return 1, CURV_OK if K.all_finite(out) else CURV_NONFINITE
+
+
+def batch_signature(A):
+    """numba signature of a mini-batch product for an args tuple of type A."""
+    return F64_1D(F64_1D, F64_1D, I64_1D, *A.types)
+
+
+# compiled stand-ins for the product slot of runs without mini-batches, one per arity
+@jit
+def _noproduct_0(x, v, idx):
+    if idx.size >= 0:
+        raise RuntimeError("newtonlab: the unused curvature_batch slot was called")
+    return x
+
+
+@jit
+def _noproduct_1(x, v, idx, a):
+    return _noproduct_0(x, v, idx)
+
+
+@jit
+def _noproduct_2(x, v, idx, a, b):
+    return _noproduct_0(x, v, idx)
+
+
+@jit
+def _noproduct_3(x, v, idx, a, b, c):
+    return _noproduct_0(x, v, idx)
+
+
+@jit
+def _noproduct_4(x, v, idx, a, b, c, d):
+    return _noproduct_0(x, v, idx)
+
+
+_STANDINS = (_noproduct_0, _noproduct_1, _noproduct_2, _noproduct_3, _noproduct_4)
+
+
+def _python_product(fn, n):
+    """Validating shim around a Python (or interpreted) mini-batch product."""
+    def bhp(x, v, idx, *args):
+        r = np.asarray(fn(x.copy(), v.copy(), idx.copy(), *args), dtype=float)
+        if r.shape != (n,):
+            raise ValueError(f"curvature_batch must return an array of shape ({n},) like x0, "
+                             f"got {r.shape}")
+        return r
+    return bhp
+
+
+def batch_options(opts, obj, n):
+    """The validated :class:`Batch` record (Martens §4.3) from ``opts``."""
+    fn, size = opts["curvature_batch"], opts["curvature_batch_size"]
+    seed = O.positive_int(opts, "seed", 0)
+    if seed >= 2 ** 63:
+        raise ValueError(f"option 'seed' must be < 2**63, got {seed!r}")
+    A = obj.args_type if obj.compiled else None
+    if size is None:
+        if fn is not None:
+            raise ValueError("option 'curvature_batch' needs option 'curvature_batch_size' "
+                             "(the samples per CG solve)")
+        off = None if A is None else resolved(_STANDINS[len(A.types)], batch_signature(A))
+        return Batch(off, 0, 0, seed)
+    size = O.positive_int(opts, "curvature_batch_size")
+    if fn is None or not callable(fn):
+        raise ValueError("option 'curvature_batch_size' needs option 'curvature_batch': a "
+                         "product bhp(x, v, idx, *args) -> the mean curvature-vector product "
+                         "over the samples idx, e.g. newtonlab.problems.ml.batch_ggnp(problem)")
+    if opts["n_samples"] is None:
+        raise ValueError("option 'curvature_batch_size' needs option 'n_samples' (the number "
+                         "of samples idx is drawn from)")
+    N = O.positive_int(opts, "n_samples")
+    if size > N:
+        raise ValueError(f"option 'curvature_batch_size' must be <= n_samples = {N}, "
+                         f"got {size}")
+    if A is None:
+        return Batch(_python_product(fn, n), size, N, seed)
+    if not isinstance(fn, CPUDispatcher):
+        raise ValueError("option 'curvature_batch' must be an @njit function when the "
+                         "objective is compiled (or pass Python functions throughout)")
+    sig = batch_signature(A)
+    try:
+        bhp = resolved(fn, sig)
+    except numba.core.errors.TypingError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ValueError(f"curvature_batch must return a float64 1-D array; it could not be "
+                         f"compiled as {sig}. numba said: {first}") from None
+    return Batch(bhp, size, N, seed)
