@@ -228,6 +228,28 @@ def test_bound_constrained_quadratic_kkt():
     assert res.active_mask.tolist() == [-1] * 3 + [1] * 3 + [0] * (n - 6)
 
 
+def _undefined_past_one(x):      # (1 - x)^1.5 is NaN for x > 1: a bound at 1 keeps f defined
+    return float(np.sum((x - 3.0) ** 2) + np.sum((1.0 - x) ** 1.5))
+
+
+@pytest.mark.parametrize("jac", ["2-point", "3-point"])
+def test_finite_differences_stay_in_the_box(jac):
+    """At x = ub a forward step (or a central one) would leave the box, where f is NaN:
+    the steps turn one-sided inside it, as scipy's approx_derivative does."""
+    x0 = np.array([0.5, 0.9, 0.0])
+    seen = []
+
+    def f(x):
+        seen.append(x.copy())
+        return _undefined_past_one(x)
+    res = nl.minimize(f, x0, jac=jac, method="L-BFGS-B", bounds=[(None, 1.0)] * 3)
+    ref = scipy_minimize(_undefined_past_one, x0, jac=jac, method="L-BFGS-B",
+                         bounds=[(None, 1.0)] * 3)
+    assert res.success and np.allclose(res.x, 1.0) and np.allclose(ref.x, 1.0)
+    assert max(np.max(z) for z in seen) <= 1.0           # no evaluation outside the box
+    assert np.all(res.active_mask == 1)
+
+
 def test_x0_outside_box_is_clipped():
     from scipy.optimize import rosen, rosen_der
     b = [(-1.0, 0.5), (2.0, 3.0)]

@@ -32,8 +32,54 @@ from . import linesearch as LS
 from . import status as S
 from . import trace as T
 from .config import dual
-from .evaluate import eval_fg
+from .evaluate import G_FD2, G_FD3, _scale, eval_fg, fd_step
 from .ls_driver import D_LS_EVALS, RUNNING, scale_run, stop_test, unscale_run
+
+
+@dual
+def _fd_in_box(fun, x, f0, args, g, central, lb, ub):
+    """Finite-difference gradient whose trial points stay in the box, as scipy's
+    ``approx_derivative`` with bounds: f may be undefined outside it (sqrt, log).  A
+    central difference whose step leaves the box becomes the one-sided three-point
+    formula (-3 f0 + 4 f(x + h) - f(x + 2h)) / 2h on the side that fits (two
+    evaluations either way); a forward step that leaves it is taken backwards.  Inside
+    the box the steps and values are those of ``evaluate.fd_gradient``."""
+    xw = x.copy()
+    for i in range(x.size):
+        xi = x[i]
+        h = fd_step(xi, central)
+        if central:
+            if xi - abs(h) >= lb[i] and xi + abs(h) <= ub[i]:
+                xw[i] = xi + h
+                fp = fun(xw, *args)
+                xw[i] = xi - h
+                g[i] = (fp - fun(xw, *args)) / (2.0 * h)
+            else:
+                h = abs(h) if xi + 2.0 * abs(h) <= ub[i] else -abs(h)
+                xw[i] = xi + h
+                f1 = fun(xw, *args)
+                xw[i] = xi + 2.0 * h
+                g[i] = (-3.0 * f0 + 4.0 * f1 - fun(xw, *args)) / (2.0 * h)
+        else:
+            if not lb[i] <= xi + h <= ub[i]:
+                h = -h
+            xw[i] = xi + h
+            g[i] = (fun(xw, *args) - f0) / h
+        xw[i] = xi
+
+
+@dual
+def _eval_fg_box(ob, x, g, args, lb, ub):
+    """``evaluate.eval_fg``, with finite-difference gradients kept in the box."""
+    mode = ob[5]
+    if mode != G_FD2 and mode != G_FD3:
+        return eval_fg(ob, x, g, args)
+    f = ob[0](x, *args)
+    _fd_in_box(ob[0], x, f, args, g, mode == G_FD3, lb, ub)
+    if ob[8] != 1.0:
+        f *= ob[8]
+        _scale(g, ob[8])
+    return f
 
 
 @dual(inline=True)
@@ -71,7 +117,7 @@ def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
         if not (lb[i] > -math.inf and ub[i] < math.inf):
             boxed = False
 
-    f = eval_fg(ob, x, g, args)
+    f = _eval_fg_box(ob, x, g, args, lb, ub)
     nf = np.int64(1)
     nh = np.int64(0)
     k = np.int64(0)
@@ -134,7 +180,7 @@ def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
         while True:
             K.trial_point(x, d, alpha, xt)
             B.project(xt, lb, ub)
-            ft = eval_fg(ob, xt, gt, args)
+            ft = _eval_fg_box(ob, xt, gt, args, lb, ub)
             nf += 1
             phi = ft if K.all_finite(gt) else math.nan
             code, anew = LS.ls_next(st, alpha, phi, K.dot(gt, d))
@@ -150,7 +196,7 @@ def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
                 alpha = best
                 K.trial_point(x, d, alpha, xt)
                 B.project(xt, lb, ub)
-                ft = eval_fg(ob, xt, gt, args)
+                ft = _eval_fg_box(ob, xt, gt, args, lb, ub)
                 nf += 1
             if not (best > 0.0 and math.isfinite(ft) and K.all_finite(gt)):
                 if failed_once or restarted:
