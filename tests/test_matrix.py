@@ -58,6 +58,10 @@ def test_reaches_a_known_minimum(method, p):
         assert not res.success and res.status == 1, f"expected failure no longer fails: {why}"
         assert res.fun < p.fun(p.x0, *p.args)          # still made progress, honestly reported
         return
+    check_known_minimum(res, p)
+
+
+def check_known_minimum(res, p):
     assert res.success, res.message
     assert np.max(np.abs(res.jac)) <= 1e-5
     c = nearest_minimum(p, res.x)
@@ -66,6 +70,19 @@ def test_reaches_a_known_minimum(method, p):
     xtol = 2e-2 if c.kind == "degenerate" else 1e-4
     assert np.linalg.norm(res.x - c.x) <= xtol * scale
     assert res.fun == pytest.approx(c.fun, abs=1e-7 * max(1.0, abs(c.fun)))
+
+
+# compiled entries a method selects by an option, beyond its default one (registry variants)
+VARIANTS = {"saddle-free-newton[krylov]": ("saddle-free-newton", {"subproblem": "krylov"})}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("p", MATRIX, ids=[p.id for p in MATRIX])
+def test_variant_reaches_a_known_minimum(variant, p):
+    method, options = VARIANTS[variant]
+    res = nl.minimize(p.fun, p.x0, args=p.args, method=method, jac=p.jac, hessp=p.hessp,
+                      options=options)
+    check_known_minimum(res, p)
 
 
 # With NUMBA_DISABLE_JIT=1 the reductions (dot products, norms) are Python's sequential sums,
