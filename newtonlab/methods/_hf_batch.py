@@ -42,7 +42,16 @@ def draw_batch(rng, perm, idx):
     for i in range(m):
         j = i + int(FD.rng_uniform(rng, 0) * (N - i))
         perm[i], perm[j] = perm[j], perm[i]
-    idx[:] = np.sort(perm[:m])
+    # sorted by marking and one scan, O(N): np.sort and a slice assignment would compile
+    # numba's quicksort and its shape-error message builder (~2.4 s of a first run)
+    chosen = np.zeros(N, np.bool_)
+    for i in range(m):
+        chosen[perm[i]] = True
+    k = 0
+    for j in range(N):
+        if chosen[j]:
+            idx[k] = j
+            k += 1
 
 
 @dual
