@@ -115,8 +115,10 @@ def test_saddle_free_newton_moves_away_from_a_saddle():
     assert np.all(r.trace["min_eig"][1:] == -2.0)
     # f = x^2 - y^2 is unbounded below: f < -1/eps after two steps ends the run
     assert r.status == 16 and r.nit == 2 and not r.success
+    # (backtracking: from the unit step it can only shrink; the default Wolfe search
+    # extrapolates along the modified direction and leaves the saddle too)
     newton = nl.minimize(p.fun, [1.0, 0.1], method="newton", jac=p.jac, hess=p.hess,
-                         options={"maxiter": 3})
+                         options={"maxiter": 3, "linesearch": "armijo"})
     assert r.trace["f"][2] < newton.trace["f"][2]
 
 

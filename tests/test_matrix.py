@@ -136,8 +136,8 @@ def test_agrees_with_scipy_counterpart(method, p):
 PINNED = {
     ("gd", "himmelblau"): (24, 44),
     ("gd", "six_hump_camel"): (16, 28),
-    ("newton", "rosenbrock"): (24, 33),
-    ("newton", "wood"): (56, 98),
+    ("newton", "rosenbrock"): (21, 28),
+    ("newton", "wood"): (38, 51),
     ("bfgs", "rosenbrock"): (32, 39),      # = scipy BFGS (32, 39): same algorithm
     ("bfgs", "beale"): (14, 16),
     ("lbfgs", "rosenbrock"): (36, 45),

@@ -181,8 +181,10 @@ def test_leaves_a_saddle_that_attracts_newtons_step():
     assert r.fun < -100.0 and np.all(np.diff(r.trace["f"]) < 0)
     assert np.all(r.trace["min_eig"][1:] == -2.0)
     assert r.status == 16 and r.nit == 2        # f < -1/eps: unbounded below
+    # (backtracking: from the unit step it can only shrink; the default Wolfe search
+    # extrapolates along the modified direction and leaves the saddle too)
     newton = nl.minimize(p.fun, x0, method="newton", jac=p.jac, hess=p.hess,
-                         options={"maxiter": 3})
+                         options={"maxiter": 3, "linesearch": "armijo"})
     assert r.trace["f"][2] < newton.trace["f"][2]
     # bounded below: from near the saddle to a minimum, in fewer iterations than newton
     x0 = np.array([1.0, 1e-3])

@@ -124,7 +124,7 @@ ENTRY = F.entry(
     "newton",
     "Newton's method with a line search and Hessian modification (modified Cholesky or "
     "eigenvalue floor).",
-    {**F.SECOND_ORDER, "linesearch": "armijo", "hess_mod": "cholesky", "beta": 1e-3,
+    {**F.SECOND_ORDER, "linesearch": "wolfe", "hess_mod": "cholesky", "beta": 1e-3,
      "eig_floor": 1e-8},
     prepare, solve, needs_hess=True, diagnostics=("shift",), scipy="trust-exact",
     choices={"hess_mod": MODS},
