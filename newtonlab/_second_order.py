@@ -152,7 +152,6 @@ def end_point_kind(res, m, obj, hess, hessp):
     ``hess`` call, or Lanczos ``hessp`` products, or n + 1 gradient calls (n <= 64; beyond,
     two per product), added to the result's counts.
     """
-    from .analysis.classify import ATOL, RTOL, _kind, classify
     if not (res.success or res.status == S.SADDLE):     # a method's own saddle test: refine
         res["kind"] = "unclassified"
         return res
@@ -169,6 +168,8 @@ def end_point_kind(res, m, obj, hess, hessp):
     if H is None and hp is None:
         res["kind"] = "saddle" if res.status == S.SADDLE else "unclassified"
         return res
+    # imported here: a run with nothing to classify (most) never loads newtonlab.analysis
+    from .analysis.classify import ATOL, RTOL, _kind, classify
     try:
         if H is not None:
             # classify's dense rule without its Python overhead (117 -> ~30 us at n = 50,
