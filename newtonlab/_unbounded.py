@@ -31,9 +31,12 @@ never pays L-BFGS's compile for it.  It makes at most as many iterations as the 
 (at most 50), and ``options={"unbounded_probe": False}`` turns it off (timing studies
 of fixed-budget runs).
 """
+import math
+
 import numpy as np
 
 from ._engine import status as S
+from ._engine.config import dual
 from ._result import MESSAGES
 
 #: iterations of the L-BFGS probe (at most the run's own): on f = -x0 it reaches its
@@ -41,9 +44,13 @@ from ._result import MESSAGES
 PROBE_MAXITER = 50
 
 
+@dual
 def decrease_not_slowing(f):
     """Whether the f trace (one value per iterate) fell at least half as much over its
     last quarter as over the quarter before, and fell at all.
+
+    Dual-mode (``config.dual``): ``minimize_batch``'s compiled loop asks it of each start's
+    trace column, with the same arithmetic as :func:`probe` here.
 
     Examples
     --------
@@ -53,8 +60,11 @@ def decrease_not_slowing(f):
     """
     k = f.size - 1
     q = k // 4
-    if q < 2 or not np.all(np.isfinite(f[k - 2 * q:])):
+    if q < 2:
         return False
+    for r in range(k - 2 * q, k + 1):      # a loop: no NumPy ufunc compiled into the batch
+        if not math.isfinite(f[r]):
+            return False
     recent = f[k - q] - f[k]
     before = f[k - 2 * q] - f[k - q]
     return bool(recent > 0.0 and recent >= 0.5 * before)
