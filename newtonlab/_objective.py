@@ -210,6 +210,35 @@ def _slots(fun, jac, hess, hessp, grad_kind, A):
     return _SLOTS[key]
 
 
+_ARGS_TYPES = {}
+
+
+def _args_type(args):
+    """``numba.typeof(args)``, remembered by a cheap fingerprint of each argument.
+
+    numba's typeof of a tuple of arrays costs ~25 us per call, more than a whole small
+    solve.  Plain arrays are told apart by what their numba type depends on (dtype, ndim,
+    layout, writeable, aligned) and scalars by their Python type; anything else (tuples,
+    lists, objects) is typed afresh every call.
+    """
+    key = []
+    for a in args:
+        if type(a) is np.ndarray:
+            fl = a.flags
+            key.append((a.dtype, a.ndim, fl.c_contiguous, fl.f_contiguous, fl.writeable,
+                        fl.aligned))
+        elif type(a) in (float, bool, complex, np.float64, np.int64, np.float32, np.int32,
+                         np.bool_) or (type(a) is int and -2 ** 63 <= a < 2 ** 63):
+            key.append(type(a))       # (a larger int is typed uint64 or refused: afresh)
+        else:
+            return numba.typeof(args)
+    key = tuple(key)
+    A = _ARGS_TYPES.get(key)
+    if A is None:
+        A = _ARGS_TYPES[key] = numba.typeof(args)
+    return A
+
+
 _NARROW = set()    # (user functions, widened args type) that do not compile with floats
 
 
@@ -319,7 +348,7 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
     compiled = not force_python and all(is_jitted(c) for c in callables)
     if compiled:
         try:
-            A = _EMPTY_ARGS if not args else numba.typeof(args)
+            A = _EMPTY_ARGS if not args else _args_type(args)
         except (ValueError, TypeError):
             compiled = False
         compiled = compiled and len(args) <= MAX_ARGS
