@@ -1,10 +1,15 @@
 """Box constraints: lbfgs / scipy's L-BFGS-B (``minimize(bounds=...)``).
 
-The kernels of ``_engine/box.py`` against NumPy oracles (the compact matrix against the
-BFGS recursion, the generalized Cauchy point against a breakpoint walk on the explicit
-matrix, the subspace step against the reduced Newton step), then whole runs against scipy's
-Fortran L-BFGS-B, a quadratic with a known KKT point, and the front door's checks.
+The kernels of ``_engine/box.py`` and ``_engine/box_compact.py`` against NumPy oracles
+(the blocks kept up to date as pairs enter and leave and variables change set against a
+from-scratch build, the factors against NumPy's, M v against a solve with M^{-1}, the
+compact matrix against the BFGS recursion, the generalized Cauchy point against a
+breakpoint walk on the explicit matrix, the subspace step against the reduced Newton step),
+then whole runs against scipy's Fortran L-BFGS-B, a quadratic with a known KKT point, and
+the front door's checks.
 """
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from scipy.optimize import Bounds, minimize as scipy_minimize
@@ -12,6 +17,7 @@ from scipy.optimize import Bounds, minimize as scipy_minimize
 import newtonlab as nl
 from newtonlab import problems
 from newtonlab._engine import box as BX
+from newtonlab._engine import box_compact as BC
 
 # also run with NUMBA_DISABLE_JIT=1 (.ci/run): interpreted, the same results
 pytestmark = pytest.mark.nojit
@@ -25,30 +31,57 @@ def py(f):
 # ---------------------------------------------------------------------------------------
 # kernels against NumPy oracles
 
-def _memory(rng, n, k, m):
-    """k curvature pairs (y = A s, A SPD) in the circular buffers of size m, as the loop
-    stores them; returns the buffers, W, M, theta, and the pairs oldest first."""
+def _memory(rng, n, k, m, z=None):
+    """k curvature pairs (y = A s, A SPD) pushed into buffers of size m as the loop does,
+    with the free-set blocks summed over the mask z (random if None), and the factors of
+    ``compact``; the pairs kept, oldest first, in ``pairs``."""
     Q = rng.standard_normal((n, n))
     A = Q @ Q.T + 0.5 * np.eye(n)
-    S = np.zeros((m, n))
-    Y = np.zeros((m, n))
-    SY = np.zeros((m, m))
-    SS = np.zeros((m, m))
-    head, count = -1, 0
-    pairs = []
+    z = (rng.random(n) < 0.6) if z is None else z
+    mem = SimpleNamespace(S=np.zeros((m, n)), Y=np.zeros((m, n)), SY=np.zeros((m, m)),
+                          SS=np.zeros((m, m)), WN=np.zeros((2 * m, 2 * m)),
+                          zprev=z.astype(np.int64), head=-1, count=0, pairs=[])
     for _ in range(k):
-        s = rng.standard_normal(n)
-        y = A @ s
-        head, count = BX.push_pair(S, Y, SY, SS, head, count, s, y)
-        pairs.append((s, y))
-    pairs = pairs[-m:]
-    theta = 1.0 if not pairs else pairs[-1][1] @ pairs[-1][1] / (pairs[-1][0] @ pairs[-1][1])
-    W = np.zeros((n, 2 * m))
-    M = np.zeros((2 * m, 2 * m))
-    if count:
-        assert BX.middle(S, Y, SY, SS, head, count, theta, W, M, np.zeros((2 * m, 2 * m)),
-                         np.zeros(2 * m))
-    return W, M, theta, pairs, 2 * count
+        _push(mem, rng.standard_normal(n), A)
+    _factor(mem)
+    return mem
+
+
+def _push(mem, s, A):
+    """Push (s, A s) as the loop does and keep the pair list in step."""
+    y = A @ s
+    mem.head, mem.count = BC.push_pair(mem.S, mem.Y, mem.SY, mem.SS, mem.WN, mem.zprev,
+                                       mem.head, mem.count, s, y)
+    mem.pairs = (mem.pairs + [(s, y)])[-mem.S.shape[0]:]
+
+
+def _factor(mem):
+    n, m = mem.S.shape[1], mem.S.shape[0]
+    s, y = mem.pairs[-1] if mem.pairs else (np.ones(1), np.ones(1))
+    mem.theta, mem.k = y @ y / (s @ y), mem.count
+    mem.W, mem.LD, mem.J = np.zeros((n, 2 * m)), np.zeros((m, m)), np.zeros((m, m))
+    if mem.k:
+        assert BC.compact(mem.S, mem.Y, mem.SY, mem.SS, mem.head, mem.k, mem.theta, mem.W,
+                          mem.LD, mem.J)
+
+
+def _chrono(mem):
+    """S, Y (n x k, oldest first) and K = M^{-1} = [[-D, L^T], [L, theta S^T S]], in NumPy."""
+    S = np.array([s for s, _ in mem.pairs]).T
+    Y = np.array([y for _, y in mem.pairs]).T
+    SY = S.T @ Y
+    L = np.tril(SY, -1)
+    K = np.block([[-np.diag(np.diag(SY)), L.T], [L, mem.theta * S.T @ S]])
+    return S, Y, K
+
+
+def _blocks_oracle(mem, z):
+    """The free-set blocks from scratch: (Y^T Z Z^T Y, [S^T A A^T Y below the diagonal,
+    S^T Z Z^T Y on and above], S^T A A^T S)."""
+    S, Y, _ = _chrono(mem)
+    Z, A = z != 0, z == 0
+    low = np.tril(np.ones((mem.k, mem.k), bool), -1)
+    return Y[Z].T @ Y[Z], np.where(low, S[A].T @ Y[A], S[Z].T @ Y[Z]), S[A].T @ S[A]
 
 
 def _bfgs_matrix(theta, pairs, n):
@@ -58,6 +91,149 @@ def _bfgs_matrix(theta, pairs, n):
         Bs = B @ s
         B = B - np.outer(Bs, Bs) / (s @ Bs) + np.outer(y, y) / (y @ s)
     return B
+
+
+def _m_times(mem, v):
+    out = np.zeros(2 * mem.S.shape[0])
+    BC.bmv(mem.LD, mem.J, mem.k, np.concatenate([v, np.zeros(out.size - v.size)]), out)
+    return out[:2 * mem.k]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pairs_and_free_set_blocks_match_a_fresh_numpy_build(seed):
+    """S^T Y, S^T S and the free-set blocks, updated as pairs enter and leave the circular
+    buffer and as variables change set (one at a time, and most at once: the rebuild),
+    against a from-scratch build of the pairs kept; a memory reset (count = 0, as the loop
+    does) leaves nothing stale behind."""
+    rng = np.random.default_rng(300 + seed)
+    n, m = 7, 4
+    Q = rng.standard_normal((n, n))
+    A = Q @ Q.T + np.eye(n)
+    mem = _memory(rng, n, 0, m)
+    lo = np.tril(np.ones((m, m), bool))
+    ya, sa = np.zeros(m), np.zeros(m)
+    for step in range(14):                      # wraps the buffer, resets, wraps again
+        if step == 7:
+            mem.count, mem.pairs = 0, []
+        _push(mem, rng.standard_normal(n), A)
+        free = mem.zprev.copy()
+        flip = rng.choice(n, 1 if step % 3 else 5, replace=False)
+        free[flip] = 1 - free[flip]
+        BC.update_free(mem.S, mem.Y, mem.head, mem.count, mem.WN, mem.zprev, free, ya, sa)
+        assert np.array_equal(mem.zprev, free)
+        _factor(mem)
+        k = mem.k
+        S, Y, _ = _chrono(mem)
+        yzy, rza, sas = _blocks_oracle(mem, free)
+        close = dict(rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(mem.SY[:k, :k], S.T @ Y, **close)
+        np.testing.assert_allclose(mem.SS[:k, :k][lo[:k, :k]], (S.T @ S)[lo[:k, :k]], **close)
+        np.testing.assert_allclose(mem.WN[:k, :k][lo[:k, :k]], yzy[lo[:k, :k]], **close)
+        np.testing.assert_allclose(mem.WN[m:m + k, :k], rza, **close)
+        np.testing.assert_allclose(mem.WN[m:m + k, m:m + k][lo[:k, :k]], sas[lo[:k, :k]],
+                                   **close)
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_compact_factors(k):
+    rng = np.random.default_rng(k)
+    mem = _memory(rng, 6, k, 5)
+    k = mem.k
+    S, Y, _ = _chrono(mem)
+    SY = S.T @ Y
+    D, L = np.diag(SY), np.tril(SY, -1)
+    np.testing.assert_allclose(np.tril(mem.LD[:k, :k]), np.tril(SY), rtol=1e-12)
+    np.testing.assert_allclose(np.triu(mem.LD[:k, :k], 1), (L / D).T, rtol=1e-12)
+    F = np.linalg.cholesky(mem.theta * S.T @ S + L @ np.diag(1 / D) @ L.T)
+    J = mem.J[:k, :k]
+    np.testing.assert_allclose(np.tril(J, -1), np.tril(F, -1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(np.diag(J), 1 / np.diag(F), rtol=1e-10)   # reciprocals
+
+
+@pytest.mark.parametrize("k", [1, 2, 6])
+def test_bmv_is_the_inverse_middle_matrix(k):
+    rng = np.random.default_rng(10 + k)
+    mem = _memory(rng, 6, k, 4)
+    _, _, K = _chrono(mem)
+    v = rng.standard_normal(2 * mem.k)
+    np.testing.assert_allclose(_m_times(mem, v), np.linalg.solve(K, v), rtol=1e-9, atol=1e-12)
+    w = np.concatenate([v, np.zeros(8 - v.size)])
+    BC.bmv(mem.LD, mem.J, mem.k, w, w)             # in place
+    np.testing.assert_allclose(w[:v.size], np.linalg.solve(K, v), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 7])
+def test_compact_form_is_the_bfgs_matrix(k):
+    rng = np.random.default_rng(k)
+    n = 6
+    mem = _memory(rng, n, k, 5)
+    nc = 2 * mem.k
+    M = np.array([_m_times(mem, e) for e in np.eye(nc)]).reshape(nc, nc).T
+    Bc = mem.theta * np.eye(n) - mem.W[:, :nc] @ M @ mem.W[:, :nc].T
+    np.testing.assert_allclose(Bc, _bfgs_matrix(mem.theta, mem.pairs, n), rtol=1e-9, atol=1e-9)
+
+
+def test_cholesky_and_triangular_solves_on_a_block():
+    rng = np.random.default_rng(5)
+    Q = rng.standard_normal((4, 4))
+    T = Q @ Q.T + np.eye(4)
+    A = rng.standard_normal((7, 7))
+    A[2:6, 2:6] = np.tril(T) + np.triu(rng.standard_normal((4, 4)), 1)  # upper: not read
+    upper = np.triu(A, 1).copy()
+    assert BC.chol(A, 2, 4)
+    F = np.linalg.cholesky(T)
+    np.testing.assert_allclose(np.tril(A[2:6, 2:6], -1), np.tril(F, -1), rtol=1e-12)
+    np.testing.assert_allclose(np.diag(A[2:6, 2:6]), 1 / np.diag(F), rtol=1e-12)
+    np.testing.assert_array_equal(np.triu(A, 1), upper)
+    b = rng.standard_normal(6)
+    x = b.copy()
+    BC.fsolve(A, 2, 4, x, 1)
+    np.testing.assert_allclose(x[1:5], np.linalg.solve(F, b[1:5]), rtol=1e-12)
+    BC.bsolve(A, 2, 4, x, 1)
+    np.testing.assert_allclose(x[1:5], np.linalg.solve(T, b[1:5]), rtol=1e-10)
+    assert x[0] == b[0] and x[5] == b[5]
+    assert not BC.chol(np.diag([1.0, -1.0, 2.0]), 0, 3)
+    assert not BC.chol(np.diag([1.0, np.nan]), 0, 2)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_heap_gives_breakpoints_in_order(seed):
+    rng = np.random.default_rng(seed)
+    t = np.round(rng.uniform(0.0, 3.0, 13), 1)             # ties
+    idx = rng.permutation(13)[:9].astype(np.int64)
+    heap = idx.copy()
+    BX.heap_build(heap, t, heap.size)
+    got = [BX.heap_pop(heap, t, size) for size in range(heap.size, 0, -1)]
+    assert sorted(got) == sorted(idx.tolist())
+    assert np.all(np.diff(t[got]) >= 0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reduced_matrix_factors(seed):
+    """P = K - W^T Z Z^T W / theta from the kept blocks, factored as
+    [[E1, 0], [C^T, F1]] diag(-I, I) [[E1, 0], [C^T, F1]]^T, and its solve."""
+    rng = np.random.default_rng(400 + seed)
+    n, m = 8, 4
+    mem = _memory(rng, n, 2 + seed, m)
+    k = mem.k
+    free = (rng.random(n) < [0.2, 0.5, 0.8][seed % 3]).astype(np.int64)
+    BC.update_free(mem.S, mem.Y, mem.head, k, mem.WN, mem.zprev, free, np.zeros(m),
+                   np.zeros(m))
+    _, _, K = _chrono(mem)
+    Wz = mem.W[free != 0, :2 * k]
+    P_ref = K - Wz.T @ Wz / mem.theta
+    P = np.zeros((2 * m, 2 * m))
+    assert BX.reduced(mem.WN, k, mem.theta, mem.LD, P)
+    Lp = np.tril(P[:2 * k, :2 * k])
+    for o in (0, k):                       # the diagonals hold reciprocals
+        Lp[o:o + k, o:o + k] = np.tril(Lp[o:o + k, o:o + k], -1) + np.diag(
+            1 / np.diag(P[o:o + k, o:o + k]))
+    sig = np.diag([-1.0] * k + [1.0] * k)
+    np.testing.assert_allclose(Lp @ sig @ Lp.T, P_ref, rtol=1e-9, atol=1e-9)
+    v = rng.standard_normal(2 * k)
+    w = np.concatenate([v, np.zeros(2 * (m - k))])
+    BX.reduced_solve(P, k, w)
+    np.testing.assert_allclose(w[:2 * k], np.linalg.solve(P_ref, v), rtol=1e-8, atol=1e-10)
 
 
 def _instance(rng, n):
@@ -71,6 +247,15 @@ def _instance(rng, n):
     x[on] = np.where(np.isfinite(lb[on]), lb[on], x[on])
     g = rng.standard_normal(n)
     return x, g, lb, ub
+
+
+def _cauchy(mem, x, g, lb, ub):
+    n, m = x.size, mem.S.shape[0]
+    xc, c, d, t = np.empty(n), np.zeros(2 * m), np.empty(n), np.empty(n)
+    free = np.zeros(n, np.int64)
+    BX.cauchy(x, g, lb, ub, mem.W, mem.k, mem.theta, mem.LD, mem.J, xc, c, np.zeros(2 * m),
+              np.zeros(2 * m), d, t, np.zeros(n, np.int64), free)
+    return xc, c, free
 
 
 def _cauchy_oracle(x, g, lb, ub, B):
@@ -98,29 +283,18 @@ def _cauchy_oracle(x, g, lb, ub, B):
     raise AssertionError("unbounded model along the path")
 
 
-@pytest.mark.parametrize("k", [0, 1, 3, 7])
-def test_compact_form_is_the_bfgs_matrix(k):
-    rng = np.random.default_rng(k)
-    n, m = 6, 5
-    W, M, theta, pairs, nc = _memory(rng, n, k, m)
-    Bc = theta * np.eye(n) - W[:, :nc] @ M[:nc, :nc] @ W[:, :nc].T
-    np.testing.assert_allclose(Bc, _bfgs_matrix(theta, pairs, n), rtol=1e-9, atol=1e-9)
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_cauchy_point_matches_breakpoint_walk(seed):
     rng = np.random.default_rng(100 + seed)
     n, m = 7, 4
-    k = seed % 6
-    W, M, theta, pairs, nc = _memory(rng, n, k, m)
-    B = _bfgs_matrix(theta, pairs, n)
+    mem = _memory(rng, n, seed % 6, m)
+    nc = 2 * mem.k
+    B = _bfgs_matrix(mem.theta, mem.pairs, n)
     x, g, lb, ub = _instance(rng, n)
-    xc, c, d, t = np.empty(n), np.zeros(2 * m), np.empty(n), np.empty(n)
-    free = np.zeros(n, np.int64)
-    BX.cauchy(x, g, lb, ub, W, nc, theta, M, xc, c, d, t, free)
+    xc, c, free = _cauchy(mem, x, g, lb, ub)
     ref, moving = _cauchy_oracle(x, g, lb, ub, B)
     np.testing.assert_allclose(xc, ref, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(c[:nc], W[:, :nc].T @ (xc - x), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(c[:nc], mem.W[:, :nc].T @ (xc - x), rtol=1e-8, atol=1e-10)
     # the walk's free set: the variables still moving at the Cauchy point
     fixed_by_box = lb == ub
     assert np.array_equal(free.astype(bool), moving & ~fixed_by_box)
@@ -136,15 +310,16 @@ def test_cauchy_point_matches_breakpoint_walk(seed):
 def test_subspace_step_is_the_reduced_newton_step(seed):
     rng = np.random.default_rng(200 + seed)
     n, m = 7, 4
-    W, M, theta, pairs, nc = _memory(rng, n, 1 + seed % 5, m)
-    B = _bfgs_matrix(theta, pairs, n)
+    mem = _memory(rng, n, 1 + seed % 5, m)
+    B = _bfgs_matrix(mem.theta, mem.pairs, n)
     x, g, lb, ub = _instance(rng, n)
-    xc, c, d, t = np.empty(n), np.zeros(2 * m), np.empty(n), np.empty(n)
-    free = np.zeros(n, np.int64)
-    BX.cauchy(x, g, lb, ub, W, nc, theta, M, xc, c, d, t, free)
+    xc, c, free = _cauchy(mem, x, g, lb, ub)
+    BC.update_free(mem.S, mem.Y, mem.head, mem.k, mem.WN, mem.zprev, free, np.zeros(m),
+                   np.zeros(m))
     xbar, r = np.empty(n), np.empty(n)
-    assert BX.subspace(x, g, lb, ub, W, nc, theta, M, xc, c, free, xbar, r,
-                       np.zeros((2 * m, 2 * m)), np.zeros((2 * m, 2 * m)))
+    assert BX.subspace(x, g, lb, ub, mem.W, mem.k, mem.theta, mem.LD, mem.J, mem.WN, xc, c,
+                       free, xbar, r, np.zeros((2 * m, 2 * m)), np.zeros(2 * m),
+                       np.zeros(2 * m))
     F = free.astype(bool)
     du = np.zeros(n)
     if F.any():

@@ -6,10 +6,14 @@ stopping tests (``ls_driver.stop_test``), the scaling helpers, the kernels and t
 reverse-communication line search of ``linesearch.py``.  One iteration (Byrd, Lu,
 Nocedal & Zhu 1995, §2 and §6):
 
-1. the compact form B = theta I - W M W^T of the stored pairs (``box.middle``);
+1. the compact form B = theta I - W M W^T of the stored pairs (``box_compact.compact``:
+   S^T Y and S^T S kept up to date by ``box_compact.push_pair`` as pairs enter, M held as
+   the Cholesky factor of a k x k matrix, never inverted);
 2. the generalized Cauchy point x^c along P(x - t g) (``box.cauchy``, Algorithm CP);
 3. subspace minimization over the free variables and the backtrack into the box,
-   giving xbar (``box.subspace``, direct primal method, eqs. 5.4-5.8);
+   giving xbar (``box.subspace``, direct primal method, eqs. 5.4-5.8), its 2k x 2k
+   reduced matrix from blocks over the free set that ``box_compact.update_free`` moves
+   along with the variables that changed set (the Fortran code's ``formk``);
 4. a line search along d = xbar - x on the feasible segment: alpha_max is the longest
    step that stays in the box (1 at the first iteration, as the Fortran code), the first
    trial is 1, except at the first iteration and after a memory reset where it is
@@ -27,6 +31,7 @@ import math
 import numpy as np
 
 from . import box as B
+from . import box_compact as BC
 from . import kernels as K
 from . import linesearch as LS
 from . import status as S
@@ -101,16 +106,20 @@ def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
     tb = np.empty(n)
     r = np.empty(n)
     free = np.zeros(n, np.int64)
+    heap = np.zeros(n, np.int64)
+    zprev = np.ones(n, np.int64)
     Sb = np.zeros((m, n))
     Yb = np.zeros((m, n))
     SY = np.zeros((m, m))
     SS = np.zeros((m, m))
     W = np.zeros((n, 2 * m))
-    M = np.zeros((2 * m, 2 * m))
-    A = np.zeros((2 * m, 2 * m))
-    Nm = np.zeros((2 * m, 2 * m))
+    LD = np.zeros((m, m))
+    WN = np.zeros((2 * m, 2 * m))
+    J = np.zeros((m, m))
+    P = np.zeros((2 * m, 2 * m))
     c = np.zeros(2 * m)
-    e = np.zeros(2 * m)
+    p = np.zeros(2 * m)
+    v = np.zeros(2 * m)
     st = np.zeros(LS.SIZE)
     boxed = True
     for i in range(n):
@@ -146,12 +155,13 @@ def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
         if status != RUNNING:
             break
         # the compact L-BFGS matrix, the Cauchy point, the subspace step
-        if count > 0 and not B.middle(Sb, Yb, SY, SS, head, count, theta, W, M, A, e):
+        if count > 0 and not BC.compact(Sb, Yb, SY, SS, head, count, theta, W, LD, J):
             count = 0                      # singular middle matrix: forget the pairs
             theta = 1.0
-        nc = 2 * count
-        B.cauchy(x, g, lb, ub, W, nc, theta, M, xc, c, d, tb, free)
-        if not B.subspace(x, g, lb, ub, W, nc, theta, M, xc, c, free, xbar, r, A, Nm):
+        B.cauchy(x, g, lb, ub, W, count, theta, LD, J, xc, c, p, v, d, tb, heap, free)
+        BC.update_free(Sb, Yb, head, count, WN, zprev, free, p, v)   # p, v: free here
+        if not B.subspace(x, g, lb, ub, W, count, theta, LD, J, WN, xc, c, free, xbar, r, P,
+                          p, v):
             K.copy_into(xc, xbar)
         for i in range(n):
             d[i] = xbar[i] - x[i]
@@ -223,7 +233,7 @@ def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
             count = 0
             theta = 1.0
         elif sy > B.EPS * yy and sy > mo.curvature_eps * math.sqrt(ss * yy):
-            head, count = B.push_pair(Sb, Yb, SY, SS, head, count, s, y)
+            head, count = BC.push_pair(Sb, Yb, SY, SS, WN, zprev, head, count, s, y)
             theta = yy / sy
         else:
             skipped += 1.0
