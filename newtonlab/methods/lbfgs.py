@@ -21,6 +21,13 @@ Byrd, Lu, Nocedal & Zhu (1995) in its own loop, ``_engine/box_driver.py`` (gener
 Cauchy point, direct primal subspace minimization, a search on the feasible segment;
 kernels in ``_engine/box.py``), entered by :func:`solve_box` with the box as the
 workspace ``H`` = [lb; ub] (2, n).  Without finite bounds nothing of it is compiled.
+
+Large n (option ``direction_form``): the same direction -H_k g by the compact
+representation (Byrd, Nocedal & Schnabel 1994; N&W §7.2), two fused passes over S and Y
+where the two-loop recursion adds 6m passes over its n-vector (``_engine/lbfgs_compact.py``),
+in its own compiled entry :func:`solve_compact` with its own state :class:`CompactState`;
+"auto" takes it from n = :data:`COMPACT_MIN_N`, so small problems run the two-loop
+entry, unchanged.  Same memory rules (skips, resets, gamma) as the two-loop form.
 """
 import math
 from typing import NamedTuple
@@ -29,6 +36,7 @@ import numpy as np
 
 from .. import _options as O
 from .._engine import kernels as K
+from .._engine import lbfgs_compact as C
 from .._engine import linesearch as LS
 from .._engine.config import jit
 from .._engine.box_driver import box_loop
@@ -77,20 +85,9 @@ def init(mo, x, g, H):
 
 
 @jit
-def _moved(g, g_seen):
-    """g differs from g_seen (then copied into it)."""
-    moved = False
-    for i in range(g.size):
-        if g[i] != g_seen[i]:
-            moved = True
-        g_seen[i] = g[i]
-    return moved
-
-
-@jit
 def direction(state, mo, g, p):
     gamma = state.gamma
-    if _moved(g, state.g_seen) and state.reset_pending:
+    if C.g_moved(g, state.g_seen, 0, g.size) and state.reset_pending:
         gamma = 1.0                          # reset after a step: H_0 = I
     K.two_loop(g, state.S, state.Y, state.rho, state.head, state.count, gamma,
                state.work, p)              # p = -H_k g (Alg. 7.4)
@@ -139,6 +136,86 @@ def solve_box(ob, cb, args, x0, o, trace, allvecs, H):
     return box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H[0], H[1])
 
 
+class CompactState(NamedTuple):
+    """The state of the compact entry: :class:`State`'s fields (same meaning) with S^T Y
+    and Y^T Y kept in place of rho, and the workspaces of ``lbfgs_compact``."""
+    H: np.ndarray
+    W: np.ndarray
+    S: np.ndarray
+    Y: np.ndarray
+    SY: np.ndarray         # s_i^T y_j by buffer rows (m, m): R and D of BNS Thm 2.2
+    YY: np.ndarray         # y_i^T y_j (m, m)
+    rows: np.ndarray       # workspace: buffer rows, oldest pair first (int64, m)
+    acc: np.ndarray        # workspace: per-chunk partial sums (NCHUNK, 5, m)
+    moved: np.ndarray      # workspace: per-chunk "g changed" flags (int64, NCHUNK)
+    coef: np.ndarray       # workspace: a, b, w, c, d of the middle solve (5, m)
+    head: int
+    count: int
+    pending: bool          # the newest pair's products with the others not yet computed
+    gamma: float
+    skipped: float
+    g_seen: np.ndarray
+    reset_pending: bool
+
+
+@jit
+def init_compact(mo, x, g, H):
+    S, Y, SY, YY, rows, acc, moved, coef = C.workspace(mo.m, x.size)
+    return CompactState(H, np.zeros((0, x.size)), S, Y, SY, YY, rows, acc, moved, coef, -1, 0,
+                        False, 1.0, 0.0, np.zeros(x.size), False)
+
+
+@jit
+def _compact(st, head, count, pending, gamma, skipped, reset_pending):
+    """``st`` with its scalar fields replaced (the arrays are shared)."""
+    return CompactState(st.H, st.W, st.S, st.Y, st.SY, st.YY, st.rows, st.acc, st.moved,
+                        st.coef, head, count, pending, gamma, skipped, st.g_seen, reset_pending)
+
+
+@jit
+def direction_compact(state, mo, g, p):
+    """p = -H_k g by the compact form (``lbfgs_compact.direction``), the gamma rule of
+    :func:`direction`; the pending pair's products are formed on the way."""
+    st = state
+    gamma = C.direction(g, st.g_seen, st.S, st.Y, st.SY, st.YY, st.head, st.count, st.pending,
+                        st.gamma, st.reset_pending, st.rows, st.acc, st.moved, st.coef, p)
+    return _compact(st, st.head, st.count, False, gamma, st.skipped, False), DONE
+
+
+@jit
+def reset_compact(state, mo):
+    """Empty the memory: count = 0 (no pending products either); S^T Y and Y^T Y fill
+    again as pairs come back, each new pair's products taken with the new pairs only."""
+    return _compact(state, state.head, 0, False, state.gamma, state.skipped, True)
+
+
+@jit
+def update_compact(state, mo, s, y, sy, ss, yy, alpha, g_old):
+    """Store (s, y) unless the curvature guard skips it, as :func:`update`; its products
+    with the stored pairs are left to the next direction's first pass (``pending``)."""
+    st = state
+    if not sy > mo.curvature_eps * math.sqrt(ss * yy):
+        return _compact(st, st.head, st.count, st.pending, st.gamma, st.skipped + 1.0, False)
+    head, count = C.push(st.S, st.Y, st.SY, st.YY, st.rows, st.head, st.count, st.pending, s,
+                         y, sy)
+    return _compact(st, head, count, True, sy / yy, st.skipped, False)
+
+
+@jit
+def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
+    """Unbounded L-BFGS with the compact-form direction (option ``direction_form``)."""
+    lo, mo = o
+    return linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init_compact,
+                           direction_compact, reset_compact, update_compact, finish,
+                           diagnostics, no_curvature, LS.ls_start, LS.ls_next)
+
+
+#: direction_form="auto" takes the compact form from this n on (below it the two-loop's
+#: extra passes over an n-vector that fits in cache cost little, and small runs stay
+#: bit-identical to the two-loop entry)
+COMPACT_MIN_N = 65536
+DIRECTION_FORMS = ("auto", "two-loop", "compact")
+
 #: the key under which ``minimize`` hands (lb, ub) to :func:`prepare` (not an option)
 BOUNDS_KEY = "_bounds"
 
@@ -147,6 +224,9 @@ def prepare(opts, obj, x0):
     box = opts.pop(BOUNDS_KEY, None)
     mo = Options(m=O.positive_int(opts, "m"), curvature_eps=O.real(opts, "curvature_eps", 0.0))
     p = F.plan(ENTRY, opts, obj, x0, mo, alpha0=F.STEP0[opts["initial_step"]])
+    form = opts["direction_form"]
+    if box is None and (form == "compact" or (form == "auto" and x0.size >= COMPACT_MIN_N)):
+        p.solve = solve_compact
     if box is not None:
         p.solve = solve_box
         p.H = np.ascontiguousarray(np.vstack(box), dtype=np.float64)
@@ -156,8 +236,10 @@ def prepare(opts, obj, x0):
 ENTRY = F.entry(
     "lbfgs", "Limited-memory BFGS (two-loop recursion), strong Wolfe line search.",
     {**F.SECOND_ORDER, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8,
-     "initial_step": "unit"},
+     "initial_step": "unit", "direction_form": "auto"},
     prepare, solve, diagnostics=("skipped",), scipy="L-BFGS-B",
-    variants=({}, {"bounds": True}),          # warmup: the box loop too (L-BFGS-B)
-    choices={"initial_step": ("unit", "interpolate")},
-    reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989).")
+    # warmup: the compact entry and the box loop (L-BFGS-B) too
+    variants=({}, {"options": {"direction_form": "compact"}}, {"bounds": True}),
+    choices={"initial_step": ("unit", "interpolate"), "direction_form": DIRECTION_FORMS},
+    reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989); "
+              "Byrd, Nocedal & Schnabel (1994).")

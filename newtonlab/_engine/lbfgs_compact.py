@@ -1,0 +1,293 @@
+"""L-BFGS direction by the compact representation of the inverse matrix, in two fused passes.
+
+Byrd, Nocedal & Schnabel (1994), Thm 2.2 (N&W §7.2 gives the direct form, eq. 7.24):
+with the k stored pairs in chronological order as columns of S and Y, H_k^0 = gamma I,
+R the upper triangle of S^T Y (R_ij = s_i^T y_j, i <= j) and D = diag(s_i^T y_i),
+
+    H_k = gamma I + [S  gamma Y] [ R^-T (D + gamma Y^T Y) R^-1   -R^-T ] [ S^T ]
+                                 [ -R^-1                          0    ] [ Y^T ]
+
+so with a = S^T g and b = Y^T g, w = R^-1 a and c = R^-T ((D + gamma Y^T Y) w - gamma b),
+
+    -H_k g = -(gamma g + S c - gamma Y w).
+
+Why: the two-loop recursion (Alg. 7.4) reads S and Y twice too, but also reads and
+writes its n-vector 4m more times.  Here one pass reads S, Y and g once for all 2m dot
+products (:func:`first_pass`), an O(m^2) triangular pair of solves gives c and w, and one
+pass reads S, Y and g and writes the direction once (:func:`second_pass`).  Both passes
+go over the columns in blocks of :data:`BLOCK` so that the block of g (and of the output)
+stays in cache while the 2m rows stream past.
+
+S^T Y and Y^T Y are kept as full (m, m) matrices indexed by buffer row.  A new pair's row
+and column (s_new^T y_i, s_i^T y_new, y_new^T y_i for every stored i) are not computed when
+it is pushed but in the next :func:`first_pass`, which reads every row anyway: no extra
+pass over S and Y (``pending``).
+
+Threads: each pass splits n into :data:`NCHUNK` fixed chunks whose partial sums are added
+in chunk order, so that the chunks could run on parallel threads with results independent
+of the thread count.  Measured on the 2-core (shared, busy) development machine at
+n = 10^6, m = 10, running the two chunks under ``prange`` (``config.jit_parallel``) made
+the direction slower, 32 ms against 20 ms serial (the second thread waits for a core), so
+the chunks run one after the other; benchmarks/results_large.md has the numbers.
+"""
+import numpy as np
+
+from .config import jit, jit_reduce
+
+#: columns per block: g, s_new, y_new blocks (3 x 32 KB) stay in L1/L2 while S, Y stream
+BLOCK = 4096
+#: fixed chunks of n (partial sums combined in this order; serial, see above)
+NCHUNK = 2
+#: first_pass rows of ``acc``: S^T g, Y^T g, s_new^T Y, S^T y_new, y_new^T Y
+A_SG, A_YG, A_SNY, A_SYN, A_YNY = 0, 1, 2, 3, 4
+
+
+@jit
+def chronological(head, count, m, rows):
+    """rows[0:count] = buffer rows from the oldest pair to the newest (row ``head``)."""
+    for k in range(count):
+        rows[k] = (head - count + 1 + k) % m
+
+
+@jit
+def g_moved(g, g_seen, j0, j1):
+    """g[j0:j1] != g_seen[j0:j1] anywhere (then copied into it): did g change since the
+    last direction (see ``methods/lbfgs.py``)."""
+    gb = g[j0:j1]
+    gs = g_seen[j0:j1]
+    moved = False
+    for i in range(gb.size):
+        if gb[i] != gs[i]:
+            moved = True
+        gs[i] = gb[i]
+    return moved
+
+
+@jit_reduce
+def _dots_block(g, S, Y, rows, count, h, pending, j0, j1, acc):
+    """acc[:, r] += this block's share of every dot product of row r (pure reductions:
+    reassociated so that LLVM vectorizes them, as ``kernels.dot``).
+
+    Every loop here runs over views from index 0: with ``range(j0, j1)`` LLVM cannot
+    prove the index non-negative, keeps numba's negative-index wraparound in the loop
+    and does not vectorize it (measured 2.5x slower)."""
+    gb = g[j0:j1]
+    sh = S[h, j0:j1]
+    yh = Y[h, j0:j1]
+    for k in range(count):
+        r = rows[k]
+        sr = S[r, j0:j1]
+        yr = Y[r, j0:j1]
+        sg = 0.0
+        yg = 0.0
+        if pending:
+            sny = 0.0
+            syn = 0.0
+            yny = 0.0
+            for i in range(gb.size):
+                si = sr[i]
+                yi = yr[i]
+                sg += si * gb[i]
+                yg += yi * gb[i]
+                sny += sh[i] * yi
+                syn += si * yh[i]
+                yny += yh[i] * yi
+            acc[A_SNY, r] += sny
+            acc[A_SYN, r] += syn
+            acc[A_YNY, r] += yny
+        else:
+            for i in range(gb.size):
+                sg += sr[i] * gb[i]
+                yg += yr[i] * gb[i]
+        acc[A_SG, r] += sg
+        acc[A_YG, r] += yg
+
+
+@jit
+def _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc, moved):
+    """Chunk c of :func:`first_pass`: block by block over its columns."""
+    n = g.size
+    lo = c * n // NCHUNK
+    hi = (c + 1) * n // NCHUNK
+    for r in range(acc.shape[1]):
+        for q in range(acc.shape[0]):
+            acc[q, r] = 0.0
+    mv = False
+    for j0 in range(lo, hi, BLOCK):
+        j1 = min(j0 + BLOCK, hi)
+        if g_moved(g, g_seen, j0, j1):
+            mv = True
+        _dots_block(g, S, Y, rows, count, h, pending, j0, j1, acc)
+    moved[c] = mv
+
+
+@jit
+def _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out):
+    """Chunk c of :func:`second_pass`: out = -(gamma g + S cs + Y ds), block by block so
+    that the block of out stays in cache while the rows are added, two pairs at a time
+    (half the loads and stores of out; measured 1 ms of 10 at n = 10^6).  Elementwise, in
+    a fixed order: no reassociation, the result does not depend on memory layout."""
+    n = g.size
+    lo = c * n // NCHUNK
+    hi = (c + 1) * n // NCHUNK
+    for j0 in range(lo, hi, BLOCK):
+        j1 = min(j0 + BLOCK, hi)
+        gb = g[j0:j1]
+        ob = out[j0:j1]
+        for i in range(gb.size):
+            ob[i] = -gamma * gb[i]
+        k = 0
+        while k + 1 < count:
+            s0 = S[rows[k], j0:j1]
+            y0 = Y[rows[k], j0:j1]
+            s1 = S[rows[k + 1], j0:j1]
+            y1 = Y[rows[k + 1], j0:j1]
+            c0 = cs[k]
+            d0 = ds[k]
+            c1 = cs[k + 1]
+            d1 = ds[k + 1]
+            for i in range(ob.size):
+                ob[i] -= (c0 * s0[i] + d0 * y0[i]) + (c1 * s1[i] + d1 * y1[i])
+            k += 2
+        if k < count:
+            r = rows[k]
+            sr = S[r, j0:j1]
+            yr = Y[r, j0:j1]
+            ck = cs[k]
+            dk = ds[k]
+            for i in range(ob.size):
+                ob[i] -= ck * sr[i] + dk * yr[i]
+
+
+@jit
+def first_pass(g, g_seen, S, Y, SY, YY, rows, count, h, pending, acc, moved, a, b):
+    """One read of S, Y and g: a = S^T g, b = Y^T g (chronological order, as ``rows``),
+    g_seen = g; with ``pending`` also the new pair's row and column of S^T Y and Y^T Y
+    (row ``h``; its diagonal s^T y was set by :func:`push`).  Returns whether g differed
+    from g_seen.  ``acc`` (NCHUNK, 5, m) and ``moved`` (NCHUNK) are workspace."""
+    for c in range(NCHUNK):
+        _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc[c], moved)
+    mv = False
+    for c in range(NCHUNK):
+        mv = mv or moved[c] != 0
+    for k in range(count):
+        r = rows[k]
+        sg = 0.0
+        yg = 0.0
+        for c in range(NCHUNK):              # fixed order: deterministic
+            sg += acc[c, A_SG, r]
+            yg += acc[c, A_YG, r]
+        a[k] = sg
+        b[k] = yg
+        if pending:
+            sny = 0.0
+            syn = 0.0
+            yny = 0.0
+            for c in range(NCHUNK):
+                sny += acc[c, A_SNY, r]
+                syn += acc[c, A_SYN, r]
+                yny += acc[c, A_YNY, r]
+            if r != h:                       # keep the diagonal D from the skip test
+                SY[h, r] = sny
+                SY[r, h] = syn
+            YY[h, r] = yny
+            YY[r, h] = yny
+    return mv
+
+
+@jit
+def middle_solve(SY, YY, rows, count, gamma, a, b, w, cs, ds):
+    """The m x m part: w = R^-1 a, c = R^-T ((D + gamma Y^T Y) w - gamma b) (BNS 1994
+    Thm 2.2); cs = c, ds = -gamma w, so that -H_k g = -(gamma g + S cs + Y ds)."""
+    for k in range(count - 1, -1, -1):       # back substitution, R upper triangular
+        t = a[k]
+        rk = rows[k]
+        for j in range(k + 1, count):
+            t -= SY[rk, rows[j]] * w[j]
+        w[k] = t / SY[rk, rk]
+    for k in range(count):                   # forward substitution with R^T
+        rk = rows[k]
+        t = SY[rk, rk] * w[k] - gamma * b[k]
+        for j in range(count):
+            t += gamma * YY[rk, rows[j]] * w[j]
+        for j in range(k):
+            t -= SY[rows[j], rk] * cs[j]
+        cs[k] = t / SY[rk, rk]
+    for k in range(count):
+        ds[k] = -gamma * w[k]
+
+
+@jit
+def second_pass(g, S, Y, rows, count, gamma, cs, ds, out):
+    """out = -(gamma g + sum_k cs_k s_k + ds_k y_k): one read of S, Y, g, one write."""
+    for c in range(NCHUNK):
+        _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out)
+
+
+@jit
+def products(S, Y, SY, YY, rows, count, h):
+    """The new pair's row and column of S^T Y and Y^T Y (row h) by themselves: for a
+    second push before any direction (the driver never does that; kept correct anyway)."""
+    for k in range(count):
+        r = rows[k]
+        sny = 0.0
+        syn = 0.0
+        yny = 0.0
+        for i in range(S.shape[1]):
+            sny += S[h, i] * Y[r, i]
+            syn += S[r, i] * Y[h, i]
+            yny += Y[h, i] * Y[r, i]
+        if r != h:
+            SY[h, r] = sny
+            SY[r, h] = syn
+        YY[h, r] = yny
+        YY[r, h] = yny
+
+
+@jit
+def push(S, Y, SY, YY, rows, head, count, pending, s, y, sy):
+    """Store (s, y) as the newest pair with D entry s^T y = ``sy``; returns the new
+    (head, count).  Its products with the other pairs are left pending for the next
+    :func:`first_pass` (the caller sets ``pending``)."""
+    m = S.shape[0]
+    if pending and count > 0:
+        chronological(head, count, m, rows)
+        products(S, Y, SY, YY, rows, count, head)
+    head = (head + 1) % m
+    for i in range(s.size):
+        S[head, i] = s[i]
+        Y[head, i] = y[i]
+    SY[head, head] = sy
+    return head, min(count + 1, m)
+
+
+@jit
+def direction(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, reset_pending, rows, acc,
+              moved, coef, out):
+    """out = -H_k g by the compact form; returns the gamma used: 1 instead of ``gamma``
+    when a reset is pending and g changed since the last direction (a step was taken:
+    the lbfgs rule, see ``methods/lbfgs.py``).  ``coef`` (5, m) is workspace."""
+    m = S.shape[0]
+    chronological(head, count, m, rows)
+    a, b, w, cs, ds = coef[0], coef[1], coef[2], coef[3], coef[4]
+    mv = first_pass(g, g_seen, S, Y, SY, YY, rows, count, head, pending and count > 0, acc,
+                    moved, a, b)
+    if mv and reset_pending:
+        gamma = 1.0
+    middle_solve(SY, YY, rows, count, gamma, a, b, w, cs, ds)
+    second_pass(g, S, Y, rows, count, gamma, cs, ds, out)
+    return gamma
+
+
+def workspace_arrays(m, n):
+    """(S, Y, SY, YY, rows, acc, moved, coef) for m pairs of n-vectors: plain NumPy, for
+    Python callers (tests, benchmarks).  Compiled callers use :func:`workspace`; once, a
+    cache-loaded compiled ``workspace`` called from Python failed to box its int64 arrays
+    (numba: "'descr' is NULL"), so Python does not go through it."""
+    return (np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, m)), np.zeros((m, m)),
+            np.zeros(m, np.int64), np.zeros((NCHUNK, 5, m)), np.zeros(NCHUNK, np.int64),
+            np.zeros((5, m)))
+
+
+#: :func:`workspace_arrays` compiled, for ``methods/lbfgs.py``'s ``init_compact``
+workspace = jit(workspace_arrays)

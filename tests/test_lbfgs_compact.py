@@ -1,0 +1,225 @@
+"""The compact-form L-BFGS direction (``_engine/lbfgs_compact.py``, ``direction_form``).
+
+Oracles: the dense inverse BFGS matrix built by the explicit recursion (N&W eq. 6.17)
+from the same pairs, and NumPy's S^T Y, Y^T Y.  Nothing here is timed.
+"""
+import numpy as np
+import pytest
+
+import newtonlab as nl
+from newtonlab import problems
+from newtonlab._engine import lbfgs_compact as C
+from newtonlab.methods import lbfgs as L
+
+
+def dense_inverse(pairs, gamma, n):
+    """H_k from H_k^0 = gamma I by eq. 6.17, oldest pair first."""
+    H = gamma * np.eye(n)
+    for s, y in pairs:
+        rho = 1.0 / (s @ y)
+        V = np.eye(n) - rho * np.outer(y, s)
+        H = V.T @ H @ V + rho * np.outer(s, s)
+    return H
+
+
+def random_pair(rng, n):
+    """A pair with s^T y > 0 (y = A s, A positive definite, plus a small perturbation)."""
+    s = rng.standard_normal(n)
+    d = rng.uniform(0.5, 5.0, n)
+    return s, d * s + 0.05 * rng.standard_normal(n) * np.abs(s)
+
+
+class Memory:
+    """The compact kernels driven as the lbfgs components drive them."""
+
+    def __init__(self, m, n):
+        (self.S, self.Y, self.SY, self.YY, self.rows, self.acc, self.moved,
+         self.coef) = C.workspace_arrays(m, n)
+        self.head, self.count, self.pending = -1, 0, False
+        self.g_seen = np.zeros(n)
+        self.pairs = []
+        self.m = m
+
+    def push(self, s, y):
+        self.head, self.count = C.push(self.S, self.Y, self.SY, self.YY, self.rows, self.head,
+                                       self.count, self.pending, s, y, float(s @ y))
+        self.pending = True
+        self.pairs = (self.pairs + [(s, y)])[-self.m:]
+
+    def reset(self):
+        self.count, self.pending, self.pairs = 0, False, []
+
+    def direction(self, g, gamma):
+        p = np.empty_like(g)
+        used = C.direction(g, self.g_seen, self.S, self.Y, self.SY, self.YY, self.head,
+                           self.count, self.pending, gamma, False, self.rows, self.acc,
+                           self.moved, self.coef, p)
+        self.pending = False
+        assert used == gamma
+        return p
+
+
+def check_direction(mem, rng, n, gamma):
+    g = rng.standard_normal(n)
+    p = mem.direction(g, gamma)
+    ref = -dense_inverse(mem.pairs, gamma, n) @ g
+    assert np.allclose(p, ref, rtol=1e-9, atol=1e-10 * np.abs(ref).max())
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("m", [1, 3, 5])
+def test_direction_matches_dense_inverse_bfgs(m):
+    # one block per chunk here (n < BLOCK); test_direction_across_blocks_and_chunks
+    # covers block edges at a size the dense oracle cannot
+    n = 37
+    rng = np.random.default_rng(m)
+    mem = Memory(m, n)
+    check_direction(mem, rng, n, 0.7)                      # empty memory: -gamma g
+    for k in range(2 * m + 3):                             # count < m, full, wrapped
+        mem.push(*random_pair(rng, n))
+        check_direction(mem, rng, n, 0.3 + 0.1 * k)
+    mem.reset()
+    check_direction(mem, rng, n, 0.9)
+    for k in range(m + 1):                                 # refilled after the reset
+        mem.push(*random_pair(rng, n))
+        check_direction(mem, rng, n, 1.3)
+
+
+def test_direction_across_blocks_and_chunks():
+    n = 2 * C.BLOCK + 7 * C.NCHUNK + 1                     # partial blocks in every chunk
+    rng = np.random.default_rng(7)
+    mem = Memory(4, n)
+    for k in range(7):
+        mem.push(*random_pair(rng, n))
+        g = rng.standard_normal(n)
+        p = mem.direction(g, 0.5)
+        # two-loop recursion (Alg. 7.4) on the same pairs: no n x n oracle at this n
+        q = -g.copy()
+        alphas = []
+        for s, y in reversed(mem.pairs):
+            a = (s @ q) / (s @ y)
+            alphas.append(a)
+            q -= a * y
+        q *= 0.5
+        for (s, y), a in zip(mem.pairs, reversed(alphas)):
+            q += (a - (y @ q) / (s @ y)) * s
+        assert np.allclose(p, q, rtol=1e-9, atol=1e-12 * np.abs(q).max())
+
+
+@pytest.mark.nojit
+def test_incremental_products_match_numpy():
+    n, m = 53, 4
+    rng = np.random.default_rng(3)
+    mem = Memory(m, n)
+    for k in range(11):
+        mem.push(*random_pair(rng, n))
+        if k % 3 != 2:          # sometimes two pushes in a row: the eager path (products)
+            mem.direction(rng.standard_normal(n), 1.0)
+    mem.direction(rng.standard_normal(n), 1.0)
+    S = np.array([s for s, _ in mem.pairs])
+    Y = np.array([y for _, y in mem.pairs])
+    C.chronological(mem.head, mem.count, m, mem.rows)
+    r = mem.rows[:mem.count]
+    assert np.allclose(mem.SY[np.ix_(r, r)], S @ Y.T, rtol=1e-12, atol=1e-12)
+    assert np.allclose(mem.YY[np.ix_(r, r)], Y @ Y.T, rtol=1e-12, atol=1e-12)
+
+
+def test_gamma_one_after_a_reset_that_followed_a_step():
+    n = 20
+    rng = np.random.default_rng(5)
+    mem = Memory(3, n)
+    g = rng.standard_normal(n)
+    p = np.empty(n)
+    args = (mem.S, mem.Y, mem.SY, mem.YY, mem.head, 0, False)
+    tail = (mem.rows, mem.acc, mem.moved, mem.coef, p)
+    assert C.direction(g, mem.g_seen, *args, 0.4, True, *tail) == 1.0     # g moved
+    assert np.allclose(p, -g)
+    assert C.direction(g, mem.g_seen, *args, 0.4, True, *tail) == 0.4     # same g: retry
+    assert np.allclose(p, -0.4 * g)
+
+
+def _quadratic(n=30):
+    d = np.logspace(0.0, 2.0, n)
+    return (lambda x: 0.5 * np.sum(d * x * x)), (lambda x: d * x), np.ones(n)
+
+
+CASES = {
+    "rosenbrock": lambda: problems.get("rosenbrock"),
+    "chained_rosenbrock": lambda: problems.get("chained_rosenbrock", n=100),
+}
+
+
+@pytest.mark.parametrize("linesearch", ["wolfe", "armijo"])
+@pytest.mark.parametrize("name", list(CASES) + ["quadratic"])
+def test_compact_runs_like_two_loop(name, linesearch):
+    # Armijo backtracking lets s^T y <= 0 pairs through to the skip test and fails
+    # searches more often: the skip and reset paths of both entries run too
+    if name == "quadratic":
+        fun, jac, x0 = _quadratic()
+        args = ()
+    else:
+        p = CASES[name]()
+        fun, jac, x0, args = p.fun, p.jac, p.x0, p.args
+    runs = {form: nl.minimize(fun, x0, args=args, jac=jac, method="lbfgs",
+                              options={"direction_form": form, "gtol": 1e-8,
+                                       "linesearch": linesearch})
+            for form in ("two-loop", "compact")}
+    a, b = runs["two-loop"], runs["compact"]
+    assert a.success and b.success, (a.message, b.message)
+    assert np.allclose(a.x, b.x, rtol=0, atol=1e-8 * max(1.0, np.abs(a.x).max()))
+    assert abs(a.nit - b.nit) <= max(3, a.nit // 50)
+    assert b.nondescent_resets <= a.nondescent_resets + 2
+
+
+def test_auto_is_two_loop_below_threshold_and_compact_above():
+    from newtonlab import _options
+    opts = _options.merge("lbfgs", nl.METHODS["lbfgs"].defaults,
+                          nl.METHODS["lbfgs"].choices, {})
+    fun, jac, x0 = _quadratic()
+    obj = type("Obj", (), {"cost": None})()
+    small = L.prepare(dict(opts), obj, x0)
+    large = L.prepare(dict(opts), obj, np.zeros(L.COMPACT_MIN_N))
+    forced = L.prepare({**opts, "direction_form": "compact"}, obj, x0)
+    assert small.solve is L.solve
+    assert large.solve is L.solve_compact and forced.solve is L.solve_compact
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("bad", ["twoloop", "COMPACT", 1, None])
+def test_bad_direction_form_raises(bad):
+    with pytest.raises(ValueError, match="direction_form"):
+        nl.minimize(lambda x: x @ x, np.ones(3), jac=lambda x: 2 * x, method="lbfgs",
+                    options={"direction_form": bad})
+
+
+def test_reset_empties_the_compact_memory():
+    rng = np.random.default_rng(11)
+    n = 16
+    mo = L.Options(m=3, curvature_eps=1e-8)
+    x, g = rng.standard_normal(n), rng.standard_normal(n)
+    st = L.init_compact(mo, x, g, np.zeros((0, 0)))
+    for _ in range(4):
+        s, y = random_pair(rng, n)
+        st = L.update_compact(st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
+        p = np.empty(n)
+        st, _ = L.direction_compact(st, mo, rng.standard_normal(n), p)
+    assert st.count == 3
+    st = L.reset_compact(st, mo)
+    gamma = st.gamma
+    p = np.empty(n)
+    st, _ = L.direction_compact(st, mo, g, p)       # g moved since the last direction
+    assert st.count == 0 and np.array_equal(p, -g) and not st.reset_pending
+    s, y = random_pair(rng, n)                      # a new pair after the reset: alone
+    st = L.update_compact(st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
+    g2 = rng.standard_normal(n)
+    st, _ = L.direction_compact(st, mo, g2, p)
+    ref = -dense_inverse([(s, y)], (s @ y) / (y @ y), n) @ g2
+    assert gamma != 1.0 and np.allclose(p, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_bounds_ignore_the_compact_form():
+    p = problems.get("rosenbrock")
+    a = nl.minimize(p.fun, p.x0, jac=p.jac, bounds=[(None, 0.5), (None, None)])
+    b = nl.minimize(p.fun, p.x0, jac=p.jac, bounds=[(None, 0.5), (None, None)],
+                    options={"direction_form": "compact"})
+    assert np.array_equal(a.x, b.x) and a.nit == b.nit
