@@ -197,22 +197,22 @@ def test_reset_empties_the_compact_memory():
     n = 16
     mo = L.Options(m=3, curvature_eps=1e-8)
     x, g = rng.standard_normal(n), rng.standard_normal(n)
-    st = L.init_compact(mo, x, g, np.zeros((0, 0)))
+    w, st = L.init_compact(mo, x, g, np.zeros((0, 0)))
     for _ in range(4):
         s, y = random_pair(rng, n)
-        st = L.update_compact(st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
+        st = L.update_compact(w, st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
         p = np.empty(n)
-        st, _ = L.direction_compact(st, mo, rng.standard_normal(n), p)
+        st, _ = L.direction_compact(w, st, mo, rng.standard_normal(n), p)
     assert st.count == 3
-    st = L.reset_compact(st, mo)
+    st = L.reset(w, st, mo)
     gamma = st.gamma
     p = np.empty(n)
-    st, _ = L.direction_compact(st, mo, g, p)       # g moved since the last direction
+    st, _ = L.direction_compact(w, st, mo, g, p)    # g moved since the last direction
     assert st.count == 0 and np.array_equal(p, -g) and not st.reset_pending
     s, y = random_pair(rng, n)                      # a new pair after the reset: alone
-    st = L.update_compact(st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
+    st = L.update_compact(w, st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
     g2 = rng.standard_normal(n)
-    st, _ = L.direction_compact(st, mo, g2, p)
+    st, _ = L.direction_compact(w, st, mo, g2, p)
     ref = -dense_inverse([(s, y)], (s @ y) / (y @ y), n) @ g2
     assert gamma != 1.0 and np.allclose(p, ref, rtol=1e-10, atol=1e-12)
 

@@ -82,17 +82,17 @@ def jitted_step(H, g, k, floor=1e-8, damping=0.0):
     n = g.size
     mo = SFN.Options(floor=floor, saddle_tol=1e-8, krylov_dim=k, damping=damping, dense=False)
     x = np.zeros(n)
-    state = SFN.init_krylov(mo, x, g, np.zeros((0, 0)))
+    work, state = SFN.init_krylov(mo, x, g, np.zeros((0, 0)))
     p = np.empty(n)
-    state, request = SFN.direction_krylov(state, mo, g, p)
+    state, request = SFN.direction_krylov(work, state, mo, g, p)
     products = 0
     while request != DONE:
         assert request == NEED_PRODUCT
-        hv = H @ state.W[TC.V]
+        hv = H @ work.W[TC.V]
         for i in range(n):
-            state.W[TC.HV, i] = hv[i]
+            work.W[TC.HV, i] = hv[i]
         products += 1
-        state, request = SFN.direction_krylov(state, mo, g, p)
+        state, request = SFN.direction_krylov(work, state, mo, g, p)
     return p, state.min_ritz, products
 
 

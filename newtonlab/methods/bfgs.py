@@ -34,10 +34,13 @@ class Options(NamedTuple):
     init_scale: bool       # H_0 = (s^T y / y^T y) I from the first pair after each reset
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # inverse Hessian approximation H_k (n, n)
     W: np.ndarray          # no Hessian products: (0, n)
-    work: np.ndarray       # H y, for the update
+    Hy: np.ndarray         # H y, for the update
+
+
+class State(NamedTuple):
     fresh: bool            # the next accepted pair scales H_0
     skipped: float         # updates skipped so far
 
@@ -45,23 +48,23 @@ class State(NamedTuple):
 @jit
 def init(mo, x, g, H):
     K.set_identity(H, 1.0)
-    return State(H, np.zeros((0, x.size)), np.empty(x.size), mo.init_scale, 0.0)
+    return Work(H, np.zeros((0, x.size)), np.empty(x.size)), State(mo.init_scale, 0.0)
 
 
 @jit
-def direction(state, mo, g, p):
-    K.neg_matvec(state.H, g, p)          # p = -H g
+def direction(work, state, mo, g, p):
+    K.neg_matvec(work.H, g, p)          # p = -H g
     return state, DONE
 
 
 @jit
-def reset(state, mo):
-    K.set_identity(state.H, 1.0)
-    return State(state.H, state.W, state.work, mo.init_scale, state.skipped)
+def reset(work, state, mo):
+    K.set_identity(work.H, 1.0)
+    return State(mo.init_scale, state.skipped)
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     """Eq. 6.17 with the pair (s, y), or skip it; Powell damping uses B s = -alpha g_old,
     which holds because p = -H g_old."""
     if mo.update == UPDATE_DAMPED:
@@ -74,20 +77,20 @@ def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
                 yy += y[i] * y[i]
             sy = theta * sy + (1.0 - theta) * sBs
     if not sy > mo.curvature_eps * math.sqrt(ss * yy):
-        return State(state.H, state.W, state.work, state.fresh, state.skipped + 1.0)
+        return State(state.fresh, state.skipped + 1.0)
     if state.fresh:
-        K.set_identity(state.H, sy / yy)              # eq. 6.20
-    K.bfgs_inverse_update(state.H, s, y, 1.0 / sy, state.work)
-    return State(state.H, state.W, state.work, False, state.skipped)
+        K.set_identity(work.H, sy / yy)              # eq. 6.20
+    K.bfgs_inverse_update(work.H, s, y, 1.0 / sy, work.Hy)
+    return State(False, state.skipped)
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     return state, DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     row[0] = state.skipped
 
 

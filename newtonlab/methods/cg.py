@@ -78,11 +78,14 @@ class Options(NamedTuple):
     restart_nu: float      # restart when |g^T g_old| / ||g||^2 >= nu (eq. 5.52)
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # no matrix: (0, 0)
     W: np.ndarray          # no Hessian products: (0, n)
     g_old: np.ndarray      # g_{k-1}, copied at the update
     y: np.ndarray          # y_k = g_k - g_{k-1}, copied at the update
+
+
+class State(NamedTuple):
     fresh: bool            # no pair since the start or the last reset: restart
     since_restart: int     # directions since the last steepest-descent restart
     restarts: float        # restarts so far (trace column)
@@ -92,15 +95,15 @@ class State(NamedTuple):
 @jit
 def init(mo, x, g, H):
     n = x.size
-    return State(H, np.zeros((0, n)), np.zeros(n), np.zeros(n), True, 0, 0.0, 0.0)
+    return Work(H, np.zeros((0, n)), np.zeros(n), np.zeros(n)), State(True, 0, 0.0, 0.0)
 
 
 @jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     """Eq. 5.41b; p still holds p_{k-1} (the loop leaves it untouched between iterations)."""
     beta = 0.0
     if not state.fresh and state.since_restart < mo.restart_every:
-        beta, ratio = cg_beta(g, state.g_old, state.y, p, mo.rule)
+        beta, ratio = cg_beta(g, work.g_old, work.y, p, mo.rule)
         if ratio >= mo.restart_nu:
             beta = 0.0      # gradients far from orthogonal: restart (N&W eq. 5.52)
     since = state.since_restart
@@ -109,31 +112,28 @@ def direction(state, mo, g, p):
         since = 0
         restarts += 1.0
     cg_direction(g, beta, p)
-    return State(state.H, state.W, state.g_old, state.y, state.fresh, since + 1, restarts,
-                 beta), DONE
+    return State(state.fresh, since + 1, restarts, beta), DONE
 
 
 @jit
-def reset(state, mo):
-    return State(state.H, state.W, state.g_old, state.y, True, state.since_restart,
-                 state.restarts, state.beta)
+def reset(work, state, mo):
+    return State(True, state.since_restart, state.restarts, state.beta)
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
-    K.copy_into(g_old, state.g_old)
-    K.copy_into(y, state.y)
-    return State(state.H, state.W, state.g_old, state.y, False, state.since_restart,
-                 state.restarts, state.beta)
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
+    K.copy_into(g_old, work.g_old)
+    K.copy_into(y, work.y)
+    return State(False, state.since_restart, state.restarts, state.beta)
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     return state, DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     row[0] = state.beta
     row[1] = state.restarts
 

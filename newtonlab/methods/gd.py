@@ -38,10 +38,10 @@ class Options(NamedTuple):
 
 
 class State(NamedTuple):
-    """SGD keeps no state."""
+    """SGD, and steepest descent with a search, keep no state."""
 
 
-class SearchState(NamedTuple):
+class SearchWork(NamedTuple):
     H: np.ndarray          # unused (0, 0): steepest descent keeps no matrix
     W: np.ndarray          # no Hessian products: (0, n)
 
@@ -70,32 +70,32 @@ def step(state, mo, x, g, t, lr, xt):
 
 @jit
 def search_init(mo, x, g, H):
-    return SearchState(H, np.zeros((0, x.size)))
+    return SearchWork(H, np.zeros((0, x.size))), State()
 
 
 @jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     K.neg(g, p)                          # p = -g
     return state, LD.DONE
 
 
 @jit
-def reset(state, mo):
+def reset(work, state, mo):
     return state
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     return state, LD.DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     return
 
 

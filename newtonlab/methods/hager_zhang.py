@@ -280,10 +280,13 @@ class Options(NamedTuple):
     restart_every: int     # steepest-descent restart after this many directions
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # no matrix: (0, 0)
     W: np.ndarray          # no Hessian products: (0, n)
     y: np.ndarray          # y_k = g_{k+1} - g_k, copied at the update
+
+
+class State(NamedTuple):
     gnorm_old: float       # ||g_k||_2 (for eta_k)
     fresh: bool            # no pair since the start or the last reset: d = -g
     directions: int        # directions proposed so far
@@ -293,11 +296,11 @@ class State(NamedTuple):
 
 @jit
 def init(mo, x, g, H):
-    return State(H, np.zeros((0, x.size)), np.zeros(x.size), 0.0, True, 0, 0.0, 0.0)
+    return Work(H, np.zeros((0, x.size)), np.zeros(x.size)), State(0.0, True, 0, 0.0, 0.0)
 
 
 @jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     """d_{k+1} = -g_{k+1} + beta_k d_k; p holds d_k (the loop leaves it between iterations)."""
     count = state.directions + 1
     restarts = state.restarts
@@ -305,33 +308,30 @@ def direction(state, mo, g, p):
     if state.fresh or count % mo.restart_every == 0:
         restarts += 1.0
     else:
-        beta = hz_beta(g, state.y, p, state.gnorm_old, mo.eta)
+        beta = hz_beta(g, work.y, p, state.gnorm_old, mo.eta)
     for i in range(g.size):
         p[i] = -g[i] + beta * p[i]
-    return State(state.H, state.W, state.y, state.gnorm_old, state.fresh, count, restarts,
-                 beta), DONE
+    return State(state.gnorm_old, state.fresh, count, restarts, beta), DONE
 
 
 @jit
-def reset(state, mo):
-    return State(state.H, state.W, state.y, state.gnorm_old, True, state.directions,
-                 state.restarts, state.beta)
+def reset(work, state, mo):
+    return State(state.gnorm_old, True, state.directions, state.restarts, state.beta)
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
-    K.copy_into(y, state.y)
-    return State(state.H, state.W, state.y, K.norm2(g_old), False, state.directions,
-                 state.restarts, state.beta)
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
+    K.copy_into(y, work.y)
+    return State(K.norm2(g_old), False, state.directions, state.restarts, state.beta)
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     return state, DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     row[0] = state.beta
     row[1] = state.restarts
 

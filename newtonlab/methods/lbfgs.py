@@ -25,7 +25,7 @@ workspace ``H`` = [lb; ub] (2, n).  Without finite bounds nothing of it is compi
 Large n (option ``direction_form``): the same direction -H_k g by the compact
 representation (Byrd, Nocedal & Schnabel 1994; N&W §7.2), two fused passes over S and Y
 where the two-loop recursion adds 6m passes over its n-vector (``_engine/lbfgs_compact.py``),
-in its own compiled entry :func:`solve_compact` with its own state :class:`CompactState`;
+in its own compiled entry :func:`solve_compact` with its own arrays :class:`CompactWork`;
 "auto" takes it from n = :data:`COMPACT_MIN_N`, so small problems run the two-loop
 entry, unchanged.  Same memory rules (skips, resets, gamma) as the two-loop form.
 """
@@ -61,18 +61,23 @@ class Options(NamedTuple):
     curvature_eps: float   # skip a pair when s^T y <= eps ||s|| ||y||
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # no matrix: (0, 0)
     W: np.ndarray          # no Hessian products: (0, n)
     S: np.ndarray          # pairs s_i, rows of an (m, n) circular buffer
     Y: np.ndarray          # pairs y_i, same rows
     rho: np.ndarray        # 1 / s_i^T y_i
-    work: np.ndarray       # the two-loop's alpha_i (m)
+    alpha: np.ndarray      # the two-loop's alpha_i (m)
+    g_seen: np.ndarray     # g at the last direction
+
+
+class State(NamedTuple):
+    """The memory's bookkeeping (both entries: the two-loop one never has ``pending``)."""
     head: int              # row of the newest pair (-1: none yet)
     count: int             # pairs stored
+    pending: bool          # compact form: the newest pair's products not yet computed
     gamma: float           # H_k^0 = gamma I (eq. 7.20)
     skipped: float         # pairs skipped so far (trace column)
-    g_seen: np.ndarray     # g at the last direction
     reset_pending: bool    # reset since the last direction or update
 
 
@@ -80,44 +85,44 @@ class State(NamedTuple):
 def init(mo, x, g, H):
     n = x.size
     m = mo.m
-    return State(H, np.zeros((0, n)), np.zeros((m, n)), np.zeros((m, n)), np.zeros(m),
-                 np.zeros(m), -1, 0, 1.0, 0.0, np.zeros(n), False)
+    return (Work(H, np.zeros((0, n)), np.zeros((m, n)), np.zeros((m, n)), np.zeros(m),
+                 np.zeros(m), np.zeros(n)),
+            State(-1, 0, False, 1.0, 0.0, False))
 
 
 @jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     gamma = state.gamma
-    if C.g_moved(g, state.g_seen, 0, g.size) and state.reset_pending:
+    if C.g_moved(g, work.g_seen, 0, g.size) and state.reset_pending:
         gamma = 1.0                          # reset after a step: H_0 = I
-    K.two_loop(g, state.S, state.Y, state.rho, state.head, state.count, gamma,
-               state.work, p)              # p = -H_k g (Alg. 7.4)
-    return State(state.H, state.W, state.S, state.Y, state.rho, state.work, state.head,
-                 state.count, gamma, state.skipped, state.g_seen, False), DONE
+    K.two_loop(g, work.S, work.Y, work.rho, state.head, state.count, gamma,
+               work.alpha, p)              # p = -H_k g (Alg. 7.4)
+    return State(state.head, state.count, False, gamma, state.skipped, False), DONE
 
 
 @jit
-def reset(state, mo):
-    return State(state.H, state.W, state.S, state.Y, state.rho, state.work, state.head, 0,
-                 state.gamma, state.skipped, state.g_seen, True)
+def reset(work, state, mo):
+    """Empty the memory: count = 0 (the compact form's S^T Y and Y^T Y fill again as pairs
+    come back, each new pair's products taken with the new pairs only)."""
+    return State(state.head, 0, False, state.gamma, state.skipped, True)
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     if not sy > mo.curvature_eps * math.sqrt(ss * yy):
-        return State(state.H, state.W, state.S, state.Y, state.rho, state.work, state.head,
-                     state.count, state.gamma, state.skipped + 1.0, state.g_seen, False)
-    head, count = lbfgs_push(state.S, state.Y, state.rho, state.head, state.count, s, y, sy)
-    return State(state.H, state.W, state.S, state.Y, state.rho, state.work, head, count,
-                 sy / yy, state.skipped, state.g_seen, False)
+        return State(state.head, state.count, state.pending, state.gamma,
+                     state.skipped + 1.0, False)
+    head, count = lbfgs_push(work.S, work.Y, work.rho, state.head, state.count, s, y, sy)
+    return State(head, count, False, sy / yy, state.skipped, False)
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     return state, DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     row[0] = state.skipped
 
 
@@ -136,9 +141,9 @@ def solve_box(ob, cb, args, x0, o, trace, allvecs, H):
     return box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H[0], H[1])
 
 
-class CompactState(NamedTuple):
-    """The state of the compact entry: :class:`State`'s fields (same meaning) with S^T Y
-    and Y^T Y kept in place of rho, and the workspaces of ``lbfgs_compact``."""
+class CompactWork(NamedTuple):
+    """The compact entry's arrays: :class:`Work`'s (same meaning) with S^T Y and Y^T Y kept
+    in place of rho, and the workspaces of ``lbfgs_compact``."""
     H: np.ndarray
     W: np.ndarray
     S: np.ndarray
@@ -149,56 +154,39 @@ class CompactState(NamedTuple):
     acc: np.ndarray        # workspace: per-chunk partial sums (NCHUNK, 5, m)
     moved: np.ndarray      # workspace: per-chunk "g changed" flags (int64, NCHUNK)
     coef: np.ndarray       # workspace: a, b, w, c, d of the middle solve (5, m)
-    head: int
-    count: int
-    pending: bool          # the newest pair's products with the others not yet computed
-    gamma: float
-    skipped: float
     g_seen: np.ndarray
-    reset_pending: bool
 
 
 @jit
 def init_compact(mo, x, g, H):
     S, Y, SY, YY, rows, acc, moved, coef = C.workspace(mo.m, x.size)
-    return CompactState(H, np.zeros((0, x.size)), S, Y, SY, YY, rows, acc, moved, coef, -1, 0,
-                        False, 1.0, 0.0, np.zeros(x.size), False)
+    return (CompactWork(H, np.zeros((0, x.size)), S, Y, SY, YY, rows, acc, moved, coef,
+                        np.zeros(x.size)),
+            State(-1, 0, False, 1.0, 0.0, False))
 
 
 @jit
-def _compact(st, head, count, pending, gamma, skipped, reset_pending):
-    """``st`` with its scalar fields replaced (the arrays are shared)."""
-    return CompactState(st.H, st.W, st.S, st.Y, st.SY, st.YY, st.rows, st.acc, st.moved,
-                        st.coef, head, count, pending, gamma, skipped, st.g_seen, reset_pending)
-
-
-@jit
-def direction_compact(state, mo, g, p):
+def direction_compact(work, state, mo, g, p):
     """p = -H_k g by the compact form (``lbfgs_compact.direction``), the gamma rule of
     :func:`direction`; the pending pair's products are formed on the way."""
-    st = state
-    gamma = C.direction(g, st.g_seen, st.S, st.Y, st.SY, st.YY, st.head, st.count, st.pending,
-                        st.gamma, st.reset_pending, st.rows, st.acc, st.moved, st.coef, p)
-    return _compact(st, st.head, st.count, False, gamma, st.skipped, False), DONE
+    w = work
+    gamma = C.direction(g, w.g_seen, w.S, w.Y, w.SY, w.YY, state.head, state.count,
+                        state.pending, state.gamma, state.reset_pending, w.rows, w.acc,
+                        w.moved, w.coef, p)
+    return State(state.head, state.count, False, gamma, state.skipped, False), DONE
 
 
 @jit
-def reset_compact(state, mo):
-    """Empty the memory: count = 0 (no pending products either); S^T Y and Y^T Y fill
-    again as pairs come back, each new pair's products taken with the new pairs only."""
-    return _compact(state, state.head, 0, False, state.gamma, state.skipped, True)
-
-
-@jit
-def update_compact(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update_compact(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     """Store (s, y) unless the curvature guard skips it, as :func:`update`; its products
     with the stored pairs are left to the next direction's first pass (``pending``)."""
-    st = state
     if not sy > mo.curvature_eps * math.sqrt(ss * yy):
-        return _compact(st, st.head, st.count, st.pending, st.gamma, st.skipped + 1.0, False)
-    head, count = C.push(st.S, st.Y, st.SY, st.YY, st.rows, st.head, st.count, st.pending, s,
-                         y, sy)
-    return _compact(st, head, count, True, sy / yy, st.skipped, False)
+        return State(state.head, state.count, state.pending, state.gamma,
+                     state.skipped + 1.0, False)
+    w = work
+    head, count = C.push(w.S, w.Y, w.SY, w.YY, w.rows, state.head, state.count,
+                         state.pending, s, y, sy)
+    return State(head, count, True, sy / yy, state.skipped, False)
 
 
 @jit
@@ -206,7 +194,7 @@ def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
     """Unbounded L-BFGS with the compact-form direction (option ``direction_form``)."""
     lo, mo = o
     return linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init_compact,
-                           direction_compact, reset_compact, update_compact, finish,
+                           direction_compact, reset, update_compact, finish,
                            diagnostics, no_curvature, LS.ls_start, LS.ls_next)
 
 

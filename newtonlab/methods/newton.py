@@ -58,11 +58,14 @@ class Options(NamedTuple):
     floor: float           # eigenvalue floor, relative to max(1, max |lambda|)
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # the Hessian at x (n, n), filled by the loop on NEED_HESS
     W: np.ndarray          # no Hessian products: (0, n)
     L: np.ndarray          # Cholesky factor of H + tau I (n, n; (0, 0) for eigen modifications)
-    have_hess: bool        # H holds the Hessian at the current x
+
+
+class State(NamedTuple):
+    have_hess: bool        # work.H holds the Hessian at the current x
     shift: float           # tau or lambda_min of the last direction (trace column)
 
 
@@ -70,37 +73,37 @@ class State(NamedTuple):
 def init(mo, x, g, H):
     n = x.size
     L = np.zeros((n, n)) if mo.mod == MOD_CHOLESKY else np.zeros((0, 0))
-    return State(H, np.zeros((0, n)), L, False, 0.0)
+    return Work(H, np.zeros((0, n)), L), State(False, 0.0)
 
 
 @jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     if not state.have_hess:
-        return State(state.H, state.W, state.L, True, state.shift), NEED_HESS
-    shift = newton_direction(state.H, g, p, state.L, mo.mod, mo.beta, mo.floor)
-    return State(state.H, state.W, state.L, False, shift), DONE
+        return State(True, state.shift), NEED_HESS
+    shift = newton_direction(work.H, g, p, work.L, mo.mod, mo.beta, mo.floor)
+    return State(False, shift), DONE
 
 
 @jit
-def reset(state, mo):
+def reset(work, state, mo):
     return state           # no memory: the next direction evaluates a fresh Hessian
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     """At a solution: the Hessian there, for ``res.hess`` (one more evaluation, counted)."""
     if status == S.SUCCESS and not state.have_hess:
-        return State(state.H, state.W, state.L, True, state.shift), NEED_HESS, status
+        return State(True, state.shift), NEED_HESS, status
     return state, DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     row[0] = state.shift
 
 

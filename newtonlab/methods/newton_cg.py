@@ -32,7 +32,7 @@ from . import _linesearch as F
 
 # where direction() stands in a CG solve
 _START = 0         # a new solve
-_HESS = 1          # the loop has put the Hessian into state.H
+_HESS = 1          # the loop has put the Hessian into work.H
 _PRODUCT = 2       # the loop has put H W[V] into W[HV]
 
 
@@ -41,11 +41,14 @@ class Options(NamedTuple):
     dense: bool            # products from the Hessian matrix (one evaluation per iteration)
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # the Hessian (n, n) when dense, else (0, 0)
     W: np.ndarray          # the CG workspace (tcg.NV, n): rows Z, R, D, V, HV
     hist: np.ndarray       # CG model values (cg_maxiter + 1), tcg's history
     cst: np.ndarray        # the CG state vector (tcg.SIZE)
+
+
+class State(NamedTuple):
     phase: int             # _START | _HESS | _PRODUCT
     code: int              # the CG's last answer (tcg.NEED_PRODUCT | tcg.DONE)
     cg_iters: float        # CG iterations of the last direction (trace column)
@@ -54,56 +57,50 @@ class State(NamedTuple):
 
 @jit
 def init(mo, x, g, H):
-    return State(H, np.zeros((TC.NV, x.size)), np.zeros(mo.cg_maxiter + 1), np.zeros(TC.SIZE),
-                 _START, TC.DONE, 0.0, 0.0)
+    return (Work(H, np.zeros((TC.NV, x.size)), np.zeros(mo.cg_maxiter + 1), np.zeros(TC.SIZE)),
+            State(_START, TC.DONE, 0.0, 0.0))
 
 
 @jit
-def _phase(state, phase, code):
-    return State(state.H, state.W, state.hist, state.cst, phase, code, state.cg_iters,
-                 state.cg_exit)
-
-
-@jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     """Alg. 7.1's inner CG, one product (or the Hessian) per request."""
+    w = work
     code = state.code
     if state.phase == _START:
         gn = K.norm2(g)
-        code = TC.tcg_start(state.cst, state.W, state.hist, g, TC.NEWTON_CG, math.inf, 0.0,
+        code = TC.tcg_start(w.cst, w.W, w.hist, g, TC.NEWTON_CG, math.inf, 0.0,
                             min(0.5, math.sqrt(gn)) * gn, mo.cg_maxiter, 0.0, False)
         if mo.dense:
-            return _phase(state, _HESS, code), NEED_HESS
+            return State(_HESS, code, state.cg_iters, state.cg_exit), NEED_HESS
     elif state.phase == _HESS:
         while code == TC.NEED_PRODUCT:
-            TC.matvec(state.H, state.W[TC.V], state.W[TC.HV])
-            code = TC.tcg_next(state.cst, state.W, state.hist, g)
+            TC.matvec(w.H, w.W[TC.V], w.W[TC.HV])
+            code = TC.tcg_next(w.cst, w.W, w.hist, g)
     else:
-        code = TC.tcg_next(state.cst, state.W, state.hist, g)
+        code = TC.tcg_next(w.cst, w.W, w.hist, g)
     if code == TC.NEED_PRODUCT:
-        return _phase(state, _PRODUCT, code), NEED_PRODUCT
-    TC.get_step(state.W, p)
-    return State(state.H, state.W, state.hist, state.cst, _START, code, state.cst[TC.IT],
-                 state.cst[TC.EXIT]), DONE
+        return State(_PRODUCT, code, state.cg_iters, state.cg_exit), NEED_PRODUCT
+    TC.get_step(w.W, p)
+    return State(_START, code, w.cst[TC.IT], w.cst[TC.EXIT]), DONE
 
 
 @jit
-def reset(state, mo):
+def reset(work, state, mo):
     return state           # no memory across iterations
 
 
 @jit
-def update(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     return state, DONE, status
 
 
 @jit
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     row[0] = state.cg_iters
     row[1] = state.cg_exit
 

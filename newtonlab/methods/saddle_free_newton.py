@@ -82,7 +82,7 @@ from .._engine.config import dual, jit
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, hessian,
                                  linesearch_loop, products)
 from . import _linesearch as F
-from .newton import State, diagnostics, reset, update   # no memory, as Newton
+from .newton import State, Work, diagnostics, reset, update   # no memory, as Newton
 
 SUB_EIG, SUB_KRYLOV = 0, 1
 SUBPROBLEMS = ("eig", "krylov")
@@ -108,25 +108,25 @@ class Options(NamedTuple):
 
 @jit
 def init(mo, x, g, H):
-    return State(H, np.zeros((0, x.size)), np.zeros((0, 0)), False, 0.0)
+    return Work(H, np.zeros((0, x.size)), np.zeros((0, 0))), State(False, 0.0)
 
 
 @jit
-def direction(state, mo, g, p):
+def direction(work, state, mo, g, p):
     if not state.have_hess:
-        return State(state.H, state.W, state.L, True, state.shift), NEED_HESS
-    lmin = K.eigen_modified_direction(state.H, g, mo.floor, True, p)   # p = -|H|^{-1} g
-    return State(state.H, state.W, state.L, False, lmin), DONE
+        return State(True, state.shift), NEED_HESS
+    lmin = K.eigen_modified_direction(work.H, g, mo.floor, True, p)   # p = -|H|^{-1} g
+    return State(False, lmin), DONE
 
 
 @jit
-def finish(state, mo, status):
+def finish(work, state, mo, status):
     """At a solution: the Hessian there (``res.hess``), and the saddle test."""
     if status != S.SUCCESS:
         return state, DONE, status
     if not state.have_hess:
-        return State(state.H, state.W, state.L, True, state.shift), NEED_HESS, status
-    if relative_min_eigenvalue(state.H) < -mo.saddle_tol:
+        return State(True, state.shift), NEED_HESS, status
+    if relative_min_eigenvalue(work.H) < -mo.saddle_tol:
         status = S.SADDLE      # the gradient test holds at a saddle: not a minimum
     return state, DONE, status
 
@@ -148,7 +148,7 @@ _FIN_HESS = 3      # finish's saddle-test run: the same two waits
 _FIN_PRODUCT = 4
 
 
-class KState(NamedTuple):
+class KWork(NamedTuple):
     H: np.ndarray          # the Hessian (n, n) with dense products, else (0, 0)
     W: np.ndarray          # product rows (tcg.NV, n): the loop writes H W[V] into W[HV]
     Q: np.ndarray          # Lanczos basis, rows q_0..q_{k-1} (k, n)
@@ -159,103 +159,99 @@ class KState(NamedTuple):
     e: np.ndarray          # eigensolver workspace (k)
     y: np.ndarray          # the step in the basis, (|T| + lambda I)^{-1} Q^T g (k)
     Z: np.ndarray          # eigenvectors S of T (k, k)
+
+
+class KState(NamedTuple):
     gnorm: float           # ||g|| of the direction being built (Q^T g = gnorm e_1)
     j: int                 # the basis vector whose product is awaited
     phase: int             # _IDLE | _HESS | _PRODUCT | _FIN_HESS | _FIN_PRODUCT
     min_ritz: float        # smallest Ritz value of the last direction (trace min_eig)
 
 
-@dual(inline=True)
-def _at(s, phase, j, gnorm, min_ritz):
-    """The state with new scalars (numba has no NamedTuple._replace); inlined, so literal
-    arguments do not compile variants."""
-    return KState(s.H, s.W, s.Q, s.a, s.b, s.c, s.d, s.e, s.y, s.Z, gnorm, j, phase, min_ritz)
-
-
 @jit
 def init_krylov(mo, x, g, H):
     n = x.size
     k = mo.krylov_dim
-    return KState(H, np.zeros((TC.NV, n)), np.zeros((k, n)), np.zeros(k), np.zeros(k),
-                  np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k), np.zeros((k, k)), 0.0,
-                  0, _IDLE, 0.0)
+    return (KWork(H, np.zeros((TC.NV, n)), np.zeros((k, n)), np.zeros(k), np.zeros(k),
+                  np.zeros(k), np.zeros(k), np.zeros(k), np.zeros(k), np.zeros((k, k))),
+            KState(0.0, 0, _IDLE, 0.0))
 
 
 @dual(inline=True)
-def _lanczos(state, mo, j, fresh):
+def _lanczos(w, mo, j, fresh):
     """Advance the open Lanczos run; returns (j, m): m > 0 when it ended with m steps,
     else 0 and the product H q_j is awaited.  ``fresh``: q_0 was just written and has
     no product yet.  With dense products every product is made here.  Inlined (its
     literal arguments would otherwise compile variants of it and of lanczos_next)."""
     while True:
         if not fresh:
-            m = KR.lanczos_next(state.Q, state.a, state.b, j, mo.krylov_dim, state.W[TC.HV],
-                                state.W[TC.V], state.c)
+            m = KR.lanczos_next(w.Q, w.a, w.b, j, mo.krylov_dim, w.W[TC.HV], w.W[TC.V], w.c)
             if m > 0:
                 return j, m
             j += 1
         fresh = False
         if not mo.dense:
             return j, 0
-        K.matvec(state.H, state.W[TC.V], state.W[TC.HV])
+        K.matvec(w.H, w.W[TC.V], w.W[TC.HV])
 
 
 @jit
-def direction_krylov(state, mo, g, p):
+def direction_krylov(work, state, mo, g, p):
     """Dauphin et al. Alg. 1: k Lanczos steps from g, then p = -Q (|T| + lambda I)^{-1} Q^T g;
     one product per request (or the Hessian once, with dense products)."""
+    w = work
     phase = state.phase
     if phase == _IDLE and mo.dense:
-        return _at(state, _HESS, 0, state.gnorm, state.min_ritz), NEED_HESS
+        return KState(state.gnorm, 0, _HESS, state.min_ritz), NEED_HESS
     if phase == _PRODUCT:
         gn = state.gnorm
-        j, m = _lanczos(state, mo, state.j, False)
+        j, m = _lanczos(w, mo, state.j, False)
     else:
-        gn = KR.lanczos_start(state.Q, g, state.W[TC.V])
+        gn = KR.lanczos_start(w.Q, g, w.W[TC.V])
         if not gn > 0.0:             # g = 0 (gtol = 0) or not finite: the loop's fallback
             K.neg(g, p)
-            return _at(state, _IDLE, 0, gn, state.min_ritz), DONE
-        j, m = _lanczos(state, mo, np.int64(0), True)
+            return KState(gn, 0, _IDLE, state.min_ritz), DONE
+        j, m = _lanczos(w, mo, np.int64(0), True)
     if m == 0:
-        return _at(state, _PRODUCT, j, gn, state.min_ritz), NEED_PRODUCT
-    lmin = KR.abs_step(state.Q, state.a, state.b, m, gn, mo.floor, mo.damping, state.d,
-                       state.e, state.Z, state.y, p)
-    return _at(state, _IDLE, 0, gn, lmin), DONE
+        return KState(gn, j, _PRODUCT, state.min_ritz), NEED_PRODUCT
+    lmin = KR.abs_step(w.Q, w.a, w.b, m, gn, mo.floor, mo.damping, w.d, w.e, w.Z, w.y, p)
+    return KState(gn, 0, _IDLE, lmin), DONE
 
 
 @jit
-def finish_krylov(state, mo, status):
+def finish_krylov(work, state, mo, status):
     """At a solution: k Lanczos steps from a fixed pseudo-random vector, and the saddle
     test on their Ritz values."""
+    w = work
     if status != S.SUCCESS:
         return state, DONE, status
     phase = state.phase
     if phase < _FIN_HESS and mo.dense:
-        return _at(state, _FIN_HESS, 0, state.gnorm, state.min_ritz), NEED_HESS, status
+        return KState(state.gnorm, 0, _FIN_HESS, state.min_ritz), NEED_HESS, status
     if phase == _FIN_PRODUCT:
-        j, m = _lanczos(state, mo, state.j, False)
+        j, m = _lanczos(w, mo, state.j, False)
     else:
-        KR.random_start(state.Q, state.W[TC.V])
-        j, m = _lanczos(state, mo, np.int64(0), True)
+        KR.random_start(w.Q, w.W[TC.V])
+        j, m = _lanczos(w, mo, np.int64(0), True)
     if m == 0:
-        return _at(state, _FIN_PRODUCT, j, state.gnorm, state.min_ritz), NEED_PRODUCT, status
-    if KR.relative_min_ritz(state.a, state.b, m, state.d, state.e, state.Z) < -mo.saddle_tol:
+        return KState(state.gnorm, j, _FIN_PRODUCT, state.min_ritz), NEED_PRODUCT, status
+    if KR.relative_min_ritz(w.a, w.b, m, w.d, w.e, w.Z) < -mo.saddle_tol:
         status = S.SADDLE
-    return _at(state, _IDLE, 0, state.gnorm, state.min_ritz), DONE, status
+    return KState(state.gnorm, 0, _IDLE, state.min_ritz), DONE, status
 
 
 @jit
-def reset_krylov(state, mo):
+def reset_krylov(work, state, mo):
     return state           # no memory across iterations
 
 
 @jit
-def update_krylov(state, mo, s, y, sy, ss, yy, alpha, g_old):
+def update_krylov(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
 @jit
-def diagnostics_krylov(state, row):
+def diagnostics_krylov(work, state, row):
     row[0] = state.min_ritz
 
 
