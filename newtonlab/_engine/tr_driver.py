@@ -25,18 +25,22 @@ Python, so no call pays numba's dispatch on a NamedTuple state (~20 us).
 
 The component protocol (functions of the method's module)::
 
-    init(mo, x, g, B) -> state
-    propose(state, mo, g, p) -> (state, request, pred, pnorm)
-    judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm) -> (state, verdict, alpha)
-    update(state, mo, accepted, finite, x, g, xt, gt, p) -> state
+    init(mo, x, g, B) -> (work, state)
+    propose(work, state, mo, g, p) -> (state, request, pred, pnorm)
+    judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm)
+        -> (state, verdict, alpha)
+    update(work, state, mo, accepted, finite, x, g, xt, gt, p) -> state
     radius(state) -> float            # the trace's ALPHA column (the trust radius delta_k)
     collapsed(state, mo, x) -> bool   # the region (or the damping) passed its floor
-    diagnostics(state, row)           # the method's trace columns
+    diagnostics(work, state, row)     # the method's trace columns
+
+``work`` (a NamedTuple of arrays, fields H and W first, changed in place) and ``state``
+(a NamedTuple of scalars, returned anew) as in ``ls_driver.py``, for the same reason.
 
 ``propose`` works in reverse communication, as in ``ls_driver.py``: ``request``
 is DONE (p written, with the predicted reduction pred = m(0) - m(p) and
-||p||_2), NEED_HESS (the loop evaluates the Hessian at x into ``state.H``),
-NEED_PRODUCT (H(x) ``state.W[V]`` -> ``state.W[HV]``, rows of ``tcg.py``'s
+||p||_2), NEED_HESS (the loop evaluates the Hessian at x into ``work.H``),
+NEED_PRODUCT (H(x) ``work.W[V]`` -> ``work.W[HV]``, rows of ``tcg.py``'s
 workspace) or NOT_DESCENT (no descent step: stop).  The ``curvature``
 component answers the requests: ``no_curvature`` (SR1), ``hessian`` (a
 Hessian matrix, also when CG takes its products from it) or ``hessp_products``
@@ -111,9 +115,9 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     nh = np.int64(0)
     k = np.int64(0)
     gnorm = K.norm_inf(g)
-    state = init(mo, x, g, B)
+    work, state = init(mo, x, g, B)
     T.record(trace, k, f, gnorm, 0.0, radius(state), nf, nh)
-    diagnostics(state, trace[k, T.NCOL:])
+    diagnostics(work, state, trace[k, T.NCOL:])
     T.save_iterate(allvecs, k, x)
     if not (math.isfinite(f) and K.all_finite(g)):
         return x, f, g, S.NONFINITE_X0, 0, nf, nh, np.zeros(T.NEVENTS, np.int64)
@@ -128,10 +132,10 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
         # propose: the model subproblem (curvature evaluated here, on request)
         curv = CURV_OK
         while True:
-            state, request, pred, pnorm = propose(state, mo, g, p)
+            state, request, pred, pnorm = propose(work, state, mo, g, p)
             if request != NEED_HESS and request != NEED_PRODUCT:
                 break
-            spent, curv = curvature(ob, x, args, state, request)
+            spent, curv = curvature(ob, x, args, work, request)
             nh += spent
             events[T.EV_ASYMMETRIC] += curv == CURV_ASYMMETRIC
             if curv == CURV_NONFINITE:
@@ -152,8 +156,8 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
         # the method's radius (or damping) rule; it may ask for more trials along p
         trial = np.int64(0)        # not a literal (as nf, nh, k above)
         while True:
-            state, verdict, anew = judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p,
-                                         pnorm)
+            state, verdict, anew = judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt,
+                                         p, pnorm)
             if verdict != RETRY and verdict != RESTEP:
                 break
             if verdict == RESTEP:
@@ -176,10 +180,10 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
             xo, go, xn, gn = xt, gt, x, g       # the previous iterate, the trial
         else:
             xo, go, xn, gn = x, g, xt, gt
-        state = update(state, mo, accepted, finite, xo, go, xn, gn, p)
+        state = update(work, state, mo, accepted, finite, xo, go, xn, gn, p)
         k += 1
         T.record(trace, k, f, gnorm, step, radius(state), nf, nh)
-        diagnostics(state, trace[k, T.NCOL:])
+        diagnostics(work, state, trace[k, T.NCOL:])
         T.save_iterate(allvecs, k, x)
         if cb(k, x, f, g) != 0:
             status = S.CALLBACK
@@ -192,10 +196,10 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
 
 
 @dual
-def hessp_products(ob, x, args, state, request):
-    """NEED_PRODUCT only: H(x) state.W[V] -> state.W[HV] by ``hessp`` (or differences of the
+def hessp_products(ob, x, args, work, request):
+    """NEED_PRODUCT only: H(x) work.W[V] -> work.W[HV] by ``hessp`` (or differences of the
     gradient); a method whose Hessian is never a matrix compiles no Hessian code."""
-    return 1, eval_hessp(ob, x, state.W[TC.V], state.W[TC.HV], args)
+    return 1, eval_hessp(ob, x, work.W[TC.V], work.W[TC.HV], args)
 
 
 # ------------------------------------------------------------------------------------------

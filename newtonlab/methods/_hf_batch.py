@@ -55,11 +55,11 @@ def draw_batch(rng, perm, idx):
 
 
 @dual
-def batch_products(ob, x, args, state, request):
-    """NEED_PRODUCT only: the mini-batch product B_idx state.W[V] -> state.W[HV] on this
+def batch_products(ob, x, args, work, request):
+    """NEED_PRODUCT only: the mini-batch product B_idx work.W[V] -> work.W[HV] on this
     iteration's batch (Martens §4.3), one count each."""
-    r = state.bhp(x, state.W[TC.V], state.bidx, *args)
-    out = state.W[TC.HV]
+    r = work.bhp(x, work.W[TC.V], work.bidx, *args)
+    out = work.W[TC.HV]
     if r.shape[0] != x.size:
         raise ValueError("curvature_batch must return an array of shape (n,) like x0")
     K.copy_into(r, out)

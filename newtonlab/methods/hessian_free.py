@@ -98,7 +98,7 @@ class Options(NamedTuple):
     batch: Batch           # mini-batch curvature products (§4.3)
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # the Hessian at x (n, n) when hess is given, else (0, 0)
     W: np.ndarray          # CG workspace (tcg.NVP + 1, n): row tcg.MD holds the preconditioner
     #                        M, row S2 the running average s of g o g ("gradient-squared")
@@ -114,6 +114,9 @@ class State(NamedTuple):
     rng: np.ndarray        # splitmix64 state of the batch draws (fo_driver's generator)
     perm: np.ndarray       # a permutation of 0..N-1 (0 entries when off), partially reshuffled
     bidx: np.ndarray       # this iteration's batch, sorted (Batch.size entries)
+
+
+class State(NamedTuple):
     lam: float             # damping lambda_k
     lam_old: float         # lambda before this iteration's update
     shown: float           # the accepted step length (0 when rejected), for the trace
@@ -121,14 +124,6 @@ class State(NamedTuple):
     running: bool          # a CG solve waits for a product
     warm: bool             # the CG solve under way was warm-started
     have_prev: bool        # a warm start is available
-
-
-@dual(inline=True)
-def _with(s, lam, lam_old, shown, stale, running, warm, have_prev):
-    """The state with new scalars (numba has no NamedTuple._replace); inlined, so
-    literal arguments do not compile variants."""
-    return State(s.H, s.W, s.cst, s.hist, s.lst, s.pprev, s.d, s.keep, s.kinfo, s.aux, s.bhp,
-                 s.rng, s.perm, s.bidx, lam, lam_old, shown, stale, running, warm, have_prev)
 
 
 @dual(inline=True)
@@ -146,61 +141,62 @@ def init(mo, x, g, H):
     rng = np.zeros(2, np.uint64)
     FD.rng_seed(rng, bt.seed)
     perm = np.arange(bt.n_samples if bt.size > 0 else 0)
-    return State(H, W, np.zeros(TC.PSIZE), np.zeros(mo.cg_maxiter + 1), np.zeros(LS.SIZE),
+    return (Work(H, W, np.zeros(TC.PSIZE), np.zeros(mo.cg_maxiter + 1), np.zeros(LS.SIZE),
                  np.zeros(n), d, np.zeros((kcap, n)), np.zeros((kcap, 2)), aux, bt.bhp, rng,
-                 perm, np.zeros(bt.size, np.int64), mo.damp0, mo.damp0, 0.0, True, False, False,
-                 False)
+                 perm, np.zeros(bt.size, np.int64)),
+            State(mo.damp0, mo.damp0, 0.0, True, False, False, False))
 
 
 @dual(inline=True)
-def propose(state, mo, g, p):
+def propose(work, state, mo, g, p):
     """Damped (preconditioned) CG (Martens §4.1, §4.4, §4.5, §4.7); pred against the
     undamped model."""
     s = state
+    w = work
     lam = s.lam
     have_prev = s.have_prev
     warm = s.warm
     start = not s.running
     if start:
-        if s.H.shape[0] == g.size and s.stale:
-            return (_with(s, lam, s.lam_old, s.shown, False, False, False, have_prev),
+        if w.H.shape[0] == g.size and s.stale:
+            return (State(lam, s.lam_old, s.shown, False, False, False, have_prev),
                     TD.NEED_HESS, 0.0, 0.0)
         warm = have_prev and mo.decay > 0.0
         if mo.batch.size > 0:       # this iteration's curvature mini-batch (§4.3)
-            draw_batch(s.rng, s.perm, s.bidx)
+            draw_batch(w.rng, w.perm, w.bidx)
         if mo.precond == PRECOND_GRADSQ:
-            if s.aux[A_NEWPT] != 0.0:       # once per point: s = beta s + (1 - beta) g o g
-                s.aux[A_PCK] += 1.0
-                s.aux[A_CORR] = CB.second_moment(s.W[S2], g, mo.pbeta, s.aux[A_PCK])
-                s.aux[A_NEWPT] = 0.0
-            CB.precondition(s.W, s.W[S2], s.aux[A_CORR], lam, mo.xi)
+            if w.aux[A_NEWPT] != 0.0:       # once per point: s = beta s + (1 - beta) g o g
+                w.aux[A_PCK] += 1.0
+                w.aux[A_CORR] = CB.second_moment(w.W[S2], g, mo.pbeta, w.aux[A_PCK])
+                w.aux[A_NEWPT] = 0.0
+            CB.precondition(w.W, w.W[S2], w.aux[A_CORR], lam, mo.xi)
     while True:
         if start:           # one call site: warm is never a literal, one compiled begin
             if warm:
-                TC.set_start(s.W, s.pprev, mo.decay)
-            code = CB.begin(s.cst, s.W, s.hist, g, s.H, lam, mo.cg_maxiter, mo.meps, warm,
-                            s.aux, s.keep, s.kinfo)
+                TC.set_start(w.W, w.pprev, mo.decay)
+            code = CB.begin(w.cst, w.W, w.hist, g, w.H, lam, mo.cg_maxiter, mo.meps, warm,
+                            w.aux, w.keep, w.kinfo)
         else:
-            code = CB.resume(s.cst, s.W, s.hist, g, s.H, s.aux, s.keep, s.kinfo)
+            code = CB.resume(w.cst, w.W, w.hist, g, w.H, w.aux, w.keep, w.kinfo)
         if code == TC.NEED_PRODUCT:
-            return (_with(s, lam, s.lam_old, s.shown, s.stale, True, warm, have_prev),
+            return (State(lam, s.lam_old, s.shown, s.stale, True, warm, have_prev),
                     TD.NEED_PRODUCT, 0.0, 0.0)
-        pnorm = TC.get_step(s.W, p)
-        s.d[TD.D_ITERS] = s.cst[TC.IT]
-        s.d[TD.D_EXIT] = s.cst[TC.EXIT]
-        s.d[D_PICK] = s.cst[TC.IT]
+        pnorm = TC.get_step(w.W, p)
+        w.d[TD.D_ITERS] = w.cst[TC.IT]
+        w.d[TD.D_EXIT] = w.cst[TC.EXIT]
+        w.d[D_PICK] = w.cst[TC.IT]
         if K.dot(g, p) < 0.0:
             break
         # a warm start can leave an ascent direction: solve again from zero
         have_prev = False
         if not warm:
-            return (_with(s, lam, s.lam_old, s.shown, s.stale, False, False, False),
+            return (State(lam, s.lam_old, s.shown, s.stale, False, False, False),
                     TD.NOT_DESCENT, 0.0, 0.0)
         warm = False
         start = True
-    K.copy_into(p, s.pprev)         # the next warm start: the last CG iterate (Martens §4.6)
-    model = s.cst[TC.MODEL] - 0.5 * lam * pnorm * pnorm      # the undamped model q(p)
-    return (_with(s, lam, s.lam_old, s.shown, s.stale, False, warm, have_prev), TD.DONE, -model,
+    K.copy_into(p, w.pprev)         # the next warm start: the last CG iterate (Martens §4.6)
+    model = w.cst[TC.MODEL] - 0.5 * lam * pnorm * pnorm      # the undamped model q(p)
+    return (State(lam, s.lam_old, s.shown, s.stale, False, warm, have_prev), TD.DONE, -model,
             pnorm)
 
 
@@ -267,55 +263,57 @@ def _backtrack(aux, keep, kinfo, d, lst, g, p, trial, finite, f, ft, lam, c1, ma
 
 
 @dual(inline=True)
-def judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
+def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     """CG-iteration backtracking (Martens §4.6) when on, Levenberg-Marquardt damping
     (§4.1), then Armijo backtracking along the chosen p."""
     s = state
+    w = work
     if trial == 0:
         lam_old = s.lam
         lam = lam_old
-        s.aux[A_BTEV] = 0.0
-        if mo.backtrack and s.aux[CB.NKEPT] > 1.0:    # the last kept iterate (p) was evaluated
-            last = s.aux[CB.NKEPT] - 1.0
-            s.aux[A_PHASE] = PH_BACK
-            s.aux[A_CUR] = last
-            s.aux[A_BEST] = last
-            s.aux[A_FBEST] = ft if finite else math.inf
+        w.aux[A_BTEV] = 0.0
+        if mo.backtrack and w.aux[CB.NKEPT] > 1.0:    # the last kept iterate (p) was evaluated
+            last = w.aux[CB.NKEPT] - 1.0
+            w.aux[A_PHASE] = PH_BACK
+            w.aux[A_CUR] = last
+            w.aux[A_BEST] = last
+            w.aux[A_FBEST] = ft if finite else math.inf
         else:
-            s.aux[A_PHASE] = PH_LS
+            w.aux[A_PHASE] = PH_LS
             lam = _damping(lam, rho)
-            s.d[TD.D_RHO] = rho
+            w.d[TD.D_RHO] = rho
             # alpha = 1 is the trial the loop just evaluated
-            LS.ls_start(s.lst, LS.ARMIJO, f, K.dot(g, p), 1.0, mo.c1, 0.9, 1.0, mo.maxls)
+            LS.ls_start(w.lst, LS.ARMIJO, f, K.dot(g, p), 1.0, mo.c1, 0.9, 1.0, mo.maxls)
     else:
         lam_old = s.lam_old
         lam = s.lam
-    if s.aux[A_PHASE] == PH_LS:
-        code, anew = LS.ls_next(s.lst, alpha, ft, K.dot(gt, p))
+    if w.aux[A_PHASE] == PH_LS:
+        code, anew = LS.ls_next(w.lst, alpha, ft, K.dot(gt, p))
     else:
-        code, anew, lam = _backtrack(s.aux, s.keep, s.kinfo, s.d, s.lst, g, p, trial, finite, f,
+        code, anew, lam = _backtrack(w.aux, w.keep, w.kinfo, w.d, w.lst, g, p, trial, finite, f,
                                      ft, lam, mo.c1, mo.maxls)
     if code == LS.CONTINUE or code == RESTEP_CODE:
-        return (_with(s, lam, lam_old, s.shown, s.stale, s.running, s.warm, s.have_prev),
+        return (State(lam, lam_old, s.shown, s.stale, s.running, s.warm, s.have_prev),
                 TD.RETRY if code == LS.CONTINUE else TD.RESTEP, anew)
     accepted = code == LS.ACCEPT and finite
     if not accepted:
         lam = max(lam, 1.5 * lam_old)
-    s.d[TD.D_LAM] = lam
-    s.d[D_LS_EVALS] = trial - s.aux[A_BTEV]
-    s.d[D_BT_EVALS] = s.aux[A_BTEV]
-    return (_with(s, lam, lam_old, alpha if accepted else 0.0, s.stale, s.running, s.warm,
+    w.d[TD.D_LAM] = lam
+    w.d[D_LS_EVALS] = trial - w.aux[A_BTEV]
+    w.d[D_BT_EVALS] = w.aux[A_BTEV]
+    return (State(lam, lam_old, alpha if accepted else 0.0, s.stale, s.running, s.warm,
                   s.have_prev), TD.ACCEPT if accepted else TD.REJECT, alpha)
 
 
 @dual(inline=True)
-def update(state, mo, accepted, finite, x, g, xt, gt, p):
+def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     """A new point needs a new Hessian (and a new second moment for the preconditioner);
     the warm start was kept by ``propose``."""
     s = state
+    w = work
     if accepted:
-        s.aux[A_NEWPT] = 1.0
-    return _with(s, s.lam, s.lam_old, s.shown, s.stale or accepted, s.running, s.warm, True)
+        w.aux[A_NEWPT] = 1.0
+    return State(s.lam, s.lam_old, s.shown, s.stale or accepted, s.running, s.warm, True)
 
 
 @dual(inline=True)
@@ -329,9 +327,9 @@ def collapsed(state, mo, x):
 
 
 @dual(inline=True)
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     for i in range(NDIAG):
-        row[i] = state.d[i]
+        row[i] = work.d[i]
 
 
 @jit

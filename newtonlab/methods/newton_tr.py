@@ -47,7 +47,7 @@ class Options(NamedTuple):
     sub_maxiter: int       # exact subproblem: factorizations
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     H: np.ndarray          # the Hessian at x (n, n); (0, 0) when CG takes products from hessp
     W: np.ndarray          # CG workspace (tcg.NV, n), or (0, n)
     L: np.ndarray          # Cholesky factor workspace (n, n), or (0, 0) with CG
@@ -55,16 +55,12 @@ class State(NamedTuple):
     cst: np.ndarray        # CG state vector (tcg.SIZE)
     hist: np.ndarray       # CG model values (cg_maxiter + 1)
     d: np.ndarray          # this iteration's diagnostics: rho, sub_iters, lam, sub_exit, hard_case
+
+
+class State(NamedTuple):
     delta: float           # trust radius delta_k
     stale: bool            # H must be evaluated at x before the next subproblem
     running: bool          # a CG solve waits for a product
-
-
-@dual(inline=True)
-def _with(s, delta, stale, running):
-    """The state with new scalars (numba has no NamedTuple._replace); inlined, so
-    literal arguments do not compile variants."""
-    return State(s.H, s.W, s.L, s.w, s.cst, s.hist, s.d, delta, stale, running)
 
 
 @dual(inline=True)
@@ -74,63 +70,66 @@ def init(mo, x, g, H):
     d = np.zeros(5)
     d[TD.D_RHO] = math.nan
     d[TD.D_LAM] = math.nan
-    return State(H, np.zeros((TC.NV, n)) if cg else np.zeros((0, n)),
+    return (Work(H, np.zeros((TC.NV, n)) if cg else np.zeros((0, n)),
                  np.zeros((0, 0)) if cg else np.zeros((n, n)), np.empty(n), np.zeros(TC.SIZE),
-                 np.zeros(mo.cg_maxiter + 1), d, mo.delta0, True, False)
+                 np.zeros(mo.cg_maxiter + 1), d),
+            State(mo.delta0, True, False))
 
 
 @dual(inline=True)
-def propose(state, mo, g, p):
+def propose(work, state, mo, g, p):
     """Exact or dogleg step on the Hessian at x (asked for once per new point)."""
     if state.stale:
-        return _with(state, state.delta, False, False), TD.NEED_HESS, 0.0, 0.0
-    pred, pnorm = TD.model_step(state.H, g, state.delta, p, state.L, state.w,
-                                mo.subproblem == SUB_DOGLEG, mo.sub_rtol, mo.sub_maxiter, state.d)
+        return State(state.delta, False, False), TD.NEED_HESS, 0.0, 0.0
+    w = work
+    pred, pnorm = TD.model_step(w.H, g, state.delta, p, w.L, w.w, mo.subproblem == SUB_DOGLEG,
+                                mo.sub_rtol, mo.sub_maxiter, w.d)
     return state, TD.DONE, pred, pnorm
 
 
 @dual(inline=True)
-def propose_cg(state, mo, g, p):
+def propose_cg(work, state, mo, g, p):
     """Steihaug CG; its products come from the Hessian matrix if held, else from the loop."""
-    dense = state.H.shape[0] == g.size
+    w = work
+    dense = w.H.shape[0] == g.size
     if state.running:
-        code = TD.cg_resume(state.cst, state.W, state.hist, g, state.H)
+        code = TD.cg_resume(w.cst, w.W, w.hist, g, w.H)
     elif dense and state.stale:
-        return _with(state, state.delta, False, False), TD.NEED_HESS, 0.0, 0.0
+        return State(state.delta, False, False), TD.NEED_HESS, 0.0, 0.0
     else:
-        code = TD.cg_begin(state.cst, state.W, state.hist, g, state.H, TC.STEIHAUG, state.delta,
-                           0.0, mo.cg_maxiter, 0.0, False)
+        code = TD.cg_begin(w.cst, w.W, w.hist, g, w.H, TC.STEIHAUG, state.delta, 0.0,
+                           mo.cg_maxiter, 0.0, False)
     if code == TC.NEED_PRODUCT:
-        return _with(state, state.delta, state.stale, True), TD.NEED_PRODUCT, 0.0, 0.0
-    pred, pnorm = TD.cg_step(state.cst, state.W, p, state.d)
-    return _with(state, state.delta, state.stale, False), TD.DONE, pred, pnorm
+        return State(state.delta, state.stale, True), TD.NEED_PRODUCT, 0.0, 0.0
+    pred, pnorm = TD.cg_step(w.cst, w.W, p, w.d)
+    return State(state.delta, state.stale, False), TD.DONE, pred, pnorm
 
 
 @dual(inline=True)
-def judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
+def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     """N&W Alg. 4.1: the radius rule, then accept iff rho > eta."""
     delta = state.delta
     if not rho >= 0.25:
         delta = 0.25 * (delta if finite else min(delta, pnorm))
     elif rho > 0.75 and pnorm >= (1.0 - 1e-6) * delta:
         delta = min(2.0 * delta, mo.delta_max)
-    state.d[TD.D_RHO] = rho
+    work.d[TD.D_RHO] = rho
     verdict = TD.ACCEPT if rho > mo.eta else TD.REJECT
-    return _with(state, delta, state.stale, state.running), verdict, 1.0
+    return State(delta, state.stale, state.running), verdict, 1.0
 
 
 @dual(inline=True)
-def update(state, mo, accepted, finite, x, g, xt, gt, p):
+def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     """No memory to update: an accepted point only makes the Hessian stale."""
     if accepted:
-        return _with(state, state.delta, True, state.running)
+        return State(state.delta, True, state.running)
     return state
 
 
 @dual(inline=True)
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     for i in range(5):
-        row[i] = state.d[i]
+        row[i] = work.d[i]
 
 
 @jit

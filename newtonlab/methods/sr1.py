@@ -53,7 +53,7 @@ class Options(NamedTuple):
     init_scale: bool       # B_0 = (y^T y / s^T y) I from the first pair
 
 
-class State(NamedTuple):
+class Work(NamedTuple):
     B: np.ndarray          # SR1 approximation B_k (n, n)
     W: np.ndarray          # CG workspace (tcg.NV, n), or (0, n)
     L: np.ndarray          # Cholesky factor workspace (n, n), or (0, 0) with CG
@@ -63,15 +63,11 @@ class State(NamedTuple):
     cst: np.ndarray        # CG state vector (tcg.SIZE)
     hist: np.ndarray       # CG model values (cg_maxiter + 1)
     d: np.ndarray          # diagnostics: rho, sub_iters, lam, sub_exit, hard_case, skipped
+
+
+class State(NamedTuple):
     delta: float           # trust radius delta_k
     fresh: bool            # the next pair with s^T y > 0 scales B_0
-
-
-@dual(inline=True)
-def _with(s, delta, fresh):
-    """The state with new scalars (numba has no NamedTuple._replace); inlined, so
-    literal arguments do not compile variants."""
-    return State(s.B, s.W, s.L, s.w, s.s, s.y, s.cst, s.hist, s.d, delta, fresh)
 
 
 @jit
@@ -111,32 +107,34 @@ def init(mo, x, g, B):
     d = np.zeros(D_SKIPPED + 1)
     d[TD.D_RHO] = math.nan
     d[TD.D_LAM] = math.nan
-    return State(B, np.zeros((TC.NV, n)) if mo.cg else np.zeros((0, n)),
+    return (Work(B, np.zeros((TC.NV, n)) if mo.cg else np.zeros((0, n)),
                  np.zeros((0, 0)) if mo.cg else np.zeros((n, n)), np.empty(n), np.empty(n),
-                 np.empty(n), np.zeros(TC.SIZE), np.zeros(mo.cg_maxiter + 1), d, mo.delta0,
-                 mo.init_scale)
+                 np.empty(n), np.zeros(TC.SIZE), np.zeros(mo.cg_maxiter + 1), d),
+            State(mo.delta0, mo.init_scale))
 
 
 @dual(inline=True)
-def propose(state, mo, g, p):
+def propose(work, state, mo, g, p):
     """The exact step on B (N&W Alg. 4.3)."""
-    lam, nfac, ex, hard = TR.exact_step(state.B, g, state.delta, p, state.L, state.w, mo.sub_rtol,
+    w = work
+    lam, nfac, ex, hard = TR.exact_step(w.B, g, state.delta, p, w.L, w.w, mo.sub_rtol,
                                         mo.sub_maxiter)
-    pred, pnorm = TD.model_result(state.B, g, p, state.w, state.d, lam, nfac, ex, hard)
+    pred, pnorm = TD.model_result(w.B, g, p, w.w, w.d, lam, nfac, ex, hard)
     return state, TD.DONE, pred, pnorm
 
 
 @dual(inline=True)
-def propose_cg(state, mo, g, p):
+def propose_cg(work, state, mo, g, p):
     """Steihaug CG on B (N&W Alg. 7.2): every product is B v, so it never waits."""
-    TD.cg_begin(state.cst, state.W, state.hist, g, state.B, TC.STEIHAUG, state.delta, 0.0,
-                mo.cg_maxiter, 0.0, False)
-    pred, pnorm = TD.cg_step(state.cst, state.W, p, state.d)
+    w = work
+    TD.cg_begin(w.cst, w.W, w.hist, g, w.B, TC.STEIHAUG, state.delta, 0.0, mo.cg_maxiter, 0.0,
+                False)
+    pred, pnorm = TD.cg_step(w.cst, w.W, p, w.d)
     return state, TD.DONE, pred, pnorm
 
 
 @dual(inline=True)
-def judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
+def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     """N&W Alg. 6.2: the radius rule, then accept iff rho > eta."""
     delta = state.delta
     if rho > 0.75:
@@ -144,29 +142,30 @@ def judge(state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
             delta = min(2.0 * delta, mo.delta_max)
     elif not rho >= 0.1:
         delta = 0.5 * (delta if finite else min(delta, pnorm))
-    state.d[TD.D_RHO] = rho
+    work.d[TD.D_RHO] = rho
     verdict = TD.ACCEPT if rho > mo.eta else TD.REJECT
-    return _with(state, delta, state.fresh), verdict, 1.0
+    return State(delta, state.fresh), verdict, 1.0
 
 
 @dual(inline=True)
-def update(state, mo, accepted, finite, x, g, xt, gt, p):
+def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     """Eq. 6.24 with the pair of every finite trial (accepted or not), or skip it (eq. 6.26)."""
     if not finite:
         return state
-    sy, ss, yy = K.step_pair(xt, x, gt, g, state.s, state.y)
+    w = work
+    sy, ss, yy = K.step_pair(xt, x, gt, g, w.s, w.y)
     fresh = state.fresh
     if fresh and sy > 0.0:
-        K.set_identity(state.B, yy / sy)          # B_0 = (y^T y / s^T y) I, cf. N&W eq. 6.20
+        K.set_identity(w.B, yy / sy)              # B_0 = (y^T y / s^T y) I, cf. N&W eq. 6.20
         fresh = False
-    state.d[D_SKIPPED] += sr1_update(state.B, state.s, state.y, mo.skip_tol, state.w)
-    return _with(state, state.delta, fresh)
+    w.d[D_SKIPPED] += sr1_update(w.B, w.s, w.y, mo.skip_tol, w.w)
+    return State(state.delta, fresh)
 
 
 @dual(inline=True)
-def diagnostics(state, row):
+def diagnostics(work, state, row):
     for i in range(D_SKIPPED + 1):
-        row[i] = state.d[i]
+        row[i] = work.d[i]
 
 
 @jit
