@@ -59,6 +59,36 @@ def test_step_pair():
     assert (sy, ss, yy) == pytest.approx(((xn - x) @ (gn - g), (xn - x) @ (xn - x), (gn - g) @ (gn - g)))
 
 
+@pytest.mark.parametrize("n", [1, 5, 37])
+def test_step_pair_gnorm(n):
+    """The fused commit pass: step_pair's results bit for bit, and ||g_new||_inf."""
+    x, xn, g, gn = (RNG.standard_normal(n) for _ in range(4))
+    s, y, s2, y2 = (np.empty(n) for _ in range(4))
+    sy, ss, yy, gnorm = K.step_pair_gnorm(xn, x, gn, g, s, y)
+    np.testing.assert_array_equal(s, xn - x)
+    np.testing.assert_array_equal(y, gn - g)
+    assert (sy, ss, yy) == K.step_pair(xn, x, gn, g, s2, y2)        # the same sums, same bits
+    assert (sy, ss, yy) == pytest.approx(((xn - x) @ (gn - g), (xn - x) @ (xn - x),
+                                          (gn - g) @ (gn - g)))
+    assert gnorm == np.max(np.abs(gn)) == K.norm_inf(gn)
+    gn[n // 2] = np.nan
+    assert math.isnan(K.step_pair_gnorm(xn, x, gn, g, s, y)[3])
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_dot_is_not_finite_when_a_factor_is_not(bad):
+    """What the line-search loop relies on to skip all_finite(g_t) after a finite slope:
+    one inf or NaN g_i makes g^T p inf or NaN, even where p_i = 0 (inf * 0 = NaN)."""
+    n = 41                                       # vector body and scalar remainder
+    p = RNG.standard_normal(n)
+    p[::3] = 0.0
+    for i in (0, 3, 7, 20, 39, 40):
+        g = RNG.standard_normal(n)
+        g[i] = bad
+        assert not math.isfinite(K.dot(g, p))
+        assert not K.all_finite(g)
+
+
 def test_bfgs_inverse_update_matches_eq_6_17():
     n = 6
     H = np.linalg.inv(spd(n))

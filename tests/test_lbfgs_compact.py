@@ -118,7 +118,7 @@ def test_incremental_products_match_numpy():
     mem.direction(rng.standard_normal(n), 1.0)
     S = np.array([s for s, _ in mem.pairs])
     Y = np.array([y for _, y in mem.pairs])
-    C.chronological(mem.head, mem.count, m, mem.rows)
+    C.chronological(mem.head, mem.count, m + 1, mem.rows)
     r = mem.rows[:mem.count]
     assert np.allclose(mem.SY[np.ix_(r, r)], S @ Y.T, rtol=1e-12, atol=1e-12)
     assert np.allclose(mem.YY[np.ix_(r, r)], Y @ Y.T, rtol=1e-12, atol=1e-12)
@@ -215,6 +215,51 @@ def test_reset_empties_the_compact_memory():
     st, _ = L.direction_compact(w, st, mo, g2, p)
     ref = -dense_inverse([(s, y)], (s @ y) / (y @ y), n) @ g2
     assert gamma != 1.0 and np.allclose(p, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.nojit
+def test_pairs_written_in_place_by_the_loop():
+    """The driver's protocol (``ls_driver``'s ``pair``): each new pair is written into the
+    rows ``pair_compact`` hands out, then ``update_compact`` stores it without a copy; a
+    skipped pair (s^T y <= 0) is overwritten by the next and no stored pair is touched."""
+    rng = np.random.default_rng(13)
+    n, m = 24, 3
+    mo = L.Options(m=m, curvature_eps=1e-8)
+    w, st = L.init_compact(mo, np.zeros(n), np.zeros(n), np.zeros((0, 0)))
+    assert w.S.shape == (m + 1, n)
+    kept = []
+    for k in range(9):
+        s, y = random_pair(rng, n)
+        if k % 4 == 2:
+            y = -y                                          # negative curvature: skipped
+        rs, ry = L.pair_compact(w, st, np.empty(n), np.empty(n))
+        head = st.head
+        stored = [w.S[(head - j) % (m + 1)].copy() for j in range(st.count)]
+        rs[:] = s
+        ry[:] = y
+        st = L.update_compact(w, st, mo, rs, ry, s @ y, s @ s, y @ y, 1.0, s)
+        for j, row in enumerate(stored):                    # stored pairs untouched
+            assert np.array_equal(w.S[(head - j) % (m + 1)], row)
+        if s @ y > 0:
+            kept = (kept + [(s, y)])[-m:]
+            assert np.array_equal(w.S[st.head], s) and np.array_equal(w.Y[st.head], y)
+        g = rng.standard_normal(n)
+        p = np.empty(n)
+        st, _ = L.direction_compact(w, st, mo, g, p)
+        ref = -dense_inverse(kept, st.gamma, n) @ g
+        assert np.allclose(p, ref, rtol=1e-9, atol=1e-11 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("form", ["two-loop", "compact"])
+def test_trace_step_is_the_step_taken(form):
+    """The loop records ||x_k - x_{k-1}||_2 from the s^T s it already has (ls_driver's
+    step_norm), not from another pass over p."""
+    p = problems.get("chained_rosenbrock", n=40)
+    r = nl.minimize(p.fun, p.x0, jac=p.jac, method="lbfgs", options={
+        "direction_form": form, "return_all": True, "maxiter": 30})
+    xs = np.array(r.allvecs)
+    ref = np.sqrt(np.sum(np.diff(xs, axis=0) ** 2, axis=1))
+    np.testing.assert_allclose(r.trace["step"][1:], ref, rtol=1e-13)
 
 
 def test_bounds_ignore_the_compact_form():

@@ -91,6 +91,32 @@ def step_pair(x_new, x, g_new, g, s, y):
 
 
 @jit
+def step_pair_gnorm(x_new, x, g_new, g, s, y):
+    """:func:`step_pair` and ||g_new||_inf (as :func:`norm_inf`) in the same pass: the
+    line-search loop needs both at every accepted step, and a separate max over an
+    n-vector costs as much as the pair (not vectorized: the NaN test).  The sums are those
+    of :func:`step_pair`, in the same order: the same bits.  The max does not depend on the
+    order.  Returns (s^T y, ||s||_2^2, ||y||_2^2, ||g_new||_inf)."""
+    sy = 0.0
+    ss = 0.0
+    yy = 0.0
+    gmax = 0.0
+    for i in range(x.size):
+        gi = g_new[i]
+        si = x_new[i] - x[i]
+        yi = gi - g[i]
+        s[i] = si
+        y[i] = yi
+        sy += si * yi
+        ss += si * si
+        yy += yi * yi
+        v = abs(gi)
+        if v > gmax or v != v:
+            gmax = v
+    return sy, ss, yy, gmax
+
+
+@jit
 def copy_into(src, dst):
     """dst[:] = src."""
     for i in range(src.size):

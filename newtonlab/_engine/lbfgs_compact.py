@@ -18,7 +18,13 @@ pass reads S, Y and g and writes the direction once (:func:`second_pass`).  Both
 go over the columns in blocks of :data:`BLOCK` so that the block of g (and of the output)
 stays in cache while the 2m rows stream past.
 
-S^T Y and Y^T Y are kept as full (m, m) matrices indexed by buffer row.  A new pair's row
+S and Y have m + 1 rows, a circular buffer that always has a free row after the newest
+pair (:func:`next_row`): the line-search loop writes the next pair straight into it
+(``ls_driver``'s ``pair`` component), and :func:`push` then only moves ``head`` (at
+n = 10^6 the copy was 4 passes over 8 MB vectors, 1.2 ms per iteration).  A pair the
+curvature guard skips is simply overwritten by the next one.
+
+S^T Y and Y^T Y are kept as full (m + 1, m + 1) matrices indexed by buffer row.  A new pair's row
 and column (s_new^T y_i, s_i^T y_new, y_new^T y_i for every stored i) are not computed when
 it is pushed but in the next :func:`first_pass`, which reads every row anyway: no extra
 pass over S and Y (``pending``).
@@ -43,10 +49,23 @@ A_SG, A_YG, A_SNY, A_SYN, A_YNY = 0, 1, 2, 3, 4
 
 
 @jit
-def chronological(head, count, m, rows):
-    """rows[0:count] = buffer rows from the oldest pair to the newest (row ``head``)."""
+def chronological(head, count, slots, rows):
+    """rows[0:count] = buffer rows from the oldest pair to the newest (row ``head``) of a
+    buffer of ``slots`` rows."""
     for k in range(count):
-        rows[k] = (head - count + 1 + k) % m
+        rows[k] = (head - count + 1 + k) % slots
+
+
+@jit
+def next_row(head, slots):
+    """The buffer row the next pair goes to: never a stored pair's (count < slots)."""
+    return (head + 1) % slots
+
+
+@jit
+def is_row(v, A, r):
+    """v is row r of A itself (the same memory), not a copy."""
+    return v.ctypes.data == A[r].ctypes.data
 
 
 @jit
@@ -164,7 +183,7 @@ def first_pass(g, g_seen, S, Y, SY, YY, rows, count, h, pending, acc, moved, a, 
     """One read of S, Y and g: a = S^T g, b = Y^T g (chronological order, as ``rows``),
     g_seen = g; with ``pending`` also the new pair's row and column of S^T Y and Y^T Y
     (row ``h``; its diagonal s^T y was set by :func:`push`).  Returns whether g differed
-    from g_seen.  ``acc`` (NCHUNK, 5, m) and ``moved`` (NCHUNK) are workspace."""
+    from g_seen.  ``acc`` (NCHUNK, 5, m + 1) and ``moved`` (NCHUNK) are workspace."""
     for c in range(NCHUNK):
         _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc[c], moved)
     mv = False
@@ -247,18 +266,23 @@ def products(S, Y, SY, YY, rows, count, h):
 @jit
 def push(S, Y, SY, YY, rows, head, count, pending, s, y, sy):
     """Store (s, y) as the newest pair with D entry s^T y = ``sy``; returns the new
-    (head, count).  Its products with the other pairs are left pending for the next
-    :func:`first_pass` (the caller sets ``pending``)."""
-    m = S.shape[0]
+    (head, count <= m = S.shape[0] - 1).  When s and y are already the rows
+    :func:`next_row` (written there by the driver) nothing is copied.  Its products with
+    the other pairs are left pending for the next :func:`first_pass` (the caller sets
+    ``pending``)."""
+    slots = S.shape[0]
     if pending and count > 0:
-        chronological(head, count, m, rows)
+        chronological(head, count, slots, rows)
         products(S, Y, SY, YY, rows, count, head)
-    head = (head + 1) % m
-    for i in range(s.size):
-        S[head, i] = s[i]
-        Y[head, i] = y[i]
+    head = next_row(head, slots)
+    if not is_row(s, S, head):
+        for i in range(s.size):
+            S[head, i] = s[i]
+    if not is_row(y, Y, head):
+        for i in range(y.size):
+            Y[head, i] = y[i]
     SY[head, head] = sy
-    return head, min(count + 1, m)
+    return head, min(count + 1, slots - 1)
 
 
 @jit
@@ -267,8 +291,7 @@ def direction(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, reset_pendin
     """out = -H_k g by the compact form; returns the gamma used: 1 instead of ``gamma``
     when a reset is pending and g changed since the last direction (a step was taken:
     the lbfgs rule, see ``methods/lbfgs.py``).  ``coef`` (5, m) is workspace."""
-    m = S.shape[0]
-    chronological(head, count, m, rows)
+    chronological(head, count, S.shape[0], rows)
     a, b, w, cs, ds = coef[0], coef[1], coef[2], coef[3], coef[4]
     mv = first_pass(g, g_seen, S, Y, SY, YY, rows, count, head, pending and count > 0, acc,
                     moved, a, b)
@@ -280,13 +303,16 @@ def direction(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, reset_pendin
 
 
 def workspace_arrays(m, n):
-    """(S, Y, SY, YY, rows, acc, moved, coef) for m pairs of n-vectors: plain NumPy, for
-    Python callers (tests, benchmarks).  Compiled callers use :func:`workspace`; once, a
-    cache-loaded compiled ``workspace`` called from Python failed to box its int64 arrays
-    (numba: "'descr' is NULL"), so Python does not go through it."""
-    return (np.zeros((m, n)), np.zeros((m, n)), np.zeros((m, m)), np.zeros((m, m)),
-            np.zeros(m, np.int64), np.zeros((NCHUNK, 5, m)), np.zeros(NCHUNK, np.int64),
-            np.zeros((5, m)))
+    """(S, Y, SY, YY, rows, acc, moved, coef) for m pairs of n-vectors (S and Y with the
+    free row: m + 1 rows, uninitialized: only stored rows are read, and zeroing them cost
+    74 ms per run at n = 10^6), plain NumPy, for Python callers (tests, benchmarks).
+    Compiled callers use :func:`workspace`; once, a cache-loaded compiled ``workspace``
+    called from Python failed to box its int64 arrays (numba: "'descr' is NULL"), so
+    Python does not go through it."""
+    slots = m + 1
+    return (np.empty((slots, n)), np.empty((slots, n)), np.zeros((slots, slots)),
+            np.zeros((slots, slots)), np.zeros(m, np.int64), np.zeros((NCHUNK, 5, slots)),
+            np.zeros(NCHUNK, np.int64), np.zeros((5, m)))
 
 
 #: :func:`workspace_arrays` compiled, for ``methods/lbfgs.py``'s ``init_compact``

@@ -22,6 +22,7 @@ The component protocol (all compiled functions of the method's module)::
     update(work, state, mo, s, y, sy, ss, yy, alpha, g_old) -> state
     finish(work, state, mo, status) -> (state, request, status)
     diagnostics(work, state, row)     # writes the method's trace columns into row
+    pair(work, state, s, y) -> (s, y) # optional: where the loop writes the next pair
 
 ``work`` is a NamedTuple of arrays (fields H and W first, then the method's own),
 made once by ``init`` and changed only in place; ``state`` is a NamedTuple of
@@ -30,6 +31,7 @@ holding arrays, rebuilt and returned at every call, costs two reference-count
 operations (atomic increments and decrements) per array per call, which were
 most of an iteration's time at small n; a tuple of scalars costs none (1000
 Rosenbrock starts with lbfgs: 21.0 -> 15.5 ms on one thread).
+
 ``mo`` is the method's options record.  ``direction`` and ``finish`` work in
 reverse communication: ``request`` is DONE, NEED_HESS (the loop evaluates the
 Hessian at x into ``work.H`` and calls again) or NEED_PRODUCT (the loop
@@ -39,6 +41,18 @@ the method can ask for is the component ``curvature`` it passes (one of the
 functions below): a method that never asks compiles no Hessian code.  The line search
 is a component too (``ls_start``/``ls_next``, reverse communication, see
 ``linesearch.py``), so a method may bring its own.
+
+``pair`` says where the loop writes s_k = x_{k+1} - x_k and y_k = g_{k+1} - g_k at
+each accepted step: by default (:func:`own_pair`) into the loop's own vectors, which it
+passes on to ``update``; a method that stores pairs may hand out the rows its next pair
+will occupy, so that storing it copies nothing (L-BFGS's compact form: 4 passes over
+n-vectors per iteration less at large n).  The pair's storage must stay as written until
+``update`` returns.
+
+Passes over n-vectors per iteration (what the loop costs at large n, benchmarks/
+results_large.md): g^T p; then per trial x + alpha p, the gradient's copy out of the
+objective and g_t^T p (whose finiteness also vouches for g_t's: see the trial loop); at
+the accepted step one pass forms s, y, their three products and ||g_{k+1}||_inf.
 """
 import math
 from typing import NamedTuple
@@ -50,7 +64,7 @@ from . import linesearch as LS
 from . import status as S
 from . import tcg as TC
 from . import trace as T
-from .config import dual
+from .config import dual, jit
 from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp,
                        scale_point, scaled)
 
@@ -98,10 +112,16 @@ class LineSearchOptions(NamedTuple):
 F_UNBOUNDED = -1.0 / 2.220446049250313e-16
 
 
+@jit
+def own_pair(work, state, s, y):
+    """The default ``pair`` component: the loop's own vectors."""
+    return s, y
+
+
 @dual(inline=True)
 def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
                     init, direction, reset, update, finish, diagnostics, curvature, ls_start,
-                    ls_next):
+                    ls_next, pair=own_pair):
     """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev,
     events), ``events`` the counters ``trace.EV_*`` (int64[NEVENTS]).
 
@@ -115,8 +135,8 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     xt = np.empty(n)
     gt = np.empty(n)
     p = np.empty(n)
-    s = np.empty(n)
-    y = np.empty(n)
+    s_own = np.empty(n)
+    y_own = np.empty(n)
     st = np.zeros(LS.SIZE)
 
     f = eval_fg(ob, x, g, args)
@@ -175,18 +195,24 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
                          lo.maxls)
         nf_start = nf
         ft = math.nan
+        gt_finite = True
         while True:
             K.trial_point(x, p, alpha, xt)
             ft = eval_fg(ob, xt, gt, args)
             nf += 1
+            dphi = K.dot(gt, p)
+            # a finite sum of g_i p_i has no inf or NaN g_i (inf * p_i is inf, or NaN
+            # when p_i = 0; either stays in any sum): the entrywise check, a pass over
+            # g_t, only runs when the slope is not finite (or overflowed)
+            gt_finite = math.isfinite(dphi) or K.all_finite(gt)
             # a trial whose gradient is not finite is no better than NaN f: backtrack from it
-            phi = ft if K.all_finite(gt) else math.nan
-            code, anew = ls_next(st, alpha, phi, K.dot(gt, p))
+            phi = ft if gt_finite else math.nan
+            code, anew = ls_next(st, alpha, phi, dphi)
             if code != LS.CONTINUE:
                 break
             alpha = anew
         # validate
-        if code == LS.FAIL or not (math.isfinite(ft) and K.all_finite(gt)):
+        if code == LS.FAIL or not (math.isfinite(ft) and gt_finite):
             if lo.linesearch == LS.NONE:
                 status = S.NONFINITE
                 break
@@ -209,13 +235,13 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
             failed_once = True       # an improving step exists: take it, then reset
         else:
             failed_once = False
-        # commit the new iterate
-        sy, ss, yy = K.step_pair(xt, x, gt, g, s, y)
+        # commit the new iterate: s, y, their products and ||g_{k+1}||_inf in one pass
+        s, y = pair(work, state, s_own, y_own)
+        sy, ss, yy, gnorm = K.step_pair_gnorm(xt, x, gt, g, s, y)
         f_old = f
         x, xt = xt, x
         g, gt = gt, g
         f = ft
-        gnorm = K.norm_inf(g)
         k += 1
         if failed_once:
             state = reset(work, state, mo)
@@ -224,7 +250,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
         restarted = failed_once
         alpha_prev = alpha
         dphi_prev = dphi0
-        T.record(trace, k, f, gnorm, abs(alpha) * K.norm2(p), alpha, nf, nh)
+        T.record(trace, k, f, gnorm, step_norm(s, ss), alpha, nf, nh)
         trace[k, D_LS_EVALS] = nf - nf_start
         diagnostics(work, state, trace[k, D_LS_EVALS + 1:])
         T.save_iterate(allvecs, k, x)
@@ -252,6 +278,20 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
 
 
 RUNNING = -1        # stop_test: no test fired
+
+
+#: ||s||_2^2 inside this range is an accurate sum (no overflow, no loss to underflow)
+SS_MIN = 1e-280
+
+
+@dual
+def step_norm(s, ss):
+    """||s||_2 for the trace from ss = s^T s (``step_pair``): no pass over s, unless ss
+    overflowed or underflowed (then the scaled ``norm2``).  This is the step actually
+    taken, x_{k+1} - x_k; it decides nothing."""
+    if SS_MIN < ss < math.inf:
+        return math.sqrt(ss)
+    return K.norm2(s)
 
 
 @dual(inline=True)

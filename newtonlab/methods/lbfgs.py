@@ -25,7 +25,8 @@ workspace ``H`` = [lb; ub] (2, n).  Without finite bounds nothing of it is compi
 Large n (option ``direction_form``): the same direction -H_k g by the compact
 representation (Byrd, Nocedal & Schnabel 1994; N&W §7.2), two fused passes over S and Y
 where the two-loop recursion adds 6m passes over its n-vector (``_engine/lbfgs_compact.py``),
-in its own compiled entry :func:`solve_compact` with its own arrays :class:`CompactWork`;
+in its own compiled entry :func:`solve_compact` with its own arrays :class:`CompactWork`
+(the loop writes each new pair straight into its buffer rows: :func:`pair_compact`);
 "auto" takes it from n = :data:`COMPACT_MIN_N`, so small problems run the two-loop
 entry, unchanged.  Same memory rules (skips, resets, gamma) as the two-loop form.
 """
@@ -85,7 +86,9 @@ class State(NamedTuple):
 def init(mo, x, g, H):
     n = x.size
     m = mo.m
-    return (Work(H, np.zeros((0, n)), np.zeros((m, n)), np.zeros((m, n)), np.zeros(m),
+    # S, Y uninitialized: only stored rows are ever read, and zeros would write all 2mn
+    # numbers up front (at n = 10^6 a memset as long as two iterations)
+    return (Work(H, np.zeros((0, n)), np.empty((m, n)), np.empty((m, n)), np.zeros(m),
                  np.zeros(m), np.zeros(n)),
             State(-1, 0, False, 1.0, 0.0, False))
 
@@ -146,12 +149,12 @@ class CompactWork(NamedTuple):
     in place of rho, and the workspaces of ``lbfgs_compact``."""
     H: np.ndarray
     W: np.ndarray
-    S: np.ndarray
+    S: np.ndarray          # (m + 1, n): the pairs and the free row the next one goes to
     Y: np.ndarray
-    SY: np.ndarray         # s_i^T y_j by buffer rows (m, m): R and D of BNS Thm 2.2
-    YY: np.ndarray         # y_i^T y_j (m, m)
+    SY: np.ndarray         # s_i^T y_j by buffer rows (m + 1, m + 1): R and D of BNS Thm 2.2
+    YY: np.ndarray         # y_i^T y_j (m + 1, m + 1)
     rows: np.ndarray       # workspace: buffer rows, oldest pair first (int64, m)
-    acc: np.ndarray        # workspace: per-chunk partial sums (NCHUNK, 5, m)
+    acc: np.ndarray        # workspace: per-chunk partial sums (NCHUNK, 5, m + 1)
     moved: np.ndarray      # workspace: per-chunk "g changed" flags (int64, NCHUNK)
     coef: np.ndarray       # workspace: a, b, w, c, d of the middle solve (5, m)
     g_seen: np.ndarray
@@ -177,9 +180,18 @@ def direction_compact(work, state, mo, g, p):
 
 
 @jit
+def pair_compact(work, state, s, y):
+    """The loop's ``pair`` component: the next pair is written straight into the free row
+    of S and Y (``lbfgs_compact.next_row``), so that :func:`update_compact` copies nothing."""
+    r = C.next_row(state.head, work.S.shape[0])
+    return work.S[r], work.Y[r]
+
+
+@jit
 def update_compact(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
-    """Store (s, y) unless the curvature guard skips it, as :func:`update`; its products
-    with the stored pairs are left to the next direction's first pass (``pending``)."""
+    """Store (s, y) unless the curvature guard skips it, as :func:`update` (in place when
+    they are the free row, :func:`pair_compact`); its products with the stored pairs are
+    left to the next direction's first pass (``pending``)."""
     if not sy > mo.curvature_eps * math.sqrt(ss * yy):
         return State(state.head, state.count, state.pending, state.gamma,
                      state.skipped + 1.0, False)
@@ -195,7 +207,7 @@ def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
     lo, mo = o
     return linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init_compact,
                            direction_compact, reset, update_compact, finish,
-                           diagnostics, no_curvature, LS.ls_start, LS.ls_next)
+                           diagnostics, no_curvature, LS.ls_start, LS.ls_next, pair_compact)
 
 
 #: direction_form="auto" takes the compact form from this n on (below it the two-loop's
