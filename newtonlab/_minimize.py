@@ -88,6 +88,48 @@ def _check_bounds(bounds, n):
     return lb, ub
 
 
+# validated options by (method, scipy preset, options, tol): a program that calls minimize
+# in a loop with the same options checks them once (each check costs microseconds)
+_CHECKED = {}
+_CHECKED_MAX = 256      # (then forgotten all at once: a sweep over many values)
+
+
+def _checked_options(m, preset, options, tol):
+    """(opts, second_order, max_escapes, shared): ``options`` (scipy's names translated,
+    ``tol`` as ``gtol`` unless set) merged with method ``m``'s defaults and checked.
+
+    The result is remembered when ``options`` is a dict of plain values
+    (``_options.freeze``), and ``opts`` is then the same dict for every call with these
+    options (``shared`` True: ``run_method`` reuses plans by its identity); it must not
+    be modified.
+    """
+    key = None
+    if options is None or type(options) is dict:
+        given = _options.freeze(options.items()) if options else ()
+        t = () if tol is None else _options.freeze((("tol", tol),))
+        if given is not None and t is not None:
+            key = (m.name, tuple(preset.items()), given, t)
+            hit = _CHECKED.get(key)
+            if hit is not None:
+                return hit
+    options = {**preset, **_scipy_names.translate(m.name, m.defaults, dict(options or {}))}
+    if tol is not None and "gtol" not in options:
+        options["gtol"] = tol
+    opts = m.options(options)
+    _options.flag(opts, "disp")
+    _options.flag(opts, "unbounded_probe")
+    if "second_order" in opts:
+        _options.flag(opts, "second_order")
+        _options.positive_int(opts, "max_escapes", 0)
+    checked = (opts, opts.pop("second_order", False), opts.pop("max_escapes", 0),
+               key is not None)
+    if key is not None:
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[key] = checked
+    return checked
+
+
 def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
              bounds=None, constraints=(), tol=None, callback=None, options=None):
     """Minimize a scalar function of one or more variables.
@@ -178,16 +220,8 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     box = _check_bounds(bounds, x0.size)
     if box is not None:
         x0 = np.clip(x0, box[0], box[1])        # as scipy's L-BFGS-B
-    options = {**preset, **_scipy_names.translate(m.name, m.defaults, dict(options or {}))}
-    if tol is not None and "gtol" not in options:
-        options["gtol"] = tol
-    opts = m.options(options)
-    _options.flag(opts, "disp")
-    _options.flag(opts, "unbounded_probe")
-    if "second_order" in opts:
-        _options.flag(opts, "second_order")
-        _options.positive_int(opts, "max_escapes", 0)
-    curvature_check = bool(opts.get("second_order", False))
+    opts, second_order, max_escapes, shared = _checked_options(m, preset, options, tol)
+    curvature_check = bool(second_order)
     if hess is not None and not (m.needs_hess or curvature_check):
         warnings.warn(f"Method {m.name} does not use Hessian information (hess).",
                       RuntimeWarning, stacklevel=2)
@@ -197,14 +231,12 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     cb = _wrap_callback(callback)
     obj = make_objective(fun, x0, args, jac, hess if m.needs_hess else None,
                          hessp if m.needs_hessp else None, m.needs_hess, m.needs_hessp)
-    second_order = opts.pop("second_order", False)
-    max_escapes = opts.pop("max_escapes", 0)
     if box is not None and second_order:
         raise ValueError("second_order=True is not available with bounds")
 
     def run(start):
         if box is None:
-            return run_method(m, obj, start, dict(opts), cb)
+            return run_method(m, obj, start, opts, cb, shared_opts=shared)
         # the unboundedness probe runs without bounds: not for a bounded run
         return run_method(m, obj, start, {**opts, "_bounds": box}, cb, probe_unbounded=False)
     if second_order:

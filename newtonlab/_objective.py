@@ -11,7 +11,7 @@ form of the same driver source runs.  The driver counts calls of ``eval_fg`` and
 ``eval_hess``; ``Cost`` turns those into nfev / njev / nhev, so finite
 differences are counted exactly in both modes.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -42,6 +42,10 @@ class Cost:
         return (self.fev_per_fg * n_fg + self.fev_per_hess * n_hess,
                 self.jev_per_fg * n_fg + self.jev_per_hess * n_hess,
                 self.hev_per_hess * n_hess)
+
+
+#: analytic derivatives, one evaluation per call (``_result`` skips its count arithmetic)
+UNIT_COST = Cost()
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def is_jitted(f):
 def check_x0(x0):
     """x0 as a fresh 1-D float64 array; ValueError naming the problem otherwise."""
     try:
-        x = np.array(x0, dtype=float)
+        x = np.array(x0, dtype=float, order="C")      # a copy, C-contiguous
     except (TypeError, ValueError) as exc:
         raise ValueError(f"x0 must be a 1-D array of real numbers: {exc}") from None
     if x.ndim == 0:
@@ -95,11 +99,11 @@ def check_x0(x0):
         raise ValueError(f"x0 must be 1-D, got an array of shape {x.shape}")
     if x.size == 0:
         raise ValueError("x0 must not be empty")
-    bad = np.flatnonzero(~np.isfinite(x))
-    if bad.size:
+    if not np.isfinite(x).all():         # (the indices only for the message)
+        bad = np.flatnonzero(~np.isfinite(x))
         shown = ", ".join(str(i) for i in bad[:10]) + (", ..." if bad.size > 10 else "")
         raise ValueError(f"x0 has non-finite entries (NaN or inf) at indices [{shown}]")
-    return np.ascontiguousarray(x)
+    return x
 
 
 def _scalar(f):
@@ -298,13 +302,38 @@ def complex_step_jac(fun):
     return jac
 
 
+# compiled objectives by (user callables, needs, n, args type), kept without their args
+# (the user's data is not held): a repeated minimize() on the same jitted functions skips
+# what follows; forgotten all at once past _COMPILED_MAX (a program making new functions)
+_COMPILED = {}
+_COMPILED_MAX = 256
+
+
 def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force_python=False):
-    """Normalize the user's callables (scipy conventions) for the engine."""
-    if not callable(fun):
-        raise ValueError(f"fun must be callable, got {type(fun).__name__}")
+    """Normalize the user's callables (scipy conventions) for the engine; a compiled
+    objective made before for the same key is reused, with these ``args`` (widened as
+    then, :func:`_widen_integers`)."""
     if not isinstance(args, tuple):
         args = (args,)
     n = x0.size
+    key = None
+    if (not force_python and len(args) <= MAX_ARGS and is_jitted(fun)
+            and all(is_jitted(c) for c in (jac, hess, hessp) if callable(c))):
+        try:
+            A = _EMPTY_ARGS if not args else _args_type(args)
+            # (None for the common args=(): hashing a numba type is a Python call)
+            key = (fun, jac, hess, hessp, need_hess, need_hessp, n, A if args else None)
+            hit = _COMPILED.get(key)
+        except (ValueError, TypeError):      # no numba type, or an unhashable jac / hess
+            key = hit = None
+        if hit is not None:
+            if not args:
+                return hit
+            wide, WA = _widen_integers(args, A, (fun, jac, hess, hessp, hit.grad_kind))
+            return Objective(hit.ob, wide, n, True, WA, hit.cost, hit.grad_kind,
+                             hit.hess_kind, hit.hessp_kind, hit.fun, hit.user)
+    if not callable(fun):
+        raise ValueError(f"fun must be callable, got {type(fun).__name__}")
     if jac is True:
         grad_kind = "fused"
     elif callable(jac):
@@ -341,7 +370,7 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
         k = n + 1 if hess_kind == "2-point" else 2 * n
         cost = Cost(per_fg, 1, per_fg * k, k, 0)
     else:
-        cost = Cost(per_fg, 1, 0, 0, 1)
+        cost = UNIT_COST if per_fg == 1 else Cost(per_fg, 1, 0, 0, 1)
 
     callables = [c for c in (fun, jac, hess, hessp) if callable(c)]
     A = None
@@ -359,5 +388,10 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
         slots = _python_slots(fun, jac, hess, hessp, n,
                               differences=grad_kind in ("2-point", "3-point"))
     ob = slots + (_GRAD[grad_kind], _HESS[hess_kind], _HESSP[hessp_kind], 1.0)
-    return Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun,
-                     (fun, jac, hess, hessp))
+    obj = Objective(ob, args, n, compiled, A, cost, grad_kind, hess_kind, hessp_kind, fun,
+                    (fun, jac, hess, hessp))
+    if key is not None and compiled:
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[key] = replace(obj, args=()) if args else obj
+    return obj

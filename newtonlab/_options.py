@@ -3,6 +3,10 @@
 Compiled options are NamedTuples of float64 / int64 / bool fields; coercing here
 keeps their numba type fixed, so ``lr=1`` and ``lr=1.0`` reuse one compilation.
 Every error is a ``ValueError`` naming the option.
+
+Checking costs microseconds per option, more than a small compiled solve, and most
+programs call ``minimize`` many times with the same options: :func:`freeze` gives the
+key under which callers remember a validated result (``_minimize``, ``_run``).
 """
 import math
 
@@ -77,3 +81,38 @@ def merge(name, defaults, choices, given):
     for key, allowed in choices.items():
         choice(opts, key, allowed)
     return opts
+
+
+#: option values whose check depends on (type, value) alone; a list, an array or an
+#: object may change in place between two calls, so options holding one are checked afresh
+_PLAIN = frozenset({bool, int, float, str, type(None), np.bool_, np.int8, np.int16, np.int32,
+                    np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.float16,
+                    np.float32, np.float64})
+_FLOATS = frozenset({float, np.float16, np.float32, np.float64})
+
+
+def freeze(items):
+    """A hashable key for option ``(name, value)`` pairs, or None when one value is not plain.
+
+    Two keys are equal only when every value has the same type and value (``1``,
+    ``1.0`` and ``True`` are told apart, and so are ``0.0`` and ``-0.0``), so a result
+    validated for one is the result for the other.  NaN never equals itself: such
+    options are simply checked again.
+
+    Examples
+    --------
+    >>> freeze({"maxiter": 3}.items()) == freeze({"maxiter": 3.0}.items())
+    False
+    >>> freeze({"milestones": [10, 20]}.items()) is None
+    True
+    """
+    key = []
+    for name, v in items:
+        t = type(v)
+        if t not in _PLAIN or type(name) is not str:
+            return None
+        if t in _FLOATS and v == 0:
+            key.append((name, t, v, math.copysign(1.0, v)))
+        else:
+            key.append((name, t, v))
+    return tuple(key)

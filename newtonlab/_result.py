@@ -4,6 +4,7 @@ from scipy.optimize import OptimizeResult
 
 from ._engine import status as S
 from ._engine import trace as T
+from ._objective import UNIT_COST
 
 MESSAGES = {
     S.SUCCESS: "Optimization terminated successfully.",
@@ -57,8 +58,26 @@ class Trace:
         self.data = data
         self.columns = tuple(columns)
 
+    # A run's Trace is made with its evaluation counts and clock still raw (make_trace):
+    # most results are never asked for their trace, and the conversion (a few
+    # microseconds) is done on first access of ``data``, with the same arithmetic.
+    _raw = None
+
+    @property
+    def data(self):
+        """The (rows, columns) float array."""
+        if self._raw is not None:
+            self._data = _converted(*self._raw)
+            self._raw = None
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
+        self._raw = None
+
     def __len__(self):
-        return self.data.shape[0]
+        return self._data.shape[0] if self._raw is None else self._raw[0].shape[0]
 
     def __getitem__(self, name):
         try:
@@ -89,23 +108,42 @@ def make_trace(raw, nit, diag_names, cost, tick0, tick1, t_wall):
     """Turn the driver's raw rows into a Trace: apply evaluation costs, clock -> seconds.
 
     ``tick0``/``tick1`` are cycle-counter readings taken just before and after
-    the solver call, and ``t_wall`` the wall time between them.
+    the solver call, and ``t_wall`` the wall time between them.  The rows are copied
+    now (the driver's buffer is not kept); the conversion waits for the first use.
     """
     data = np.array(raw[: nit + 1, : T.NCOL + len(diag_names)], dtype=float)
-    nfg = data[:, T.NFEV].copy()
-    nh = data[:, T.NHEV].copy()
-    data[:, T.NFEV], data[:, T.NJEV], data[:, T.NHEV] = cost.counts(nfg, nh)
+    trace = Trace.__new__(Trace)
+    trace._raw = (data, cost, tick0, tick1, t_wall)
+    trace.columns = T.COLUMNS + tuple(diag_names)
+    return trace
+
+
+def _converted(data, cost, tick0, tick1, t_wall):
+    """``data`` (a run's rows, modified in place) with evaluation costs applied to its
+    call counts and its cycle-counter clock in seconds from the solver's start."""
+    if cost == UNIT_COST:
+        # nfev = 1 nfg + 0 nh = nfg, njev = nfg, nhev = nh: only njev needs writing (the
+        # general arithmetic below gives the same numbers in eight array operations)
+        data[:, T.NJEV] = data[:, T.NFEV]
+    else:
+        nfg = data[:, T.NFEV].copy()
+        nh = data[:, T.NHEV].copy()
+        data[:, T.NFEV], data[:, T.NJEV], data[:, T.NHEV] = cost.counts(nfg, nh)
     span = tick1 - tick0
     rate = t_wall / span if span > 0 else 0.0
-    data[:, T.CLOCK] = np.maximum(data[:, T.CLOCK] - tick0, 0.0) * rate
-    return Trace(data, T.COLUMNS + tuple(diag_names))
+    clock = data[:, T.CLOCK]        # max(clock - tick0, 0) * rate, in place
+    np.subtract(clock, tick0, out=clock)
+    np.maximum(clock, 0.0, out=clock)
+    np.multiply(clock, rate, out=clock)
+    return data
 
 
 def build_result(x, f, g, status, nit, n_fg, n_h, cost, trace, **extra):
     """scipy's OptimizeResult with newtonlab's fields."""
     nfev, njev, nhev = cost.counts(n_fg, n_h)
     res = OptimizeResult(
-        x=np.asarray(x, dtype=float).copy(), fun=float(f), jac=np.asarray(g, dtype=float).copy(),
+        x=np.array(x, dtype=float, order="C"), fun=float(f),
+        jac=np.array(g, dtype=float, order="C"),
         nit=int(nit), nfev=int(nfev), njev=int(njev), nhev=int(nhev),
         status=int(status), success=status in SUCCESSFUL, message=MESSAGES[status],
         trace=trace)

@@ -7,6 +7,7 @@ same source as Python over the same compiled kernels (``_engine/config.dual``).
 """
 import time
 import warnings
+from dataclasses import replace
 
 import numba
 import numpy as np
@@ -16,10 +17,11 @@ from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
+from ._registry import REUSABLE_PLANS
 from ._result import build_result, make_trace
 from ._unbounded import probe
 
-_OPTION_TYPES = {}
+_ENTRIES = {}
 
 
 class AsymmetricHessianWarning(UserWarning):
@@ -38,12 +40,14 @@ def python_form(solve):
 
 
 def compiled_solve(m, solve, A, options):
-    """Machine-code entry of ``solve`` for args type ``A`` and these options' record type."""
+    """Machine-code entry of ``solve`` for args type ``A`` and these options' record type
+    (the same for every run of ``solve``), looked up once per (solve, A)."""
     key = (solve, A)
-    otype = _OPTION_TYPES.get(key)
-    if otype is None:
-        otype = _OPTION_TYPES[key] = numba.typeof(options)
-    return compiled_entry(solve, A, (F64_1D, otype, F64_2D, F64_2D, F64_2D), label=m.name)
+    entry = _ENTRIES.get(key)
+    if entry is None:
+        rest = (F64_1D, numba.typeof(options), F64_2D, F64_2D, F64_2D)
+        entry = _ENTRIES[key] = compiled_entry(solve, A, rest, label=m.name)
+    return entry
 
 
 def _lbfgs_probe(obj, x, maxiter):
@@ -56,15 +60,61 @@ def _lbfgs_probe(obj, x, maxiter):
     return run_method(m, obj, x, opts, _never, probe_unbounded=False)
 
 
-def run_method(m, obj, x0, opts, callback, probe_unbounded=True):
+def _immutable(record):
+    """Whether a (nested) options record holds scalars only (no array, which a solve could
+    modify, nor any other object)."""
+    return all(_immutable(v) if isinstance(v, tuple)
+               else isinstance(v, (bool, int, float, str, type(None), np.generic))
+               for v in record)
+
+
+# plans by (method, options, n, objective): a repeated minimize() skips prepare's checks
+# (~5 us, more than a small solve).  Kept only for options that minimize validated once and
+# shares (``_minimize._checked_options``), for compiled objectives (``make_objective``
+# hands back the same ``ob`` for the same callables), for the methods of
+# _registry.REUSABLE_PLANS, and for plans whose only mutable part is a zero workspace H,
+# which every run gets afresh.  Keyed by identities (cheap to hash), with the objects
+# kept in the entry: an id is not reused while its object is alive.
+_PLANS = {}
+_PLANS_MAX = 256
+
+
+def plan_for(m, opts, obj, x0, shared=False):
+    """(plan, H): method ``m``'s :class:`~newtonlab._registry.Plan` for this run and the
+    workspace H to give its solve (the plan's own, or a fresh one of the same shape).
+
+    ``shared``: ``opts`` is a dict that is never modified and stands for its content
+    (``_minimize._checked_options``), so the plan may be reused.  A reused plan is
+    shared between runs: it must not be modified.
+    """
+    key = None
+    if shared and obj.compiled and m.name in REUSABLE_PLANS:
+        key = (m.name, id(opts), x0.size, id(obj.ob))
+        hit = _PLANS.get(key)
+        if hit is not None and hit[0] is opts and hit[1] is obj.ob and hit[2] is obj.cost:
+            return hit[3], np.zeros(hit[4])
+    plan = m.prepare(dict(opts), obj, x0)     # a copy: prepare may fill in a default
+    H = plan.H
+    if (key is not None and plan.objective is None and H.dtype == np.float64
+            and H.ndim == 2 and H.flags.c_contiguous and not H.any()
+            and _immutable(plan.options)):
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        # the plan without its H (which goes to the caller's result)
+        _PLANS[key] = (opts, obj.ob, obj.cost, replace(plan, H=None), H.shape)
+    return plan, H
+
+
+def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=False):
     """Run method ``m`` on the normalized objective ``obj`` from ``x0``.
 
+    ``opts`` (validated) is not modified: callers may share one dict between runs.
     ``probe_unbounded``: after a maxiter stop while f kept falling, check whether f is
     unbounded below (``_unbounded.probe``; not for stochastic runs, whose f is noisy, nor
-    with ``options={"unbounded_probe": False}``).
+    with ``options={"unbounded_probe": False}``).  ``shared_opts``: see :func:`plan_for`.
     """
     probe_unbounded = probe_unbounded and opts.get("unbounded_probe", True)
-    plan = m.prepare(opts, obj, x0)
+    plan, H = plan_for(m, opts, obj, x0, shared_opts)
     if plan.objective is not None:      # the method evaluates another form of fun
         obj = plan.objective
         probe_unbounded = False
@@ -82,7 +132,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True):
     t0 = time.perf_counter()
     try:
         x, f, g, status, nit, n_fg, n_h, events = solve(obj.ob, cb, obj.args, x0,
-                                                        plan.options, trace, allvecs, plan.H)
+                                                        plan.options, trace, allvecs, H)
     except ValueError:
         if compiled and plan.objective is None:
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
@@ -100,12 +150,12 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True):
         extra["nondescent_resets"] = int(events[T.EV_NONDESCENT])
     if opts["return_all"]:
         extra["allvecs"] = [v.copy() for v in allvecs[: nit + 1]]
-    if plan.matrix is not None and plan.H.shape[0] == n and (plan.matrix != "hess" or n_h > 0):
-        extra[plan.matrix] = plan.H
+    if plan.matrix is not None and H.shape[0] == n and (plan.matrix != "hess" or n_h > 0):
+        extra[plan.matrix] = H
         sigma = trace[0, T.GNORM]
         if m.family != "firstorder" and plan.options[0].gtol_mode == GTOL_G0 and sigma > 0:
             # the run saw f / sigma (gtol_scale="g0"): its matrix back in the user's units
-            plan.H *= sigma if plan.matrix == "hess" else 1.0 / sigma
+            H *= sigma if plan.matrix == "hess" else 1.0 / sigma
     res = build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
                        execution="compiled" if compiled else "interpreted", **extra)
     return probe(res, obj, _lbfgs_probe) if probe_unbounded else res

@@ -42,6 +42,9 @@ from ._result import MESSAGES
 #: iterations of the L-BFGS probe (at most the run's own): on f = -x0 it reaches its
 #: verdict in under 40
 PROBE_MAXITER = 50
+#: the shortest f trace :func:`decrease_not_slowing` can find still falling (two quarters
+#: of at least 2 iterations each); :func:`probe` does not look at a shorter one
+SHORTEST = 9
 
 
 @dual
@@ -80,7 +83,9 @@ def probe(res, obj, run_lbfgs):
     run's own end point stands, even where the probe found a lower f: the result
     describes the method.
     """
-    if res.status != S.MAXITER or not decrease_not_slowing(np.asarray(res.trace["f"])):
+    if res["status"] != S.MAXITER or len(res["trace"]) < SHORTEST:    # (on every run)
+        return res
+    if not decrease_not_slowing(np.asarray(res.trace["f"])):
         return res
     # at most as many iterations as the run made: a short run (10 iterations of an
     # expensive method) never pays more for the probe than for itself

@@ -441,3 +441,37 @@ def test_complex_step_gradient_as_scipy():
     assert (res.nit, res.njev) == (exact.nit, exact.njev)      # cs is exact to rounding
     with pytest.raises(ValueError, match="keep complex x complex"):
         nl.minimize(lambda x: float(np.sum(np.abs(x))), x0, method="bfgs", jac="cs")
+
+
+# ---------------------------------------------------------------- reused plans (_run.plan_for)
+
+@pytest.mark.parametrize("name", sorted(__import__("newtonlab._registry", fromlist=["x"])
+                                        .REUSABLE_PLANS))
+def test_reusable_plans_depend_on_options_and_n_only(name):
+    """The contract of ``_registry.REUSABLE_PLANS``: a listed method's ``prepare`` gives the
+    same plan for any x0 of the same size and warns of nothing, so ``minimize`` may reuse it;
+    and a repeated call (which does reuse it) returns exactly the first call's result."""
+    from newtonlab._objective import make_objective
+    from newtonlab._registry import get_method
+    p = problems.get("chained_rosenbrock", n=6)
+    m = get_method(name)
+    opts = m.options({})
+    for key in ("second_order", "max_escapes"):
+        opts.pop(key, None)
+    hess = p.hess if m.needs_hess else None
+    obj = make_objective(p.fun, p.x0, (), p.jac, hess, None, m.needs_hess, m.needs_hessp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = m.prepare(dict(opts), obj, p.x0)
+        b = m.prepare(dict(opts), obj, -3.0 * p.x0 + 1.0)
+    assert a.options == b.options and a.H.shape == b.H.shape and a.solve is b.solve
+    assert a.objective is None and b.objective is None
+    runs = [nl.minimize(p.fun, p.x0, jac=p.jac, hess=hess, method=name) for _ in range(3)]
+    for r in runs[1:]:
+        assert np.array_equal(r.x, runs[0].x) and (r.nit, r.nfev) == (runs[0].nit, runs[0].nfev)
+        clock = r.trace.columns.index("time")
+        assert np.array_equal(np.delete(r.trace.data, clock, axis=1),
+                              np.delete(runs[0].trace.data, clock, axis=1), equal_nan=True)
+    changed = nl.minimize(p.fun, p.x0, jac=p.jac, hess=hess, method=name,
+                          options={"maxiter": 2})
+    assert changed.nit <= 2 and runs[0].nit > 2
