@@ -45,6 +45,16 @@ def test_cg_direction_and_relative_min_eigenvalue():
     assert relative_min_eigenvalue(A) == pytest.approx(-0.5)
 
 
+@pytest.mark.nojit
+def test_a_restart_does_not_read_the_previous_direction():
+    """beta = 0 gives -g whatever p held (the loop's first p, or garbage: 0 * inf is NaN);
+    hager-zhang's direction goes through the same kernel."""
+    g = RNG.standard_normal(4)
+    out = np.array([np.inf, np.nan, -np.inf, 1e308])
+    CG.cg_direction(g, 0.0, out)
+    assert np.array_equal(out, -g)
+
+
 def solve(method, opts=None, fun=ROS.fun, jac=ROS.jac, hess=ROS.hess, x0=ROS.x0, **kw):
     if not nl.METHODS[method].needs_hess:
         hess = None

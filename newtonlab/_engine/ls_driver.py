@@ -134,7 +134,8 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     g = np.empty(n)
     xt = np.empty(n)
     gt = np.empty(n)
-    p = np.empty(n)
+    p = np.zeros(n)                  # zeros: CG-type directions read p_{k-1} (-g + 0 p at a
+    #                                  restart), and 0 * garbage may be NaN
     s_own = np.empty(n)
     y_own = np.empty(n)
     st = np.zeros(LS.SIZE)

@@ -67,7 +67,11 @@ def cg_beta(g, g_old, y, p, rule):
 
 @jit
 def cg_direction(g, beta, p):
-    """p = -g + beta p (N&W eq. 5.41b), in place."""
+    """p = -g + beta p (N&W eq. 5.41b), in place; a restart (beta = 0) does not read p,
+    which may hold anything then (0 * inf is NaN)."""
+    if beta == 0.0:
+        K.neg(g, p)
+        return
     for i in range(g.size):
         p[i] = -g[i] + beta * p[i]
 

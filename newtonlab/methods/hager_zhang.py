@@ -52,6 +52,7 @@ from .._engine import linesearch as LS
 from .._engine.config import jit
 from .._engine.ls_driver import ALPHA0_UNIT, DONE, linesearch_loop, no_curvature
 from . import _linesearch as F
+from .cg import cg_direction
 
 # CG_DESCENT's default line-search parameters (Hager & Zhang 2005, 2006)
 EPSILON = 1e-6     # eps_k = EPSILON |f_k| in T2 and in the interval update
@@ -309,8 +310,7 @@ def direction(work, state, mo, g, p):
         restarts += 1.0
     else:
         beta = hz_beta(g, work.y, p, state.gnorm_old, mo.eta)
-    for i in range(g.size):
-        p[i] = -g[i] + beta * p[i]
+    cg_direction(g, beta, p)               # N&W eq. 5.41b; a restart does not read p
     return State(state.gnorm_old, state.fresh, count, restarts, beta), DONE
 
 
