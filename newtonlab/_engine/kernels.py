@@ -69,34 +69,15 @@ def trial_point(x, p, alpha, out):
 
 
 @jit
-def step_pair(x_new, x, g_new, g, s, y):
-    """s = x_new - x, y = g_new - g; returns (s^T y, ||s||_2^2, ||y||_2^2) in one pass.
+def step_pair_gnorm(x_new, x, g_new, g, s, y):
+    """s = x_new - x, y = g_new - g in one pass; returns (s^T y, ||s||_2^2, ||y||_2^2,
+    ||g_new||_inf).  The line-search loop needs the norm at every accepted step, and a
+    separate max over an n-vector costs as much as the pair (not vectorized: the NaN test).
 
     Plain (not reassociated) sums: a loop that stores and reduces gets runtime alias
     checks from LLVM, and with reassociation its vector and scalar paths round
     differently, so results would depend on where the arrays sit in memory.
     """
-    sy = 0.0
-    ss = 0.0
-    yy = 0.0
-    for i in range(x.size):
-        si = x_new[i] - x[i]
-        yi = g_new[i] - g[i]
-        s[i] = si
-        y[i] = yi
-        sy += si * yi
-        ss += si * si
-        yy += yi * yi
-    return sy, ss, yy
-
-
-@jit
-def step_pair_gnorm(x_new, x, g_new, g, s, y):
-    """:func:`step_pair` and ||g_new||_inf (as :func:`norm_inf`) in the same pass: the
-    line-search loop needs both at every accepted step, and a separate max over an
-    n-vector costs as much as the pair (not vectorized: the NaN test).  The sums are those
-    of :func:`step_pair`, in the same order: the same bits.  The max does not depend on the
-    order.  Returns (s^T y, ||s||_2^2, ||y||_2^2, ||g_new||_inf)."""
     sy = 0.0
     ss = 0.0
     yy = 0.0
@@ -114,6 +95,13 @@ def step_pair_gnorm(x_new, x, g_new, g, s, y):
         if v > gmax or v != v:
             gmax = v
     return sy, ss, yy, gmax
+
+
+@jit
+def step_pair(x_new, x, g_new, g, s, y):
+    """:func:`step_pair_gnorm` without the norm: (s^T y, ||s||_2^2, ||y||_2^2)."""
+    sy, ss, yy, _ = step_pair_gnorm(x_new, x, g_new, g, s, y)
+    return sy, ss, yy
 
 
 @jit

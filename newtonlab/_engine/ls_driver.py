@@ -30,7 +30,7 @@ scalars, a value each component returns anew.  Why the split: a NamedTuple
 holding arrays, rebuilt and returned at every call, costs two reference-count
 operations (atomic increments and decrements) per array per call, which were
 most of an iteration's time at small n; a tuple of scalars costs none (1000
-Rosenbrock starts with lbfgs: 21.0 -> 15.5 ms on one thread).
+Rosenbrock starts with lbfgs: 21.0 -> 16 ms on one thread).
 
 ``mo`` is the method's options record.  ``direction`` and ``finish`` work in
 reverse communication: ``request`` is DONE, NEED_HESS (the loop evaluates the
