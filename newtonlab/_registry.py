@@ -22,13 +22,6 @@ MODULES = (
     "delta_bar_delta",
 )
 
-#: methods whose ``prepare`` is a function of the options, the objective's kinds and cost and
-#: n alone, and warns of nothing: a repeated call reuses their plan (``_run.plan_for``).
-#: A method whose prepare reads anything else (x0's values, a FiniteSum, a clock) or warns
-#: (saddle-free-newton, for subproblem="eig" with hessp only) must not be listed.
-REUSABLE_PLANS = frozenset({"newton", "newton-tr", "newton-cg", "cg", "hager-zhang", "bfgs",
-                            "lbfgs", "sr1"})
-
 COMMON = {
     "maxiter": None,          # None: the method's own rule (e.g. 200 * n, as scipy)
     "maxfev": None,           # None: unlimited
@@ -82,6 +75,11 @@ class Method:
     #: True for a run with a finite box
     variants: tuple = ({},)
     choices: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    #: ``prepare`` is a function of the options, the objective's kinds and cost and n alone,
+    #: and warns of nothing, so a repeated call may reuse its plan (``_run.plan_for``).  Not
+    #: for a method whose prepare reads anything else (x0's values, a FiniteSum, a clock) or
+    #: warns (saddle-free-newton, for subproblem="eig" with hessp only)
+    reusable_plan: bool = False
 
     def options(self, given):
         """Defaults merged with ``given``; ValueError naming any unknown or invalid key."""

@@ -17,7 +17,6 @@ from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
-from ._registry import REUSABLE_PLANS
 from ._result import build_result, make_trace
 from ._unbounded import probe
 
@@ -71,9 +70,9 @@ def _immutable(record):
 # plans by (method, options, n, objective): a repeated minimize() skips prepare's checks
 # (~5 us, more than a small solve).  Kept only for options that minimize validated once and
 # shares (``_minimize._checked_options``), for compiled objectives (``make_objective``
-# hands back the same ``ob`` for the same callables), for the methods of
-# _registry.REUSABLE_PLANS, and for plans whose only mutable part is a zero workspace H,
-# which every run gets afresh.  Keyed by identities (cheap to hash), with the objects
+# hands back the same ``ob`` for the same callables), for methods whose entry is marked
+# ``reusable_plan`` (``_registry.Method``), and for plans whose only mutable part is a zero
+# workspace H, which every run gets afresh.  Keyed by identities (cheap to hash), with the objects
 # kept in the entry: an id is not reused while its object is alive.
 _PLANS = {}
 _PLANS_MAX = 256
@@ -88,7 +87,7 @@ def plan_for(m, opts, obj, x0, shared=False):
     shared between runs: it must not be modified.
     """
     key = None
-    if shared and obj.compiled and m.name in REUSABLE_PLANS:
+    if shared and obj.compiled and m.reusable_plan:
         key = (m.name, id(opts), x0.size, id(obj.ob))
         hit = _PLANS.get(key)
         if hit is not None and hit[0] is opts and hit[1] is obj.ob and hit[2] is obj.cost:

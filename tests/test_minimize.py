@@ -445,10 +445,9 @@ def test_complex_step_gradient_as_scipy():
 
 # ---------------------------------------------------------------- reused plans (_run.plan_for)
 
-@pytest.mark.parametrize("name", sorted(__import__("newtonlab._registry", fromlist=["x"])
-                                        .REUSABLE_PLANS))
+@pytest.mark.parametrize("name", [n for n, m in nl.METHODS.items() if m.reusable_plan])
 def test_reusable_plans_depend_on_options_and_n_only(name):
-    """The contract of ``_registry.REUSABLE_PLANS``: a listed method's ``prepare`` gives the
+    """The contract of ``Method.reusable_plan``: a marked method's ``prepare`` gives the
     same plan for any x0 of the same size and warns of nothing, so ``minimize`` may reuse it;
     and a repeated call (which does reuse it) returns exactly the first call's result."""
     from newtonlab._objective import make_objective

@@ -118,5 +118,6 @@ ENTRY = F.entry(
     prepare, solve, diagnostics=("skipped",), scipy="BFGS",
     choices={"update": ("skip", "damped"), "initial_step": ("unit", "interpolate"),
              "init_scale": ("auto", "none")},
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 6.1, eqs. 6.17 and 6.20; Powell damping, "
               "Procedure 18.2.")

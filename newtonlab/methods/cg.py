@@ -165,5 +165,6 @@ ENTRY = F.entry(
      "restart_threshold": 0.1, "initial_step": "scaled"},
     prepare, solve, diagnostics=("beta", "restarts"), scipy="CG",
     choices={"beta": BETAS, "initial_step": ("scaled", "interpolate", "unit")},
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), §5.2: Alg. 5.4, eqs. 5.41-5.52; eq. 3.60; "
               "Dai & Yuan (1999), SIAM J. Optim. 10.")

@@ -360,5 +360,6 @@ ENTRY = F.entry(
      "restart_every": None},
     prepare, solve, diagnostics=("beta", "restarts"), scipy="CG",
     choices={"linesearch": ("wolfe",)},
+    reusable_plan=True,
     reference="Hager & Zhang (2005), SIAM J. Optim. 16(1), 170-192, eqs. 1.4-1.5 and §4; "
               "Hager & Zhang (2006), ACM TOMS 32(1), 113-137 (Algorithm 851: CG_DESCENT).")

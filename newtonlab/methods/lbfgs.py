@@ -241,5 +241,6 @@ ENTRY = F.entry(
     # warmup: the compact entry and the box loop (L-BFGS-B) too
     variants=({}, {"options": {"direction_form": "compact"}}, {"bounds": True}),
     choices={"initial_step": ("unit", "interpolate"), "direction_form": DIRECTION_FORMS},
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989); "
               "Byrd, Nocedal & Schnabel (1994).")

@@ -131,5 +131,6 @@ ENTRY = F.entry(
      "eig_floor": 1e-8},
     prepare, solve, needs_hess=True, diagnostics=("shift",), scipy="trust-exact",
     choices={"hess_mod": MODS},
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 3.2 (line search Newton with modification), "
               "Alg. 3.3 (Cholesky with added multiple of the identity), §3.4.")

@@ -127,4 +127,5 @@ ENTRY = F.entry(
     {**F.SECOND_ORDER, "linesearch": "armijo", "cg_maxiter": None},
     prepare, solve, needs_hess=True, needs_hessp=True, diagnostics=("cg_iters", "cg_exit"),
     scipy="Newton-CG",
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 7.1 (line search Newton-CG), eq. 7.3.")

@@ -179,5 +179,6 @@ ENTRY = F.entry(
     variants=({}, {"options": {"subproblem": "cg"}, "hess": False},
               {"options": {"subproblem": "cg"}, "hessp": False}),
     scipy="trust-exact", choices={"subproblem": SUBPROBLEMS},
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 4.1 (trust region), Alg. 4.3 and §4.3 (Moré & "
               "Sorensen 1983, hard case eq. 4.45), §4.1 (dogleg), Alg. 7.2 (Steihaug 1983).")

@@ -203,5 +203,6 @@ ENTRY = F.entry(
     prepare, solve, diagnostics=F.DIAGNOSTICS + ("skipped",), scipy=None,
     variants=({}, {"options": {"subproblem": "cg"}}),
     choices={"subproblem": SUBPROBLEMS, "init_scale": ("auto", "none")},
+    reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 6.2 (SR1 trust region), eqs. 6.24 and 6.26; "
               "Conn, Gould & Toint (1991), Math. Prog. 50.")
