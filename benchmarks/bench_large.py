@@ -13,7 +13,8 @@ a fixed number of iterations (gtol = 0: no early stop); the objective's own cost
 what each solver spends per iteration on its own work.  scipy is L-BFGS-B
 (``maxcor`` = m, no bounds).  newtonlab runs twice: the two-loop recursion and the
 compact representation (option ``direction_form``, two fused passes over S and Y; "auto"
-picks it at this n).  **Setup** is a run with maxiter = 0 (allocation of the iterate's
+picks it at this n), the compact form also with ``parallel=True`` (its passes on numba's
+threads; the floor is then also shown for as many threads).  **Setup** is a run with maxiter = 0 (allocation of the iterate's
 vectors and the pair memory, one evaluation subtracted): part of "per iteration" (spread
 over the run's iterations, as a user pays it), also shown alone.  Run::
 
@@ -38,6 +39,15 @@ def quad_fg(x, d):
     return f, g
 
 
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc"}, parallel=True)
+def _stream_threads(A):
+    t = 0.0
+    for i in range(A.shape[0]):
+        for j in numba.prange(A.shape[1]):
+            t += A[i, j]
+    return t
+
+
 @numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _stream(A):
     t = 0.0
@@ -47,13 +57,13 @@ def _stream(A):
     return t
 
 
-def floor_seconds(S, Y, reps):
+def floor_seconds(S, Y, reps, stream=_stream):
     """Median time to stream S and Y twice (the two-loop's unavoidable reads)."""
-    _stream(S)
+    stream(S)
     ts = []
     for _ in range(reps):
         t = time.perf_counter()
-        _stream(S) + _stream(Y) + _stream(S) + _stream(Y)
+        stream(S) + stream(Y) + stream(S) + stream(Y)
         ts.append(time.perf_counter() - t)
     return statistics.median(ts)
 
@@ -76,7 +86,10 @@ def direction_seconds(S, Y, reps):
     g_seen = np.zeros(n)
     forms = {"two-loop": lambda: K.two_loop(g, S, Y, rho, m - 1, m, 0.5, coef[0], p),
              "compact": lambda: C.direction(g, g_seen, S, Y, SY, YY, m - 1, m, True, 0.5,
-                                            False, rows, acc, moved, coef, p)}
+                                            False, rows, acc, moved, coef, p),
+             "compact on threads": lambda: C.direction_threads(
+                 g, g_seen, S, Y, SY, YY, m - 1, m, True, 0.5, False, rows, acc, moved, coef,
+                 p)}
     out = {}
     for label, f in forms.items():
         f()
@@ -99,12 +112,12 @@ def objective_seconds(x, d, reps):
     return statistics.median(ts)
 
 
-def run_newtonlab(x0, d, m, iters, form="auto"):
+def run_newtonlab(x0, d, m, iters, form="auto", parallel=False):
     import newtonlab as nl
     t = time.perf_counter()
     r = nl.minimize(quad_fg, x0, args=(d,), jac=True, method="lbfgs",
                     options={"m": m, "maxiter": iters, "gtol": 0.0, "unbounded_probe": False,
-                             "direction_form": form})
+                             "direction_form": form, "parallel": parallel})
     return time.perf_counter() - t, r.nit, r.nfev, r.fun
 
 
@@ -114,6 +127,10 @@ def two_loop(x0, d, m, iters):
 
 def compact(x0, d, m, iters):
     return run_newtonlab(x0, d, m, iters, "compact")
+
+
+def compact_threads(x0, d, m, iters):
+    return run_newtonlab(x0, d, m, iters, "compact", parallel=True)
 
 
 def run_scipy(x0, d, m, iters):
@@ -138,22 +155,24 @@ def main():
     S = rng.standard_normal((a.m, a.n))
     Y = rng.standard_normal((a.m, a.n))
     t_c = time.perf_counter()
-    for form in ("two-loop", "compact"):                       # compile / load, not timed
-        run_newtonlab(x0[:10].copy(), d[:10].copy(), a.m, 2, form)
+    for form, par in (("two-loop", False), ("compact", False), ("compact", True)):
+        run_newtonlab(x0[:10].copy(), d[:10].copy(), a.m, 2, form, par)   # compile / load
     t_compile = time.perf_counter() - t_c
     floor = floor_seconds(S, Y, 5)
+    floor2 = floor_seconds(S, Y, 5, _stream_threads)
     t_dir = direction_seconds(S, Y, 5)
     del S, Y
     t_obj = objective_seconds(x0, d, 5)
     rows = {}
     solvers = (("newtonlab lbfgs, two-loop", two_loop), ("newtonlab lbfgs, compact", compact),
+               ("newtonlab lbfgs, compact, parallel=True", compact_threads),
                ("scipy L-BFGS-B", run_scipy))
     runs = {label: [] for label, _ in solvers}
     for _ in range(a.reps):          # interleaved: a busy spell on the machine hits them all
         for label, run in solvers:
             runs[label].append(run(x0, d, a.m, a.iters))
     setup = {}
-    for label, run in solvers[:2]:
+    for label, run in solvers[:3]:
         ts = [run(x0, d, a.m, 0) for _ in range(3)]
         setup[label] = statistics.median(r[0] for r in ts) - ts[0][2] * t_obj
     for label, _ in solvers:
@@ -166,7 +185,7 @@ def main():
           f"one objective call {t_obj * 1e3:.1f} ms; newtonlab compile/load "
           f"{t_compile:.2f} s (excluded)\n")
     print(f"Memory floor (stream S and Y twice, one thread): **{floor * 1e3:.1f} ms** per "
-          "iteration\n")
+          f"iteration; on {numba.get_num_threads()} threads: {floor2 * 1e3:.1f} ms\n")
     print("Direction alone, full memory (m pairs), median of 5: "
           + ", ".join(f"{k} **{v * 1e3:.1f} ms** ({v / floor:.2f}x floor)"
                       for k, v in t_dir.items()) + "\n")
@@ -179,7 +198,7 @@ def main():
               f"{own / floor:.2f}x | {su} |")
     sp_own = rows["scipy L-BFGS-B"][4]
     print()
-    for label in ("newtonlab lbfgs, two-loop", "newtonlab lbfgs, compact"):
+    for label in [k for k in rows if k.startswith("newtonlab")]:
         print(f"scipy / {label} per iteration (objective excluded): "
               f"{sp_own / rows[label][4]:.2f}x")
     print("targets: <= 1.6x floor, >= 5x scipy")

@@ -196,6 +196,10 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
     if opts.get("second_order") or opts["return_all"]:
         raise ValueError("minimize_batch runs without second_order and return_all: call "
                          "minimize on the starts that need them")
+    if opts.get("parallel"):
+        # threads inside threads: numba's workqueue layer aborts the process on it
+        raise ValueError("minimize_batch already runs the starts in parallel: drop the "
+                         "option parallel=True (it is for one minimize at large n)")
     X0 = np.ascontiguousarray(X0)
     k, n = X0.shape
     obj = make_objective(fun, X0[0], args, jac, hess if m.needs_hess else None,

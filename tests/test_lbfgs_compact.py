@@ -268,3 +268,47 @@ def test_bounds_ignore_the_compact_form():
     b = nl.minimize(p.fun, p.x0, jac=p.jac, bounds=[(None, 0.5), (None, None)],
                     options={"direction_form": "compact"})
     assert np.array_equal(a.x, b.x) and a.nit == b.nit
+
+
+def test_threaded_direction_is_the_serial_one_bit_for_bit():
+    """``direction_threads`` runs the same chunks and adds them in the same order."""
+    n = 2 * C.BLOCK + 7 * C.NCHUNK + 1
+    rng = np.random.default_rng(11)
+    serial, threaded = Memory(5, n), Memory(5, n)
+    for k in range(8):
+        pair = random_pair(rng, n)
+        serial.push(*pair)
+        threaded.push(*pair)
+        g = rng.standard_normal(n)
+        p = serial.direction(g, 0.7)
+        q = np.empty(n)
+        t = threaded
+        used = C.direction_threads(g, t.g_seen, t.S, t.Y, t.SY, t.YY, t.head, t.count,
+                                   t.pending, 0.7, False, t.rows, t.acc, t.moved, t.coef, q)
+        t.pending = False
+        assert used == 0.7 and np.array_equal(p, q)
+        assert np.array_equal(serial.SY, t.SY) and np.array_equal(serial.YY, t.YY)
+
+
+def test_parallel_option_same_iterates_own_entry():
+    from newtonlab import _options
+    fun, jac, x0 = _quadratic()
+    opts = _options.merge("lbfgs", nl.METHODS["lbfgs"].defaults,
+                          nl.METHODS["lbfgs"].choices, {"parallel": True})
+    obj = type("Obj", (), {"cost": None})()
+    assert L.prepare(dict(opts), obj, x0).solve is L.solve               # two-loop: unchanged
+    assert L.prepare(dict(opts), obj, np.zeros(L.COMPACT_MIN_N)).solve is L.solve_compact_threads
+    kw = dict(jac=jac, method="lbfgs")
+    a = nl.minimize(fun, x0, **kw, options={"direction_form": "compact"})
+    b = nl.minimize(fun, x0, **kw, options={"direction_form": "compact", "parallel": True})
+    assert a.nit == b.nit and a.nfev == b.nfev and np.array_equal(a.x, b.x)
+
+
+@pytest.mark.nojit
+def test_parallel_option_checked_and_refused_by_batch():
+    p = problems.get("rosenbrock")
+    with pytest.raises(ValueError, match="parallel"):
+        nl.minimize(p.fun, p.x0, jac=p.jac, method="lbfgs", options={"parallel": "yes"})
+    with pytest.raises(ValueError, match="parallel"):
+        nl.minimize_batch(p.fun, np.zeros((2, 2)), jac=p.jac, method="lbfgs",
+                          options={"parallel": True})

@@ -13,7 +13,7 @@ so with a = S^T g and b = Y^T g, w = R^-1 a and c = R^-T ((D + gamma Y^T Y) w - 
 
 Why: the two-loop recursion (Alg. 7.4) reads S and Y twice too, but also reads and
 writes its n-vector 4m more times.  Here one pass reads S, Y and g once for all 2m dot
-products (:func:`first_pass`), an O(m^2) triangular pair of solves gives c and w, and one
+products (:func:`_first_chunks`, then :func:`_combine`), an O(m^2) triangular pair of solves gives c and w, and one
 pass reads S, Y and g and writes the direction once (:func:`second_pass`).  Both passes
 go over the columns in blocks of :data:`BLOCK` so that the block of g (and of the output)
 stays in cache while the 2m rows stream past.
@@ -26,25 +26,27 @@ curvature guard skips is simply overwritten by the next one.
 
 S^T Y and Y^T Y are kept as full (m + 1, m + 1) matrices indexed by buffer row.  A new pair's row
 and column (s_new^T y_i, s_i^T y_new, y_new^T y_i for every stored i) are not computed when
-it is pushed but in the next :func:`first_pass`, which reads every row anyway: no extra
+it is pushed but in the next first pass, which reads every row anyway: no extra
 pass over S and Y (``pending``).
 
 Threads: each pass splits n into :data:`NCHUNK` fixed chunks whose partial sums are added
-in chunk order, so that the chunks could run on parallel threads with results independent
-of the thread count.  Measured on the 2-core (shared, busy) development machine at
-n = 10^6, m = 10, running the two chunks under ``prange`` (``config.jit_parallel``) made
-the direction slower, 32 ms against 20 ms serial (the second thread waits for a core), so
-the chunks run one after the other; benchmarks/results_large.md has the numbers.
+in chunk order, so the result does not depend on how many threads run the chunks.
+:func:`direction` runs them one after the other; :func:`direction_threads` (lbfgs option
+``parallel``, its own compiled entry, so serial users compile no parallel code) runs them
+under ``prange``, with the same bits.  At n = 10^6, m = 10 on the 2-core development
+machine, quiet: both passes 22.8 ms serial, 11.5 ms on two threads
+(benchmarks/results_large.md).
 """
 import numpy as np
+from numba import prange
 
-from .config import jit, jit_reduce
+from .config import dual, jit, jit_parallel, jit_reduce
 
 #: columns per block: g, s_new, y_new blocks (3 x 32 KB) stay in L1/L2 while S, Y stream
 BLOCK = 4096
-#: fixed chunks of n (partial sums combined in this order; serial, see above)
+#: fixed chunks of n (partial sums combined in this order): at most NCHUNK threads
 NCHUNK = 2
-#: first_pass rows of ``acc``: S^T g, Y^T g, s_new^T Y, S^T y_new, y_new^T Y
+#: rows of ``acc`` (the first pass): S^T g, Y^T g, s_new^T Y, S^T y_new, y_new^T Y
 A_SG, A_YG, A_SNY, A_SYN, A_YNY = 0, 1, 2, 3, 4
 
 
@@ -124,7 +126,7 @@ def _dots_block(g, S, Y, rows, count, h, pending, j0, j1, acc):
 
 @jit
 def _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc, moved):
-    """Chunk c of :func:`first_pass`: block by block over its columns."""
+    """Chunk c of the first pass (:func:`_first_chunks`): block by block over its columns."""
     n = g.size
     lo = c * n // NCHUNK
     hi = (c + 1) * n // NCHUNK
@@ -179,13 +181,23 @@ def _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out):
 
 
 @jit
-def first_pass(g, g_seen, S, Y, SY, YY, rows, count, h, pending, acc, moved, a, b):
-    """One read of S, Y and g: a = S^T g, b = Y^T g (chronological order, as ``rows``),
-    g_seen = g; with ``pending`` also the new pair's row and column of S^T Y and Y^T Y
-    (row ``h``; its diagonal s^T y was set by :func:`push`).  Returns whether g differed
-    from g_seen.  ``acc`` (NCHUNK, 5, m + 1) and ``moved`` (NCHUNK) are workspace."""
+def _first_chunks(g, g_seen, S, Y, rows, count, h, pending, acc, moved):
     for c in range(NCHUNK):
         _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc[c], moved)
+
+
+@jit_parallel
+def _first_chunks_threads(g, g_seen, S, Y, rows, count, h, pending, acc, moved):
+    """:func:`_first_chunks` with the chunks on numba's threads (each writes only its own
+    ``acc[c]`` and ``moved[c]``)."""
+    for c in prange(NCHUNK):
+        _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc[c], moved)
+
+
+@jit
+def _combine(SY, YY, rows, count, h, pending, acc, moved, a, b):
+    """The chunks' partial sums added in chunk order (deterministic for any thread count):
+    a, b and, with ``pending``, row and column h of S^T Y and Y^T Y."""
     mv = False
     for c in range(NCHUNK):
         mv = mv or moved[c] != 0
@@ -243,6 +255,13 @@ def second_pass(g, S, Y, rows, count, gamma, cs, ds, out):
         _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out)
 
 
+@jit_parallel
+def _second_pass_threads(g, S, Y, rows, count, gamma, cs, ds, out):
+    """:func:`second_pass` with the chunks (disjoint slices of out) on numba's threads."""
+    for c in prange(NCHUNK):
+        _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out)
+
+
 @jit
 def products(S, Y, SY, YY, rows, count, h):
     """The new pair's row and column of S^T Y and Y^T Y (row h) by themselves: for a
@@ -268,7 +287,7 @@ def push(S, Y, SY, YY, rows, head, count, pending, s, y, sy):
     """Store (s, y) as the newest pair with D entry s^T y = ``sy``; returns the new
     (head, count <= m = S.shape[0] - 1).  When s and y are already the rows
     :func:`next_row` (written there by the driver) nothing is copied.  Its products with
-    the other pairs are left pending for the next :func:`first_pass` (the caller sets
+    the other pairs are left pending for the next first pass (the caller sets
     ``pending``)."""
     slots = S.shape[0]
     if pending and count > 0:
@@ -285,21 +304,40 @@ def push(S, Y, SY, YY, rows, head, count, pending, s, y, sy):
     return head, min(count + 1, slots - 1)
 
 
+@dual(inline=True)
+def _direction(first_chunks, out_pass, g, g_seen, S, Y, SY, YY, head, count, pending, gamma,
+               reset_pending, rows, acc, moved, coef, out):
+    """:func:`direction`, its two passes' chunks run by ``first_chunks`` and ``out_pass``
+    (serial, or on threads)."""
+    chronological(head, count, S.shape[0], rows)
+    a, b, w, cs, ds = coef[0], coef[1], coef[2], coef[3], coef[4]
+    pending = pending and count > 0
+    first_chunks(g, g_seen, S, Y, rows, count, head, pending, acc, moved)
+    mv = _combine(SY, YY, rows, count, head, pending, acc, moved, a, b)
+    if mv and reset_pending:
+        gamma = 1.0
+    middle_solve(SY, YY, rows, count, gamma, a, b, w, cs, ds)
+    out_pass(g, S, Y, rows, count, gamma, cs, ds, out)
+    return gamma
+
+
 @jit
 def direction(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, reset_pending, rows, acc,
               moved, coef, out):
     """out = -H_k g by the compact form; returns the gamma used: 1 instead of ``gamma``
     when a reset is pending and g changed since the last direction (a step was taken:
     the lbfgs rule, see ``methods/lbfgs.py``).  ``coef`` (5, m) is workspace."""
-    chronological(head, count, S.shape[0], rows)
-    a, b, w, cs, ds = coef[0], coef[1], coef[2], coef[3], coef[4]
-    mv = first_pass(g, g_seen, S, Y, SY, YY, rows, count, head, pending and count > 0, acc,
-                    moved, a, b)
-    if mv and reset_pending:
-        gamma = 1.0
-    middle_solve(SY, YY, rows, count, gamma, a, b, w, cs, ds)
-    second_pass(g, S, Y, rows, count, gamma, cs, ds, out)
-    return gamma
+    return _direction(_first_chunks, second_pass, g, g_seen, S, Y, SY, YY, head, count,
+                      pending, gamma, reset_pending, rows, acc, moved, coef, out)
+
+
+@jit
+def direction_threads(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, reset_pending,
+                      rows, acc, moved, coef, out):
+    """:func:`direction` with both passes' chunks on numba's threads (lbfgs option
+    ``parallel``): the same chunks, added in the same order, so the same bits."""
+    return _direction(_first_chunks_threads, _second_pass_threads, g, g_seen, S, Y, SY, YY,
+                      head, count, pending, gamma, reset_pending, rows, acc, moved, coef, out)
 
 
 def workspace_arrays(m, n):

@@ -29,6 +29,12 @@ in its own compiled entry :func:`solve_compact` with its own arrays :class:`Comp
 (the loop writes each new pair straight into its buffer rows: :func:`pair_compact`);
 "auto" takes it from n = :data:`COMPACT_MIN_N`, so small problems run the two-loop
 entry, unchanged.  Same memory rules (skips, resets, gamma) as the two-loop form.
+Option ``parallel=True`` runs the compact direction's two passes on numba's threads
+(:func:`solve_compact_threads`, compiled only when asked for; the same iterates, bit for
+bit).  Off by default: numba's ``workqueue`` threading layer (used when neither TBB nor
+OpenMP is installed) aborts the process if two threads enter parallel code at once, so
+with it do not run such minimizations from several threads; ``minimize_batch`` refuses
+the option (it already runs the starts in parallel).
 """
 import math
 from typing import NamedTuple
@@ -39,7 +45,7 @@ from .. import _options as O
 from .._engine import kernels as K
 from .._engine import lbfgs_compact as C
 from .._engine import linesearch as LS
-from .._engine.config import jit
+from .._engine.config import dual, jit
 from .._engine.box_driver import box_loop
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
 from . import _linesearch as F
@@ -168,15 +174,26 @@ def init_compact(mo, x, g, H):
             State(-1, 0, False, 1.0, 0.0, False))
 
 
+@dual(inline=True)
+def _direction_compact(compact_direction, work, state, g, p):
+    w = work
+    gamma = compact_direction(g, w.g_seen, w.S, w.Y, w.SY, w.YY, state.head, state.count,
+                              state.pending, state.gamma, state.reset_pending, w.rows, w.acc,
+                              w.moved, w.coef, p)
+    return State(state.head, state.count, False, gamma, state.skipped, False), DONE
+
+
 @jit
 def direction_compact(work, state, mo, g, p):
     """p = -H_k g by the compact form (``lbfgs_compact.direction``), the gamma rule of
     :func:`direction`; the pending pair's products are formed on the way."""
-    w = work
-    gamma = C.direction(g, w.g_seen, w.S, w.Y, w.SY, w.YY, state.head, state.count,
-                        state.pending, state.gamma, state.reset_pending, w.rows, w.acc,
-                        w.moved, w.coef, p)
-    return State(state.head, state.count, False, gamma, state.skipped, False), DONE
+    return _direction_compact(C.direction, work, state, g, p)
+
+
+@jit
+def direction_compact_threads(work, state, mo, g, p):
+    """:func:`direction_compact` on numba's threads (option ``parallel``): same bits."""
+    return _direction_compact(C.direction_threads, work, state, g, p)
 
 
 @jit
@@ -201,13 +218,24 @@ def update_compact(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return State(head, count, True, sy / yy, state.skipped, False)
 
 
-@jit
-def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
-    """Unbounded L-BFGS with the compact-form direction (option ``direction_form``)."""
+@dual(inline=True)
+def _solve_compact(direction_compact, ob, cb, args, x0, o, trace, allvecs, H):
     lo, mo = o
     return linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init_compact,
                            direction_compact, reset, update_compact, finish,
                            diagnostics, no_curvature, LS.ls_start, LS.ls_next, pair_compact)
+
+
+@jit
+def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
+    """Unbounded L-BFGS with the compact-form direction (option ``direction_form``)."""
+    return _solve_compact(direction_compact, ob, cb, args, x0, o, trace, allvecs, H)
+
+
+@jit
+def solve_compact_threads(ob, cb, args, x0, o, trace, allvecs, H):
+    """:func:`solve_compact` with the direction's passes on numba's threads (``parallel``)."""
+    return _solve_compact(direction_compact_threads, ob, cb, args, x0, o, trace, allvecs, H)
 
 
 #: direction_form="auto" takes the compact form from this n on (below it the two-loop's
@@ -225,8 +253,9 @@ def prepare(opts, obj, x0):
     mo = Options(m=O.positive_int(opts, "m"), curvature_eps=O.real(opts, "curvature_eps", 0.0))
     p = F.plan(ENTRY, opts, obj, x0, mo, alpha0=F.STEP0[opts["initial_step"]])
     form = opts["direction_form"]
+    threads = O.flag(opts, "parallel")
     if box is None and (form == "compact" or (form == "auto" and x0.size >= COMPACT_MIN_N)):
-        p.solve = solve_compact
+        p.solve = solve_compact_threads if threads else solve_compact
     if box is not None:
         p.solve = solve_box
         p.H = np.ascontiguousarray(np.vstack(box), dtype=np.float64)
@@ -236,7 +265,7 @@ def prepare(opts, obj, x0):
 ENTRY = F.entry(
     "lbfgs", "Limited-memory BFGS (two-loop recursion), strong Wolfe line search.",
     {**F.SECOND_ORDER, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8,
-     "initial_step": "unit", "direction_form": "auto"},
+     "initial_step": "unit", "direction_form": "auto", "parallel": False},
     prepare, solve, diagnostics=("skipped",), scipy="L-BFGS-B",
     # warmup: the compact entry and the box loop (L-BFGS-B) too
     variants=({}, {"options": {"direction_form": "compact"}}, {"bounds": True}),
