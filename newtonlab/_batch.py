@@ -31,6 +31,7 @@ from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, driver_for, no_callback,
                                  objective_type, resolved)
 from ._objective import make_objective
+from ._kinds import ATOL, RTOL
 from ._registry import get_method
 from ._result import MESSAGES, SUCCESSFUL
 from ._run import _lbfgs_probe
@@ -270,7 +271,6 @@ def _as_minimize(R, m, plan, obj, opts, one, X0, OUT, SIG, HOUT, classify_end):
                 R.x[i], R.jac[i], R.fun[i] = p.x, p.jac, p.fun
                 status[i], R.success[i], R.message[i] = S.UNBOUNDED, False, MESSAGES[S.UNBOUNDED]
     if HOUT.shape[0] > 0:
-        from .analysis.classify import ATOL, RTOL
         rows = np.flatnonzero(checked & ~redo & (OUT[:, NH] > 0))
         Hs = HOUT[rows]
         if m.family != "firstorder" and plan.options[0].gtol_mode == GTOL_G0:
@@ -285,7 +285,7 @@ def _as_minimize(R, m, plan, obj, opts, one, X0, OUT, SIG, HOUT, classify_end):
             tol = np.maximum(ATOL["analytic"], RTOL["analytic"] * np.abs(lam).max(axis=1))
             neg = (lam < -tol[:, None]).sum(axis=1)
             pos = (lam > tol[:, None]).sum(axis=1)
-            # classify._kind: "saddle" (both signs) or "maximum" (all negative)
+            # _kinds.kind: "saddle" (both signs) or "maximum" (all negative)
             saddle[finite] = (neg > 0) & ((pos > 0) | (neg == lam.shape[1]))
         for j in np.flatnonzero(~finite):     # as minimize would: its own test, per row
             r = OptimizeResult(x=R.x[rows[j]], jac=R.jac[rows[j]], status=int(status[rows[j]]),

@@ -26,6 +26,8 @@ import numpy as np
 from ._engine import status as S
 from ._engine import trace as T
 from ._engine.evaluate import eval_fg
+from ._kinds import ATOL, RTOL
+from ._kinds import kind as spectrum_kind
 
 from ._result import MESSAGES, Trace
 
@@ -169,16 +171,16 @@ def end_point_kind(res, m, obj, hess, hessp):
     if H is None and hp is None:
         res["kind"] = "saddle" if res["status"] == S.SADDLE else "unclassified"
         return res
-    # imported here: a run with nothing to classify (most) never loads newtonlab.analysis
-    from .analysis.classify import ATOL, RTOL, _kind, classify
     try:
         if H is not None:
             # classify's dense rule without its Python overhead (117 -> ~30 us at n = 50,
             # on every successful newton run): eigenvalues, tol = max(atol, rtol max|lambda|)
             lam = np.linalg.eigvalsh(0.5 * H + 0.5 * H.T)
             tol = max(ATOL["analytic"], RTOL["analytic"] * float(np.max(np.abs(lam))))
-            kind = _kind(lam, lam.size, tol)
+            kind = spectrum_kind(lam, lam.size, tol)
         else:
+            # imported here: only a run without the Hessian matrix loads newtonlab.analysis
+            from .analysis.classify import classify
             kind = classify(res.x, hessp=hp).kind
     except (ValueError, np.linalg.LinAlgError):      # e.g. curvature overflowing to inf
         res["kind"] = "unclassified"

@@ -95,7 +95,7 @@ def test_plotting_docstring_examples():
     assert result.attempted > 0 and result.failed == 0
 
 
-@pytest.mark.parametrize("module", ["newtonlab._minimize", "newtonlab._batch"])
+@pytest.mark.parametrize("module", ["newtonlab._minimize", "newtonlab._batch", "newtonlab._kinds"])
 def test_front_door_docstring_examples(module):
     import importlib
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

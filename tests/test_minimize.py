@@ -474,3 +474,16 @@ def test_reusable_plans_depend_on_options_and_n_only(name):
     changed = nl.minimize(p.fun, p.x0, jac=p.jac, hess=hess, method=name,
                           options={"maxiter": 2})
     assert changed.nit <= 2 and runs[0].nit > 2
+
+
+def test_a_newton_run_classifies_its_end_point_without_the_analysis_package():
+    """The end-point rule lives in ``newtonlab._kinds``: a fresh process's first newton
+    result does not pay for importing spectra, critical points and plots (~10 ms)."""
+    import subprocess
+    import sys
+    code = ("import sys, newtonlab as nl; from newtonlab import problems; "
+            "p = problems.get('rosenbrock'); "
+            "r = nl.minimize(p.fun, p.x0, jac=p.jac, hess=p.hess, method='newton'); "
+            "print(r.kind, 'newtonlab.analysis' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.split() == ["minimum", "False"], out.stderr

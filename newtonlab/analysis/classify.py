@@ -14,15 +14,13 @@ import numpy as np
 
 from ._operator import (as_matvec, check_vector, check_x, fd_hessian, fd_hessp,
                         newton_step_change, probe_symmetry, symmetric_matrix)
+from .._kinds import ATOL, RTOL  # noqa: F401  (documented here: see classify)
+from .._kinds import kind as _kind
 from .spectrum import lanczos
 
 __all__ = ["classify", "CriticalPoint", "KINDS", "RTOL", "ATOL"]
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate", "non-critical")
-#: Default relative eigenvalue tolerance per Hessian source (see :func:`classify`).
-RTOL = {"analytic": 1e-10, "finite-difference": 1e-6}
-#: Default absolute floor of the eigenvalue tolerance per Hessian source.
-ATOL = {"analytic": 1e-12, "finite-difference": 1e-8}
 #: Above this n a Hessian from finite differences of ``jac`` is matrix-free (n jac
 #: calls and n^2 memory for a dense one; 2 calls per product for Lanczos).
 DENSE_FD_MAX_N = 500
@@ -115,18 +113,6 @@ def _nonneg(v, name):
     if not (np.isfinite(v) and v >= 0.0):
         raise ValueError(f"{name} must be a finite number >= 0, got {v}")
     return v
-
-
-def _kind(lam, n, tol):
-    """Kind from the whole spectrum (the gradient test has passed).  Both signs beyond
-    the band make a saddle even beside zero eigenvalues: rank-deficient models have
-    symmetry-induced flat directions at *every* critical point."""
-    neg, pos = int(np.sum(lam < -tol)), int(np.sum(lam > tol))
-    if neg and pos:
-        return "saddle"
-    if neg + pos < n:
-        return "degenerate"                     # never a minimum with lambda in the band
-    return "minimum" if neg == 0 else "maximum"
 
 
 def _state(theta, res, anorm, rtol, atol, ltol, k):

@@ -1,0 +1,32 @@
+"""The kind of a critical point from its Hessian spectrum, and the default tolerances.
+
+Second-order conditions (Nocedal & Wright 2006, Thms 2.2-2.4) with "zero" meaning
+"inside the band |lambda| <= tol".  Why a module of its own, outside
+``newtonlab.analysis``: every successful newton run classifies its end point with this rule
+(``_second_order.end_point_kind``), and importing the analysis package (spectra, critical
+points, plots, rates) for it cost a fresh process ~10 ms.  ``analysis.classify`` uses and
+documents the same rule.
+
+>>> import numpy as np
+>>> kind(np.array([-1.0, 2.0]), 2, 1e-12), kind(np.array([0.0, 2.0]), 2, 1e-12)
+('saddle', 'degenerate')
+"""
+import numpy as np
+
+#: Default relative eigenvalue tolerance per Hessian source (see ``analysis.classify``).
+RTOL = {"analytic": 1e-10, "finite-difference": 1e-6}
+#: Default absolute floor of the eigenvalue tolerance per Hessian source.
+ATOL = {"analytic": 1e-12, "finite-difference": 1e-8}
+
+
+def kind(lam, n, tol):
+    """Kind from the whole spectrum ``lam`` of an n x n Hessian (the gradient test has
+    passed).  Both signs beyond the band make a saddle even beside zero eigenvalues:
+    rank-deficient models have symmetry-induced flat directions at *every* critical
+    point."""
+    neg, pos = int(np.sum(lam < -tol)), int(np.sum(lam > tol))
+    if neg and pos:
+        return "saddle"
+    if neg + pos < n:
+        return "degenerate"                     # never a minimum with lambda in the band
+    return "minimum" if neg == 0 else "maximum"
