@@ -141,6 +141,18 @@ def test_cholesky_and_solve():
     assert not K.cholesky(np.full((2, 2), np.nan), 0.0, np.zeros((2, 2)))
 
 
+@pytest.mark.parametrize("n", [1, 7, 100, 131])
+def test_cholesky_vectorized_rows_match_numpy(n):
+    """Sizes beyond and between the vector width: rows_dot's vector body and its tail."""
+    A = spd(n)
+    L = np.full_like(A, np.nan)             # every entry written, upper triangle zeroed
+    assert K.cholesky(A, 0.5, L)
+    np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.5 * np.eye(n)), rtol=1e-10,
+                               atol=1e-12)
+    i, j = n - 1, n // 2
+    assert np.isclose(K.rows_dot(L, i, j, j), L[i, :j] @ L[j, :j], rtol=1e-12, atol=1e-14)
+
+
 def modified_cholesky_oracle(A, beta):
     """N&W Alg. 3.3, literally."""
     amin = np.min(np.diag(A))

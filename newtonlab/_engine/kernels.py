@@ -234,25 +234,32 @@ def cholesky(A, tau, L):
     """Lower Cholesky factor of A + tau I into L; returns False if not positive definite.
 
     A plain loop rather than LAPACK so that it runs allocation-free inside
-    batched (prange) code and reports failure instead of raising.
+    batched (prange) code and reports failure instead of raising.  The inner
+    products of rows of L are :func:`rows_dot`, vectorized: at n = 100 the
+    factorization took 58 us with them as scalar loops, 26 us now (most of a Newton
+    iteration's own time).
     """
     n = A.shape[0]
     for j in range(n):
-        d = A[j, j] + tau
-        for k in range(j):
-            d -= L[j, k] * L[j, k]
+        d = A[j, j] + tau - rows_dot(L, j, j, j)
         if not d > 0.0:  # also catches NaN
             return False
         d = math.sqrt(d)
         L[j, j] = d
         for i in range(j + 1, n):
-            t = A[i, j]
-            for k in range(j):
-                t -= L[i, k] * L[j, k]
-            L[i, j] = t / d
+            L[i, j] = (A[i, j] - rows_dot(L, i, j, j)) / d
         for i in range(j):
             L[i, j] = 0.0
     return True
+
+
+@jit_reduce
+def rows_dot(A, i, j, m):
+    """sum_{k < m} A[i, k] A[j, k]: a pure reduction, reassociated (as :func:`dot`)."""
+    t = 0.0
+    for k in range(m):
+        t += A[i, k] * A[j, k]
+    return t
 
 
 @jit
