@@ -341,10 +341,14 @@ def test_ctrl_c_stops_warmup_and_its_workers(tmp_path):
 
 
 def test_nondescent_resets_are_counted():
-    """A Newton direction that underflows (H = 1e308 I against g ~ 1) is not a descent
-    direction: the loop falls back to -g, and the result counts each such reset."""
-    res = nl.minimize(quad, X0, method="newton", jac=quad_jac,
-                      hess=lambda x: 1e308 * np.eye(2), options={"maxiter": 5})
+    """A Newton direction that underflows to zero (H = 1e308 I against g ~ 1e-20: p ~
+    1e-328) is not a descent direction: the loop falls back to -g, and the result counts
+    each such reset.  (With g ~ 1 the direction, ~1e-308, is subnormal but a descent
+    direction: an earlier symmetrize overflowed 1e308 + 1e308 on the diagonal to inf,
+    which is what zeroed it.)"""
+    res = nl.minimize(lambda x: float(x @ x), 1e-20 * np.array([2.0, -3.0]), method="newton",
+                      jac=lambda x: 2.0 * x, hess=lambda x: 1e308 * np.eye(2),
+                      options={"maxiter": 5, "gtol": 0.0})
     assert res.nondescent_resets == res.nit > 0
     plain = nl.minimize(quad, X0, method="newton", jac=quad_jac, hess=quad_hess)
     assert plain.nondescent_resets == 0 and plain.success

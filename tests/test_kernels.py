@@ -293,3 +293,38 @@ def test_symmetrize_against_numpy():
     assert K.symmetrize(H, 1e-8) == 0
     H[2, 3] = np.nan
     assert K.symmetrize(H, 1e-8) == 2
+
+
+def test_symmetrize_leaves_a_symmetric_matrix_near_overflow_alone():
+    """(a + b) / 2 of the diagonal overflowed: 1e308 I became inf I (an earlier version)."""
+    H = 1e308 * np.eye(3)
+    H[0, 1] = H[1, 0] = -1.5e308
+    S = H.copy()
+    assert K.symmetrize(H, 1e-8) == 0 and np.array_equal(H, S)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("where", [(0, 0), (99, 0), (0, 99), (57, 58)])
+def test_symmetrize_finds_every_nonfinite_entry(bad, where):
+    """The vectorized finiteness pass: any entry, diagonal or not, at n = 100; a finite
+    matrix of large entries (whose products overflow nothing: 0 * x) passes."""
+    H = RNG.standard_normal((100, 100)) * 1e300
+    H = H + H.T
+    assert K.symmetrize(H.copy(), 1e-8) == 0
+    H[where] = bad
+    assert K.symmetrize(H, 1e-8) == 2
+
+
+@pytest.mark.parametrize("n", [1, 5, 100])
+def test_cholesky_solve_in_place_matches_numpy(n):
+    A = spd(n)
+    L = np.zeros_like(A)
+    assert K.cholesky(A, 0.0, L)
+    b = RNG.standard_normal(n)
+    out = np.empty(n)
+    K.cholesky_solve(L, b, out)
+    np.testing.assert_allclose(out, np.linalg.solve(A, b), rtol=1e-10, atol=1e-13)
+    inplace = b.copy()
+    K.cholesky_solve(L, inplace, inplace)                  # out is b: newton's call
+    np.testing.assert_array_equal(inplace, out)
+    assert np.isclose(K.row_vec_dot(L, n - 1, b, n - 1), L[n - 1, :n - 1] @ b[:n - 1])
