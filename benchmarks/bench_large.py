@@ -11,12 +11,13 @@ f = 1/2 sum d_i x_i^2 (d log-spaced in [1, 10^4], a compiled fused f and g) for
 a fixed number of iterations (gtol = 0: no early stop); the objective's own cost
 (calls x time per call, measured apart) is subtracted, so the table compares
 what each solver spends per iteration on its own work.  scipy is L-BFGS-B
-(``maxcor`` = m, no bounds).  newtonlab runs twice: the two-loop recursion and the
+(``maxcor`` = m, no bounds).  newtonlab runs three times: the two-loop recursion, the
 compact representation (option ``direction_form``, two fused passes over S and Y; "auto"
-picks it at this n), the compact form also with ``parallel=True`` (its passes on numba's
-threads; the floor is then also shown for as many threads).  **Setup** is a run with maxiter = 0 (allocation of the iterate's
-vectors and the pair memory, one evaluation subtracted): part of "per iteration" (spread
-over the run's iterations, as a user pays it), also shown alone.  Run::
+picks it at this n), and the compact form with ``parallel=True`` (its passes on numba's
+threads; the floor is then also shown for as many threads).  **Setup** is a run with
+maxiter = 0 (allocation of the iterate's vectors and the pair memory, one evaluation
+subtracted): part of "per iteration" (spread over the run's iterations, as a user pays
+it), also shown alone.  Run::
 
     python benchmarks/bench_large.py [--n 1000000] [--m 10] [--iters 40] [--reps 3]
 """

@@ -30,8 +30,8 @@ from ._engine.config import CACHE, FLAGS
 from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, driver_for, no_callback,
                                  objective_type, resolved)
-from ._objective import make_objective
 from ._kinds import ATOL, RTOL
+from ._objective import make_objective
 from ._registry import get_method
 from ._result import MESSAGES, SUCCESSFUL
 from ._run import _lbfgs_probe

@@ -13,8 +13,9 @@ so with a = S^T g and b = Y^T g, w = R^-1 a and c = R^-T ((D + gamma Y^T Y) w - 
 
 Why: the two-loop recursion (Alg. 7.4) reads S and Y twice too, but also reads and
 writes its n-vector 4m more times.  Here one pass reads S, Y and g once for all 2m dot
-products (:func:`_first_chunks`, then :func:`_combine`), an O(m^2) triangular pair of solves gives c and w, and one
-pass reads S, Y and g and writes the direction once (:func:`second_pass`).  Both passes
+products (:func:`_first_chunks`, added up by :func:`_combine`), an O(m^2) triangular pair
+of solves gives c and w, and one pass reads S, Y and g and writes the direction once
+(:func:`second_pass`).  Both passes
 go over the columns in blocks of :data:`BLOCK` so that the block of g (and of the output)
 stays in cache while the 2m rows stream past.
 
@@ -182,6 +183,7 @@ def _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out):
 
 @jit
 def _first_chunks(g, g_seen, S, Y, rows, count, h, pending, acc, moved):
+    """The first pass, chunk after chunk: partial sums into ``acc[c]``, g into g_seen."""
     for c in range(NCHUNK):
         _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc[c], moved)
 

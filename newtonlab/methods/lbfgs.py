@@ -176,6 +176,7 @@ def init_compact(mo, x, g, H):
 
 @dual(inline=True)
 def _direction_compact(compact_direction, work, state, g, p):
+    """The compact direction by ``compact_direction`` (serial or threaded kernel)."""
     w = work
     gamma = compact_direction(g, w.g_seen, w.S, w.Y, w.SY, w.YY, state.head, state.count,
                               state.pending, state.gamma, state.reset_pending, w.rows, w.acc,
@@ -220,6 +221,7 @@ def update_compact(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
 
 @dual(inline=True)
 def _solve_compact(direction_compact, ob, cb, args, x0, o, trace, allvecs, H):
+    """The compact entries' loop, with ``direction_compact`` (serial or threaded)."""
     lo, mo = o
     return linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init_compact,
                            direction_compact, reset, update_compact, finish,
