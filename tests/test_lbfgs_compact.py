@@ -312,3 +312,40 @@ def test_parallel_option_checked_and_refused_by_batch():
     with pytest.raises(ValueError, match="parallel"):
         nl.minimize_batch(p.fun, np.zeros((2, 2)), jac=p.jac, method="lbfgs",
                           options={"parallel": True})
+
+
+@pytest.mark.parametrize("n", [1, 7, 2 * C.BLOCK + 3])
+def test_the_loop_passes_in_chunks_match_numpy_and_each_other(n):
+    """The compact entries' ``trial`` and ``commit`` (line-search loop passes in NCHUNK
+    chunks): against NumPy, and threaded = serial bit for bit."""
+    rng = np.random.default_rng(n)
+    x, p, xn, g, gn = (rng.standard_normal(n) for _ in range(5))
+    out, out_t = np.empty(n), np.empty(n)
+    C.trial_point_threads(x, p, 0.3, out_t)
+    np.testing.assert_array_equal(out_t, x + 0.3 * p)
+    gn[n // 2] = -7.5                                      # the inf-norm's entry
+    s, y, s_t, y_t = (np.empty(n) for _ in range(4))
+    sy, ss, yy, gmax = C.commit(xn, x, gn, g, s, y)
+    np.testing.assert_array_equal(s, xn - x)
+    np.testing.assert_array_equal(y, gn - g)
+    np.testing.assert_allclose([sy, ss, yy], [s @ y, s @ s, y @ y], rtol=1e-12)
+    assert gmax == np.abs(gn).max()
+    assert C.commit_threads(xn, x, gn, g, s_t, y_t) == (sy, ss, yy, gmax)
+    np.testing.assert_array_equal(s_t, s)
+    gn[0] = np.nan                                         # NaN reaches the norm
+    assert np.isnan(C.commit(xn, x, gn, g, s, y)[3])
+    assert np.isnan(C.commit_threads(xn, x, gn, g, s, y)[3])
+
+
+def test_parallel_entry_compiled_is_the_serial_compact_bit_for_bit():
+    """The compiled entries (a jitted objective): ``solve_compact_threads`` against
+    ``solve_compact`` on chained Rosenbrock, every iterate's trace row included."""
+    p = problems.get("chained_rosenbrock", n=100)
+    kw = dict(jac=p.jac, method="lbfgs", options={"direction_form": "compact"})
+    a = nl.minimize(p.fun, p.x0, **kw)
+    b = nl.minimize(p.fun, p.x0, jac=p.jac, method="lbfgs",
+                    options={"direction_form": "compact", "parallel": True})
+    assert a.execution == b.execution == "compiled"
+    assert a.nit == b.nit and a.nfev == b.nfev and np.array_equal(a.x, b.x)
+    for col in ("f", "gnorm", "step", "alpha"):
+        np.testing.assert_array_equal(a.trace[col], b.trace[col])

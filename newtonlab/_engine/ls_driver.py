@@ -23,6 +23,10 @@ The component protocol (all compiled functions of the method's module)::
     finish(work, state, mo, status) -> (state, request, status)
     diagnostics(work, state, row)     # writes the method's trace columns into row
     pair(work, state, s, y) -> (s, y) # optional: where the loop writes the next pair
+    trial(x, p, alpha, out)           # optional: out = x + alpha p (kernels.trial_point)
+    commit(x_new, x, g_new, g, s, y)  # optional: the accepted step's pass
+    #                                   (kernels.step_pair_gnorm: s, y, s^T y, s^T s,
+    #                                   y^T y, ||g_new||_inf)
 
 ``work`` is a NamedTuple of arrays (fields H and W first, then the method's own),
 made once by ``init`` and changed only in place; ``state`` is a NamedTuple of
@@ -47,7 +51,9 @@ each accepted step: by default (:func:`own_pair`) into the loop's own vectors, w
 passes on to ``update``; a method that stores pairs may hand out the rows its next pair
 will occupy, so that storing it copies nothing (L-BFGS's compact form: 4 passes over
 n-vectors per iteration less at large n).  The pair's storage must stay as written until
-``update`` returns.
+``update`` returns.  ``trial`` and ``commit`` are the loop's own two passes over n-vectors
+(the trial point, the accepted step's pass), replaceable so that L-BFGS's ``parallel``
+entry runs them on threads (``lbfgs_compact.trial_point_threads``, ``commit_threads``).
 
 Passes over n-vectors per iteration (what the loop costs at large n, benchmarks/
 results_large.md): g^T p; then per trial x + alpha p, the gradient's copy out of the
@@ -121,7 +127,7 @@ def own_pair(work, state, s, y):
 @dual(inline=True)
 def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
                     init, direction, reset, update, finish, diagnostics, curvature, ls_start,
-                    ls_next, pair=own_pair):
+                    ls_next, pair=own_pair, trial=K.trial_point, commit=K.step_pair_gnorm):
     """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev,
     events), ``events`` the counters ``trace.EV_*`` (int64[NEVENTS]).
 
@@ -198,7 +204,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
         ft = math.nan
         gt_finite = True
         while True:
-            K.trial_point(x, p, alpha, xt)
+            trial(x, p, alpha, xt)
             ft = eval_fg(ob, xt, gt, args)
             nf += 1
             dphi = K.dot(gt, p)
@@ -220,7 +226,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
             best = st[LS.BEST_A]
             if best > 0.0 and best != alpha:
                 alpha = best
-                K.trial_point(x, p, alpha, xt)
+                trial(x, p, alpha, xt)
                 ft = eval_fg(ob, xt, gt, args)
                 nf += 1
             if not (best > 0.0 and math.isfinite(ft) and K.all_finite(gt)):
@@ -238,7 +244,7 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
             failed_once = False
         # commit the new iterate: s, y, their products and ||g_{k+1}||_inf in one pass
         s, y = pair(work, state, s_own, y_own)
-        sy, ss, yy, gnorm = K.step_pair_gnorm(xt, x, gt, g, s, y)
+        sy, ss, yy, gnorm = commit(xt, x, gt, g, s, y)
         f_old = f
         x, xt = xt, x
         g, gt = gt, g

@@ -220,24 +220,29 @@ def update_compact(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
 
 
 @dual(inline=True)
-def _solve_compact(direction_compact, ob, cb, args, x0, o, trace, allvecs, H):
-    """The compact entries' loop, with ``direction_compact`` (serial or threaded)."""
+def _solve_compact(direction_compact, trial, commit, ob, cb, args, x0, o, trace, allvecs, H):
+    """The compact entries' loop, with their direction and the loop's two passes (serial or
+    threaded)."""
     lo, mo = o
     return linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H, init_compact,
                            direction_compact, reset, update_compact, finish,
-                           diagnostics, no_curvature, LS.ls_start, LS.ls_next, pair_compact)
+                           diagnostics, no_curvature, LS.ls_start, LS.ls_next, pair_compact,
+                           trial, commit)
 
 
 @jit
 def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
     """Unbounded L-BFGS with the compact-form direction (option ``direction_form``)."""
-    return _solve_compact(direction_compact, ob, cb, args, x0, o, trace, allvecs, H)
+    return _solve_compact(direction_compact, K.trial_point, C.commit, ob, cb, args, x0, o,
+                          trace, allvecs, H)
 
 
 @jit
 def solve_compact_threads(ob, cb, args, x0, o, trace, allvecs, H):
-    """:func:`solve_compact` with the direction's passes on numba's threads (``parallel``)."""
-    return _solve_compact(direction_compact_threads, ob, cb, args, x0, o, trace, allvecs, H)
+    """:func:`solve_compact` with the direction's passes and the loop's trial point and
+    accepted-step pass on numba's threads (``parallel``)."""
+    return _solve_compact(direction_compact_threads, C.trial_point_threads, C.commit_threads,
+                          ob, cb, args, x0, o, trace, allvecs, H)
 
 
 #: direction_form="auto" takes the compact form from this n on (below it the two-loop's
@@ -269,8 +274,9 @@ ENTRY = F.entry(
     {**F.SECOND_ORDER, "linesearch": "wolfe", "m": 10, "curvature_eps": 1e-8,
      "initial_step": "unit", "direction_form": "auto", "parallel": False},
     prepare, solve, diagnostics=("skipped",), scipy="L-BFGS-B",
-    # warmup: the compact entry and the box loop (L-BFGS-B) too
-    variants=({}, {"options": {"direction_form": "compact"}}, {"bounds": True}),
+    # warmup: the compact entries (serial and parallel=True) and the box loop (L-BFGS-B) too
+    variants=({}, {"options": {"direction_form": "compact"}},
+              {"options": {"direction_form": "compact", "parallel": True}}, {"bounds": True}),
     choices={"initial_step": ("unit", "interpolate"), "direction_form": DIRECTION_FORMS},
     reusable_plan=True,
     reference="Nocedal & Wright (2006), Alg. 7.4 and 7.5; Liu & Nocedal (1989); "
