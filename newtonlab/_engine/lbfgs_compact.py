@@ -349,9 +349,9 @@ def trial_point_threads(x, p, alpha, out):
     threads: elementwise, so the same bits."""
     n = x.size
     for c in prange(NCHUNK):
-        K.trial_point(x[c * n // NCHUNK:(c + 1) * n // NCHUNK],
-                      p[c * n // NCHUNK:(c + 1) * n // NCHUNK], alpha,
-                      out[c * n // NCHUNK:(c + 1) * n // NCHUNK])
+        lo = c * n // NCHUNK
+        hi = (c + 1) * n // NCHUNK
+        K.trial_point(x[lo:hi], p[lo:hi], alpha, out[lo:hi])
 
 
 @dual(inline=True)
@@ -376,6 +376,9 @@ def _commit_chunks(commit_chunk, x_new, x, g_new, g, s, y):
 
 @jit
 def _commit_serial(x_new, x, g_new, g, s, y, part):
+    """Chunk c's (s^T y, s^T s, y^T y, ||g_new||_inf) into part[c], chunk after chunk.
+    (Not one body compiled twice, serial and parallel: numba's cache index does not key on
+    the ``parallel`` flag, so the two would share cache entries.)"""
     n = x.size
     for c in range(NCHUNK):
         lo = c * n // NCHUNK
@@ -386,6 +389,7 @@ def _commit_serial(x_new, x, g_new, g, s, y, part):
 
 @jit_parallel
 def _commit_parallel(x_new, x, g_new, g, s, y, part):
+    """:func:`_commit_serial` with the chunks on numba's threads."""
     n = x.size
     for c in prange(NCHUNK):
         lo = c * n // NCHUNK
