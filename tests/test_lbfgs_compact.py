@@ -8,6 +8,7 @@ import pytest
 
 import newtonlab as nl
 from newtonlab import problems
+from newtonlab._engine import chunks as CH
 from newtonlab._engine import lbfgs_compact as C
 from newtonlab.methods import lbfgs as L
 
@@ -321,20 +322,20 @@ def test_the_loop_passes_in_chunks_match_numpy_and_each_other(n):
     rng = np.random.default_rng(n)
     x, p, xn, g, gn = (rng.standard_normal(n) for _ in range(5))
     out, out_t = np.empty(n), np.empty(n)
-    C.trial_point_threads(x, p, 0.3, out_t)
+    CH.trial_point_threads(x, p, 0.3, out_t)
     np.testing.assert_array_equal(out_t, x + 0.3 * p)
     gn[n // 2] = -7.5                                      # the inf-norm's entry
     s, y, s_t, y_t = (np.empty(n) for _ in range(4))
-    sy, ss, yy, gmax = C.commit(xn, x, gn, g, s, y)
+    sy, ss, yy, gmax = CH.commit(xn, x, gn, g, s, y)
     np.testing.assert_array_equal(s, xn - x)
     np.testing.assert_array_equal(y, gn - g)
     np.testing.assert_allclose([sy, ss, yy], [s @ y, s @ s, y @ y], rtol=1e-12)
     assert gmax == np.abs(gn).max()
-    assert C.commit_threads(xn, x, gn, g, s_t, y_t) == (sy, ss, yy, gmax)
+    assert CH.commit_threads(xn, x, gn, g, s_t, y_t) == (sy, ss, yy, gmax)
     np.testing.assert_array_equal(s_t, s)
     gn[0] = np.nan                                         # NaN reaches the norm
-    assert np.isnan(C.commit(xn, x, gn, g, s, y)[3])
-    assert np.isnan(C.commit_threads(xn, x, gn, g, s, y)[3])
+    assert np.isnan(CH.commit(xn, x, gn, g, s, y)[3])
+    assert np.isnan(CH.commit_threads(xn, x, gn, g, s, y)[3])
 
 
 def test_parallel_entry_compiled_is_the_serial_compact_bit_for_bit():

@@ -30,7 +30,7 @@ and column (s_new^T y_i, s_i^T y_new, y_new^T y_i for every stored i) are not co
 it is pushed but in the next first pass, which reads every row anyway: no extra
 pass over S and Y (``pending``).
 
-Threads: each pass splits n into :data:`NCHUNK` fixed chunks whose partial sums are added
+Threads: each pass splits n into ``chunks.NCHUNK`` fixed chunks whose partial sums are added
 in chunk order, so the result does not depend on how many threads run the chunks.
 :func:`direction` runs them one after the other; :func:`direction_threads` (lbfgs option
 ``parallel``, its own compiled entry, so serial users compile no parallel code) runs them
@@ -41,13 +41,11 @@ machine, quiet: both passes 22.8 ms serial, 11.5 ms on two threads
 import numpy as np
 from numba import prange
 
-from . import kernels as K
+from .chunks import NCHUNK
 from .config import dual, jit, jit_parallel, jit_reduce
 
 #: columns per block: g, s_new, y_new blocks (3 x 32 KB) stay in L1/L2 while S, Y stream
 BLOCK = 4096
-#: fixed chunks of n (partial sums combined in this order): at most NCHUNK threads
-NCHUNK = 2
 #: rows of ``acc`` (the first pass): S^T g, Y^T g, s_new^T Y, S^T y_new, y_new^T Y
 A_SG, A_YG, A_SNY, A_SYN, A_YNY = 0, 1, 2, 3, 4
 
@@ -341,74 +339,6 @@ def direction_threads(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, rese
     ``parallel``): the same chunks, added in the same order, so the same bits."""
     return _direction(_first_chunks_threads, _second_pass_threads, g, g_seen, S, Y, SY, YY,
                       head, count, pending, gamma, reset_pending, rows, acc, moved, coef, out)
-
-
-@jit_parallel
-def trial_point_threads(x, p, alpha, out):
-    """out = x + alpha p (``kernels.trial_point``) in :data:`NCHUNK` chunks on numba's
-    threads: elementwise, so the same bits."""
-    n = x.size
-    for c in prange(NCHUNK):
-        lo = c * n // NCHUNK
-        hi = (c + 1) * n // NCHUNK
-        K.trial_point(x[lo:hi], p[lo:hi], alpha, out[lo:hi])
-
-
-@dual(inline=True)
-def _commit_chunks(commit_chunk, x_new, x, g_new, g, s, y):
-    """``kernels.step_pair_gnorm`` over :data:`NCHUNK` chunks by ``commit_chunk``, the
-    chunks' sums added in chunk order (the same for any thread count)."""
-    part = np.empty((NCHUNK, 4))
-    commit_chunk(x_new, x, g_new, g, s, y, part)
-    sy = 0.0
-    ss = 0.0
-    yy = 0.0
-    gmax = 0.0
-    for c in range(NCHUNK):
-        sy += part[c, 0]
-        ss += part[c, 1]
-        yy += part[c, 2]
-        v = part[c, 3]
-        if v > gmax or v != v:
-            gmax = v
-    return sy, ss, yy, gmax
-
-
-@jit
-def _commit_serial(x_new, x, g_new, g, s, y, part):
-    """Chunk c's (s^T y, s^T s, y^T y, ||g_new||_inf) into part[c], chunk after chunk.
-    (Not one body compiled twice, serial and parallel: numba's cache index does not key on
-    the ``parallel`` flag, so the two would share cache entries.)"""
-    n = x.size
-    for c in range(NCHUNK):
-        lo = c * n // NCHUNK
-        hi = (c + 1) * n // NCHUNK
-        part[c, 0], part[c, 1], part[c, 2], part[c, 3] = K.step_pair_gnorm(
-            x_new[lo:hi], x[lo:hi], g_new[lo:hi], g[lo:hi], s[lo:hi], y[lo:hi])
-
-
-@jit_parallel
-def _commit_parallel(x_new, x, g_new, g, s, y, part):
-    """:func:`_commit_serial` with the chunks on numba's threads."""
-    n = x.size
-    for c in prange(NCHUNK):
-        lo = c * n // NCHUNK
-        hi = (c + 1) * n // NCHUNK
-        part[c, 0], part[c, 1], part[c, 2], part[c, 3] = K.step_pair_gnorm(
-            x_new[lo:hi], x[lo:hi], g_new[lo:hi], g[lo:hi], s[lo:hi], y[lo:hi])
-
-
-@jit
-def commit(x_new, x, g_new, g, s, y):
-    """The line-search loop's accepted-step pass (``kernels.step_pair_gnorm``) in the
-    compact form's chunks, one after the other: the compact entries' ``commit``."""
-    return _commit_chunks(_commit_serial, x_new, x, g_new, g, s, y)
-
-
-@jit
-def commit_threads(x_new, x, g_new, g, s, y):
-    """:func:`commit` with the chunks on numba's threads: the same bits."""
-    return _commit_chunks(_commit_parallel, x_new, x, g_new, g, s, y)
 
 
 def workspace_arrays(m, n):

@@ -53,7 +53,7 @@ will occupy, so that storing it copies nothing (L-BFGS's compact form: 4 passes 
 n-vectors per iteration less at large n).  The pair's storage must stay as written until
 ``update`` returns.  ``trial`` and ``commit`` are the loop's own two passes over n-vectors
 (the trial point, the accepted step's pass), replaceable so that L-BFGS's ``parallel``
-entry runs them on threads (``lbfgs_compact.trial_point_threads``, ``commit_threads``).
+entry runs them on threads (``chunks.trial_point_threads``, ``chunks.commit_threads``).
 
 Passes over n-vectors per iteration (what the loop costs at large n, benchmarks/
 results_large.md): g^T p; then per trial x + alpha p, the gradient's copy out of the

@@ -42,6 +42,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
+from .._engine import chunks as CH
 from .._engine import kernels as K
 from .._engine import lbfgs_compact as C
 from .._engine import linesearch as LS
@@ -233,7 +234,7 @@ def _solve_compact(direction_compact, trial, commit, ob, cb, args, x0, o, trace,
 @jit
 def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
     """Unbounded L-BFGS with the compact-form direction (option ``direction_form``)."""
-    return _solve_compact(direction_compact, K.trial_point, C.commit, ob, cb, args, x0, o,
+    return _solve_compact(direction_compact, K.trial_point, CH.commit, ob, cb, args, x0, o,
                           trace, allvecs, H)
 
 
@@ -241,7 +242,7 @@ def solve_compact(ob, cb, args, x0, o, trace, allvecs, H):
 def solve_compact_threads(ob, cb, args, x0, o, trace, allvecs, H):
     """:func:`solve_compact` with the direction's passes and the loop's trial point and
     accepted-step pass on numba's threads (``parallel``)."""
-    return _solve_compact(direction_compact_threads, C.trial_point_threads, C.commit_threads,
+    return _solve_compact(direction_compact_threads, CH.trial_point_threads, CH.commit_threads,
                           ob, cb, args, x0, o, trace, allvecs, H)
 
 
