@@ -71,10 +71,10 @@ def floor_seconds(S, Y, reps, stream=_stream):
 
 def direction_seconds(S, Y, reps):
     """Median time of the direction alone with a full memory (m pairs): the two-loop
-    recursion (``kernels.two_loop``) and the compact form (``lbfgs_compact.direction``,
+    recursion (``kernels.two_loop``) and the compact form (``methods/_lbfgs_compact.direction``,
     a pending newest pair included, as every iteration after an update)."""
     from newtonlab._engine import kernels as K
-    from newtonlab._engine import lbfgs_compact as C
+    from newtonlab.methods import _lbfgs_compact as C
     m, n = S.shape
     rng = np.random.default_rng(1)
     g = rng.standard_normal(n)

@@ -1,4 +1,4 @@
-"""The compact-form L-BFGS direction (``_engine/lbfgs_compact.py``, ``direction_form``).
+"""The compact-form L-BFGS direction (``methods/_lbfgs_compact.py``, ``direction_form``).
 
 Oracles: the dense inverse BFGS matrix built by the explicit recursion (N&W eq. 6.17)
 from the same pairs, and NumPy's S^T Y, Y^T Y.  Nothing here is timed.
@@ -9,7 +9,7 @@ import pytest
 import newtonlab as nl
 from newtonlab import problems
 from newtonlab._engine import chunks as CH
-from newtonlab._engine import lbfgs_compact as C
+from newtonlab.methods import _lbfgs_compact as C
 from newtonlab.methods import lbfgs as L
 
 

@@ -3,13 +3,13 @@
 A pass splits n into :data:`NCHUNK` fixed chunks and adds the chunks' partial sums in
 chunk order, so its result does not depend on how many threads run the chunks: a serial
 entry and a threaded one give the same iterates.  L-BFGS's compact form
-(``lbfgs_compact.py``) runs its two passes over S and Y this way; the functions here are
+(``methods/_lbfgs_compact.py``) runs its two passes over S and Y this way; the functions here are
 the line-search loop's own passes (its ``trial`` and ``commit`` components, see
 ``ls_driver.py``) in the same chunks, for L-BFGS's ``parallel`` entry.
 
-Two functions per threaded pass, not one body compiled twice (serial and parallel):
-numba's cache index does not key on the ``parallel`` flag, so the two compilations of one
-function would share cache entries.
+A chunk's work is one function; the serial and the threaded pass are two short loops over
+it, not one loop compiled twice (serial and parallel): numba's cache index does not key on
+the ``parallel`` flag, so two compilations of one function would share cache entries.
 """
 import numpy as np
 from numba import prange
@@ -53,25 +53,25 @@ def _commit_chunks(commit_chunk, x_new, x, g_new, g, s, y):
 
 
 @jit
-def _commit_serial(x_new, x, g_new, g, s, y, part):
-    """Chunk c's (s^T y, s^T s, y^T y, ||g_new||_inf) into part[c], chunk after chunk."""
+def _commit_chunk(c, x_new, x, g_new, g, s, y, part):
+    """Chunk c's (s^T y, s^T s, y^T y, ||g_new||_inf) into part[c]."""
     n = x.size
+    lo = c * n // NCHUNK
+    hi = (c + 1) * n // NCHUNK
+    part[c, 0], part[c, 1], part[c, 2], part[c, 3] = K.step_pair_gnorm(
+        x_new[lo:hi], x[lo:hi], g_new[lo:hi], g[lo:hi], s[lo:hi], y[lo:hi])
+
+
+@jit
+def _commit_serial(x_new, x, g_new, g, s, y, part):
     for c in range(NCHUNK):
-        lo = c * n // NCHUNK
-        hi = (c + 1) * n // NCHUNK
-        part[c, 0], part[c, 1], part[c, 2], part[c, 3] = K.step_pair_gnorm(
-            x_new[lo:hi], x[lo:hi], g_new[lo:hi], g[lo:hi], s[lo:hi], y[lo:hi])
+        _commit_chunk(c, x_new, x, g_new, g, s, y, part)
 
 
 @jit_parallel
 def _commit_parallel(x_new, x, g_new, g, s, y, part):
-    """:func:`_commit_serial` with the chunks on numba's threads."""
-    n = x.size
     for c in prange(NCHUNK):
-        lo = c * n // NCHUNK
-        hi = (c + 1) * n // NCHUNK
-        part[c, 0], part[c, 1], part[c, 2], part[c, 3] = K.step_pair_gnorm(
-            x_new[lo:hi], x[lo:hi], g_new[lo:hi], g[lo:hi], s[lo:hi], y[lo:hi])
+        _commit_chunk(c, x_new, x, g_new, g, s, y, part)
 
 
 @jit

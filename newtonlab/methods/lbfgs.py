@@ -24,7 +24,7 @@ workspace ``H`` = [lb; ub] (2, n).  Without finite bounds nothing of it is compi
 
 Large n (option ``direction_form``): the same direction -H_k g by the compact
 representation (Byrd, Nocedal & Schnabel 1994; N&W §7.2), two fused passes over S and Y
-where the two-loop recursion adds 6m passes over its n-vector (``_engine/lbfgs_compact.py``),
+where the two-loop recursion adds 6m passes over its n-vector (``methods/_lbfgs_compact.py``),
 in its own compiled entry :func:`solve_compact` with its own arrays :class:`CompactWork`
 (the loop writes each new pair straight into its buffer rows: :func:`pair_compact`);
 "auto" takes it from n = :data:`COMPACT_MIN_N`, so small problems run the two-loop
@@ -44,11 +44,11 @@ import numpy as np
 from .. import _options as O
 from .._engine import chunks as CH
 from .._engine import kernels as K
-from .._engine import lbfgs_compact as C
 from .._engine import linesearch as LS
 from .._engine.config import dual, jit
 from .._engine.box_driver import box_loop
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
+from . import _lbfgs_compact as C
 from . import _linesearch as F
 
 
@@ -153,7 +153,7 @@ def solve_box(ob, cb, args, x0, o, trace, allvecs, H):
 
 class CompactWork(NamedTuple):
     """The compact entry's arrays: :class:`Work`'s (same meaning) with S^T Y and Y^T Y kept
-    in place of rho, and the workspaces of ``lbfgs_compact``."""
+    in place of rho, and the workspaces of ``_lbfgs_compact``."""
     H: np.ndarray
     W: np.ndarray
     S: np.ndarray          # (m + 1, n): the pairs and the free row the next one goes to
@@ -187,7 +187,7 @@ def _direction_compact(compact_direction, work, state, g, p):
 
 @jit
 def direction_compact(work, state, mo, g, p):
-    """p = -H_k g by the compact form (``lbfgs_compact.direction``), the gamma rule of
+    """p = -H_k g by the compact form (``_lbfgs_compact.direction``), the gamma rule of
     :func:`direction`; the pending pair's products are formed on the way."""
     return _direction_compact(C.direction, work, state, g, p)
 
@@ -201,7 +201,7 @@ def direction_compact_threads(work, state, mo, g, p):
 @jit
 def pair_compact(work, state, s, y):
     """The loop's ``pair`` component: the next pair is written straight into the free row
-    of S and Y (``lbfgs_compact.next_row``), so that :func:`update_compact` copies nothing."""
+    of S and Y (``_lbfgs_compact.next_row``), so that :func:`update_compact` copies nothing."""
     r = C.next_row(state.head, work.S.shape[0])
     return work.S[r], work.Y[r]
 

@@ -21,7 +21,7 @@ stays in cache while the 2m rows stream past.
 
 S and Y have m + 1 rows, a circular buffer that always has a free row after the newest
 pair (:func:`next_row`): the line-search loop writes the next pair straight into it
-(``ls_driver``'s ``pair`` component), and :func:`push` then only moves ``head`` (at
+(``_engine/ls_driver.py``'s ``pair`` component), and :func:`push` then only moves ``head`` (at
 n = 10^6 the copy was 4 passes over 8 MB vectors, 1.2 ms per iteration).  A pair the
 curvature guard skips is simply overwritten by the next one.
 
@@ -41,8 +41,8 @@ machine, quiet: both passes 22.8 ms serial, 11.5 ms on two threads
 import numpy as np
 from numba import prange
 
-from .chunks import NCHUNK
-from .config import dual, jit, jit_parallel, jit_reduce
+from .._engine.chunks import NCHUNK
+from .._engine.config import dual, jit, jit_parallel, jit_reduce
 
 #: columns per block: g, s_new, y_new blocks (3 x 32 KB) stay in L1/L2 while S, Y stream
 BLOCK = 4096
