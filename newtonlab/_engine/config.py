@@ -1,7 +1,7 @@
 """The one place where JIT flags are set.
 
 Every compiled function in newtonlab is decorated with :data:`jit` (or
-:data:`jit_parallel`).  ``cache=True`` keeps compiled solvers on disk so that a
+:data:`jit_parallel`, :data:`jit_reduce`, :func:`jit_borrow`).  ``cache=True`` keeps compiled solvers on disk so that a
 fresh process loads them instead of compiling again; ``fastmath`` stays off
 because it lets LLVM assume no NaN/inf, and the solvers must *see* non-finite
 values to backtrack from them.  ``error_model="numpy"`` makes a float division
@@ -57,7 +57,10 @@ def _cache_available():
 
 #: False when no directory can hold numba's cache (compiled code is then per process)
 CACHE = _cache_available()
-FLAGS = dict(fastmath=False, nogil=True, error_model="numpy")
+# _nrt=True explicitly: numba's callees inherit an unset flag from the function being
+# compiled, so a kernel first compiled for a :func:`jit_borrow` caller would otherwise be
+# compiled without reference counting too (and could then not allocate)
+FLAGS = dict(fastmath=False, nogil=True, error_model="numpy", _nrt=True)
 jit = numba.njit(cache=CACHE, **FLAGS)
 jit_parallel = numba.njit(cache=CACHE, parallel=True, **FLAGS)
 # Pure reductions (kernels.dot: reads only) may be reassociated so that LLVM vectorizes
@@ -66,6 +69,28 @@ jit_parallel = numba.njit(cache=CACHE, parallel=True, **FLAGS)
 # stores: LLVM then adds runtime alias checks, and its vector and scalar paths round
 # differently, so results would depend on where the arrays sit in memory.
 jit_reduce = numba.njit(cache=CACHE, **{**FLAGS, "fastmath": {"reassoc"}})
+
+#: every function compiled by :func:`jit_borrow` (tests check its rule on their types)
+BORROWING = []
+
+
+def jit_borrow(fn):
+    """Compile ``fn`` without reference counting: it borrows the arrays it is given.
+
+    numba's runtime counts references to every array a compiled function is passed: two
+    atomic operations per array per call, which LLVM's pruning removes only in functions
+    without branches.  A method's components take its workspace (a NamedTuple of up to
+    a dozen arrays) at every call, so at n = 2 these counts were most of an iteration's
+    time (1000 L-BFGS starts of Rosenbrock: 17.3 -> 10 ms on one thread).  numba's
+    ``_nrt=False`` (the usage its ``register_jitable`` docstring shows) leaves them out;
+    it is correct for a function that allocates no array (numba refuses to compile one
+    that does), returns no array and calls nothing that returns one (that array would
+    never be freed).  ``tests/test_borrowing.py`` checks the last two on every such
+    function's types, and that no method's run leaks.
+    """
+    disp = numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False})(fn)
+    BORROWING.append(disp)
+    return disp
 
 
 class _Inlined:
@@ -96,7 +121,7 @@ def _typeof_inlined(val, c):
     return numba.types.none
 
 
-def dual(fn=None, *, inline=False):
+def dual(fn=None, *, inline=False, borrow=False):
     """Mark a function that calls user code (objectives, a method's components).
 
     Called from Python it is plain Python; referenced from compiled code it is
@@ -105,11 +130,14 @@ def dual(fn=None, *, inline=False):
     so arguments that are compiled functions (a method's components) become
     direct calls and the caller stays cacheable: this is how one driver loop
     serves every method while each method compiles only its own parts.
+    ``borrow=True`` compiles it without reference counting, under the rule of
+    :func:`jit_borrow`.
     """
     def wrap(f):
         if inline:
             return _Inlined(f)
-        return register_jitable(**FLAGS)(f)    # a fresh decorator: it consumes its kwargs
+        # a fresh decorator: it consumes its kwargs
+        return register_jitable(**{**FLAGS, "_nrt": not borrow})(f)
     return wrap if fn is None else wrap(fn)
 
 

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .config import jit
+from .config import jit, jit_borrow
 
 ARMIJO = 0
 WOLFE = 1
@@ -60,7 +60,7 @@ def new_state():
     return np.zeros(SIZE)
 
 
-@jit
+@jit_borrow
 def ls_start(st, kind, phi0, dphi0, alpha0, c1, c2, amax, maxeval):
     """Open a search along a descent direction (dphi0 < 0); return the first trial."""
     st[PHI0] = phi0
@@ -82,7 +82,7 @@ def ls_start(st, kind, phi0, dphi0, alpha0, c1, c2, amax, maxeval):
     return st[ALPHA0]
 
 
-@jit
+@jit_borrow
 def cubic_minimizer(a, fa, dfa, b, fb, dfb):
     """Minimizer of the cubic interpolating f and f' at a and b (N&W eq. 3.59); NaN if none."""
     if a == b:
@@ -98,7 +98,7 @@ def cubic_minimizer(a, fa, dfa, b, fb, dfb):
     return b - (b - a) * (dfb + d2 - d1) / den
 
 
-@jit
+@jit_borrow
 def sufficient_decrease(st, alpha, phi):
     """Armijo condition phi(alpha) <= phi(0) + c1 alpha phi'(0), with strict decrease.
 
@@ -109,7 +109,7 @@ def sufficient_decrease(st, alpha, phi):
     return math.isfinite(phi) and phi <= st[PHI0] + st[C1] * alpha * st[DPHI0] and phi < st[PHI0]
 
 
-@jit
+@jit_borrow
 def _armijo_next(st, alpha, phi):
     """Next backtracking step after a rejected trial (N&W eqs. 3.57-3.58)."""
     phi0 = st[PHI0]
@@ -139,7 +139,7 @@ def _armijo_next(st, alpha, phi):
     return min(anew, 0.5 * alpha)
 
 
-@jit
+@jit_borrow
 def _zoom_trial(st):
     """Safeguarded cubic step inside the bracket [lo, hi] (N&W Alg. 3.6)."""
     lo = st[ALO]
@@ -154,21 +154,21 @@ def _zoom_trial(st):
     return a
 
 
-@jit
+@jit_borrow
 def _set_hi(st, alpha, phi, dphi):
     st[AHI] = alpha
     st[PHIHI] = phi
     st[DPHIHI] = dphi
 
 
-@jit
+@jit_borrow
 def _set_lo(st, alpha, phi, dphi):
     st[ALO] = alpha
     st[PHILO] = phi
     st[DPHILO] = dphi
 
 
-@jit
+@jit_borrow
 def _wolfe_next(st, alpha, phi, dphi):
     """One step of N&W Alg. 3.5 (bracketing) or 3.6 (zoom); returns (code, next alpha)."""
     phi0 = st[PHI0]
@@ -209,7 +209,7 @@ def _wolfe_next(st, alpha, phi, dphi):
     return CONTINUE, _zoom_trial(st)
 
 
-@jit
+@jit_borrow
 def ls_next(st, alpha, phi, dphi):
     """Digest phi(alpha), phi'(alpha); return (code, next trial alpha)."""
     st[NEVAL] += 1.0

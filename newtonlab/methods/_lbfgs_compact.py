@@ -42,7 +42,7 @@ import numpy as np
 from numba import prange
 
 from .._engine.chunks import NCHUNK
-from .._engine.config import dual, jit, jit_parallel, jit_reduce
+from .._engine.config import dual, jit, jit_borrow, jit_parallel, jit_reduce
 
 #: columns per block: g, s_new, y_new blocks (3 x 32 KB) stay in L1/L2 while S, Y stream
 BLOCK = 4096
@@ -322,7 +322,7 @@ def _direction(first_chunks, out_pass, g, g_seen, S, Y, SY, YY, head, count, pen
     return gamma
 
 
-@jit
+@jit_borrow
 def direction(g, g_seen, S, Y, SY, YY, head, count, pending, gamma, reset_pending, rows, acc,
               moved, coef, out):
     """out = -H_k g by the compact form; returns the gamma used: 1 instead of ``gamma``

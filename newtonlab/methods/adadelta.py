@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -49,7 +49,7 @@ def init(mo, x):
     return State(np.zeros(x.size), np.zeros(x.size))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     adadelta(x, g, state.v, state.u, lr, mo.rho, mo.eps, mo.weight_decay, xt)
     return lr

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -51,7 +51,7 @@ def init(mo, x):
     return State(np.full(x.size, mo.initial_accumulator_value))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     clr = lr / (1.0 + (t - 1) * mo.lr_decay)
     adagrad(x, g, state.s, clr, mo.weight_decay, mo.eps, mo.optax, xt)

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -78,7 +78,7 @@ def init(mo, x):
     return State(np.zeros(n), np.zeros(n), np.zeros(n))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     adam(x, g, state.m, state.v, state.vmax, t, lr, mo.beta1, mo.beta2, mo.eps,
          mo.weight_decay, mo.amsgrad, mo.decoupled, mo.optax, xt)

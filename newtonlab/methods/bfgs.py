@@ -21,7 +21,7 @@ import numpy as np
 from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
 from . import _linesearch as F
 
@@ -51,19 +51,19 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, x.size)), np.empty(x.size)), State(mo.init_scale, 0.0)
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     K.neg_matvec(work.H, g, p)          # p = -H g
     return state, DONE
 
 
-@jit
+@jit_borrow
 def reset(work, state, mo):
     K.set_identity(work.H, 1.0)
     return State(mo.init_scale, state.skipped)
 
 
-@jit
+@jit_borrow
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     """Eq. 6.17 with the pair (s, y), or skip it; Powell damping uses B s = -alpha g_old,
     which holds because p = -H g_old."""
@@ -84,12 +84,12 @@ def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return State(False, state.skipped)
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@jit
+@jit_borrow
 def diagnostics(work, state, row):
     row[0] = state.skipped
 

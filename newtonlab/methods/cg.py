@@ -22,7 +22,7 @@ import numpy as np
 from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
 from . import _linesearch as F
 
@@ -102,7 +102,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, n)), np.zeros(n), np.zeros(n)), State(True, 0, 0.0, 0.0)
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     """Eq. 5.41b; p still holds p_{k-1} (the loop leaves it untouched between iterations)."""
     beta = 0.0
@@ -119,24 +119,24 @@ def direction(work, state, mo, g, p):
     return State(state.fresh, since + 1, restarts, beta), DONE
 
 
-@jit
+@jit_borrow
 def reset(work, state, mo):
     return State(True, state.since_restart, state.restarts, state.beta)
 
 
-@jit
+@jit_borrow
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     K.copy_into(g_old, work.g_old)
     K.copy_into(y, work.y)
     return State(False, state.since_restart, state.restarts, state.beta)
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@jit
+@jit_borrow
 def diagnostics(work, state, row):
     row[0] = state.beta
     row[1] = state.restarts

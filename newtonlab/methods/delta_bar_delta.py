@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -55,7 +55,7 @@ def init(mo, x):
     return State(np.ones(x.size), np.zeros(x.size))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     delta_bar_delta(x, g, state.gain, state.gbar, lr, mo.kappa, mo.phi, mo.theta, mo.gain_min,
                     mo.gain_max, xt)

@@ -27,7 +27,7 @@ from .. import stochastic as SC
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import ls_driver as LD
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 from . import _linesearch as L
@@ -60,7 +60,7 @@ def init(mo, x):
     return State()
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     sgd(x, g, lr, mo.weight_decay, xt)
     return lr
@@ -73,28 +73,28 @@ def search_init(mo, x, g, H):
     return SearchWork(H, np.zeros((0, x.size))), State()
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     K.neg(g, p)                          # p = -g
     return state, LD.DONE
 
 
-@jit
+@jit_borrow
 def reset(work, state, mo):
     return state
 
 
-@jit
+@jit_borrow
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     return state, LD.DONE, status
 
 
-@jit
+@jit_borrow
 def diagnostics(work, state, row):
     return
 

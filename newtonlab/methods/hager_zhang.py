@@ -49,7 +49,7 @@ import numpy as np
 from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.ls_driver import ALPHA0_UNIT, DONE, linesearch_loop, no_curvature
 from . import _linesearch as F
 from .cg import cg_direction
@@ -78,7 +78,7 @@ _QUAD, _BRACKET, _S1, _S4, _MID, _U3 = 0.0, 1.0, 2.0, 3.0, 4.0, 5.0
 _TO_L1, _TO_L2 = 0.0, 1.0
 
 
-@jit
+@jit_borrow
 def ls_start(st, kind, phi0, dphi0, alpha0, c1, c2, amax, maxeval):
     """Open a search (``kind`` and ``alpha0`` are ignored: the first trial is I0-I2)."""
     st[PHI0] = phi0
@@ -102,13 +102,13 @@ def ls_start(st, kind, phi0, dphi0, alpha0, c1, c2, amax, maxeval):
     return min(c, amax)
 
 
-@jit
+@jit_borrow
 def secant(a, da, b, db):
     """The zero of the line through (a, phi'(a)) and (b, phi'(b)) (2005, §4)."""
     return (a * db - b * da) / (db - da)
 
 
-@jit
+@jit_borrow
 def wolfe(st, alpha, phi, dphi):
     """T1 (Wolfe) or T2 (approximate Wolfe) at a finite trial."""
     d0 = st[DPHI0]
@@ -119,18 +119,18 @@ def wolfe(st, alpha, phi, dphi):
     return (2.0 * st[DELTA] - 1.0) * d0 >= dphi and phi <= st[PHI0] + EPSILON * abs(st[PHI0])
 
 
-@jit
+@jit_borrow
 def _set_b(st, alpha, dphi):
     st[B] = alpha
     st[DB] = dphi
 
 
-@jit
+@jit_borrow
 def _collapsed(st):
     return not st[B] - st[A] > COLLAPSE * st[B]
 
 
-@jit
+@jit_borrow
 def _u3(st):
     """U3a: the next bisection point of [a_hat, b_hat] = [a, b]."""
     if _collapsed(st):
@@ -139,7 +139,7 @@ def _u3(st):
     return LS.CONTINUE, (1.0 - THETA) * st[A] + THETA * st[B]
 
 
-@jit
+@jit_borrow
 def _secant2(st):
     """L1 -> S1: c = secant(a, b); outside (a, b) U0 keeps [a, b], and L2 bisects."""
     if _collapsed(st):
@@ -153,7 +153,7 @@ def _secant2(st):
     return LS.CONTINUE, 0.5 * (st[A] + st[B])
 
 
-@jit
+@jit_borrow
 def _l2(st):
     """L2: bisect if secant^2 left more than GAMMA of the interval, else the next L1."""
     if st[B] - st[A] > GAMMA * st[WIDTH]:
@@ -162,7 +162,7 @@ def _l2(st):
     return _secant2(st)
 
 
-@jit
+@jit_borrow
 def _s4(st, cbar):
     """S4: evaluate c_bar when it lies in (A, B) (U0), else on to L2."""
     if st[A] < cbar < st[B]:
@@ -171,7 +171,7 @@ def _s4(st, cbar):
     return _l2(st)
 
 
-@jit
+@jit_borrow
 def _advance(st, alpha, phi, dphi):
     """Digest a trial that did not terminate; returns (code, next trial)."""
     finite = math.isfinite(phi) and math.isfinite(dphi)
@@ -235,7 +235,7 @@ def _advance(st, alpha, phi, dphi):
     return _secant2(st) if stage == _MID else _l2(st)
 
 
-@jit
+@jit_borrow
 def ls_next(st, alpha, phi, dphi):
     """Digest phi(alpha), phi'(alpha); return (code, next trial alpha)."""
     st[NEVAL] += 1.0
@@ -300,7 +300,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, x.size)), np.zeros(x.size)), State(0.0, True, 0, 0.0, 0.0)
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     """d_{k+1} = -g_{k+1} + beta_k d_k; p holds d_k (the loop leaves it between iterations)."""
     count = state.directions + 1
@@ -314,23 +314,23 @@ def direction(work, state, mo, g, p):
     return State(state.gnorm_old, state.fresh, count, restarts, beta), DONE
 
 
-@jit
+@jit_borrow
 def reset(work, state, mo):
     return State(state.gnorm_old, True, state.directions, state.restarts, state.beta)
 
 
-@jit
+@jit_borrow
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     K.copy_into(y, work.y)
     return State(K.norm2(g_old), False, state.directions, state.restarts, state.beta)
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@jit
+@jit_borrow
 def diagnostics(work, state, row):
     row[0] = state.beta
     row[1] = state.restarts

@@ -45,7 +45,7 @@ from .. import _options as O
 from .._engine import chunks as CH
 from .._engine import kernels as K
 from .._engine import linesearch as LS
-from .._engine.config import dual, jit
+from .._engine.config import dual, jit, jit_borrow
 from .._engine.box_driver import box_loop
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
 from . import _lbfgs_compact as C
@@ -100,7 +100,7 @@ def init(mo, x, g, H):
             State(-1, 0, False, 1.0, 0.0, False))
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     gamma = state.gamma
     if C.g_moved(g, work.g_seen, 0, g.size) and state.reset_pending:
@@ -110,14 +110,14 @@ def direction(work, state, mo, g, p):
     return State(state.head, state.count, False, gamma, state.skipped, False), DONE
 
 
-@jit
+@jit_borrow
 def reset(work, state, mo):
     """Empty the memory: count = 0 (the compact form's S^T Y and Y^T Y fill again as pairs
     come back, each new pair's products taken with the new pairs only)."""
     return State(state.head, 0, False, state.gamma, state.skipped, True)
 
 
-@jit
+@jit_borrow
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     if not sy > mo.curvature_eps * math.sqrt(ss * yy):
         return State(state.head, state.count, state.pending, state.gamma,
@@ -126,12 +126,12 @@ def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return State(head, count, False, sy / yy, state.skipped, False)
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@jit
+@jit_borrow
 def diagnostics(work, state, row):
     row[0] = state.skipped
 
@@ -185,14 +185,14 @@ def _direction_compact(compact_direction, work, state, g, p):
     return State(state.head, state.count, False, gamma, state.skipped, False), DONE
 
 
-@jit
+@jit_borrow
 def direction_compact(work, state, mo, g, p):
     """p = -H_k g by the compact form (``_lbfgs_compact.direction``), the gamma rule of
     :func:`direction`; the pending pair's products are formed on the way."""
     return _direction_compact(C.direction, work, state, g, p)
 
 
-@jit
+@jit_borrow
 def direction_compact_threads(work, state, mo, g, p):
     """:func:`direction_compact` on numba's threads (option ``parallel``): same bits."""
     return _direction_compact(C.direction_threads, work, state, g, p)
@@ -206,7 +206,7 @@ def pair_compact(work, state, s, y):
     return work.S[r], work.Y[r]
 
 
-@jit
+@jit_borrow
 def update_compact(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     """Store (s, y) unless the curvature guard skips it, as :func:`update` (in place when
     they are the free row, :func:`pair_compact`); its products with the stored pairs are

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -53,7 +53,7 @@ def init(mo, x):
     return State(np.zeros(x.size))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     lion(x, g, state.m, lr, mo.beta1, mo.beta2, mo.weight_decay, mo.optax, xt)
     return lr

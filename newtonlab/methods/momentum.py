@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -75,7 +75,7 @@ def init(mo, x):
     return State(np.zeros(x.size))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     if mo.form == PYTORCH:
         pytorch(x, g, state.buf, t, lr, mo.momentum, mo.dampening, mo.weight_decay, xt)

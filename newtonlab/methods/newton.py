@@ -25,7 +25,7 @@ from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import status as S
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.ls_driver import ALPHA0_NEWTON, DONE, NEED_HESS, hessian, linesearch_loop
 from . import _linesearch as F
 
@@ -76,7 +76,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, n)), L), State(False, 0.0)
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     if not state.have_hess:
         return State(True, state.shift), NEED_HESS
@@ -84,17 +84,17 @@ def direction(work, state, mo, g, p):
     return State(False, shift), DONE
 
 
-@jit
+@jit_borrow
 def reset(work, state, mo):
     return state           # no memory: the next direction evaluates a fresh Hessian
 
 
-@jit
+@jit_borrow
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     """At a solution: the Hessian there, for ``res.hess`` (one more evaluation, counted)."""
     if status == S.SUCCESS and not state.have_hess:
@@ -102,7 +102,7 @@ def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@jit
+@jit_borrow
 def diagnostics(work, state, row):
     row[0] = state.shift
 

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -64,7 +64,7 @@ def init(mo, x):
     return State(np.zeros(n), np.zeros(n), np.zeros(n))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     rmsprop(x, g, state.v, state.m, state.b, lr, mo.alpha, mo.eps, mo.momentum,
             mo.weight_decay, mo.centered, mo.optax, xt)

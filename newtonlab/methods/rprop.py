@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
-from .._engine.config import jit
+from .._engine.config import jit, jit_borrow
 from .._engine.fo_driver import firstorder_loop
 from . import _firstorder as F
 
@@ -66,7 +66,7 @@ def init(mo, x):
     return State(np.zeros(x.size), np.full(x.size, mo.lr0))
 
 
-@jit
+@jit_borrow
 def step(state, mo, x, g, t, lr, xt):
     rprop(x, g, state.g_prev, state.s, lr / mo.lr0, mo.eta_minus, mo.eta_plus, mo.step_min,
           mo.step_max, mo.optax, xt)

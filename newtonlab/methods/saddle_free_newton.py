@@ -78,7 +78,7 @@ from .._engine import krylov as KR
 from .._engine import linesearch as LS
 from .._engine import status as S
 from .._engine import tcg as TC
-from .._engine.config import dual, jit
+from .._engine.config import dual, jit, jit_borrow
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, hessian,
                                  linesearch_loop, products)
 from . import _linesearch as F
@@ -111,7 +111,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, x.size)), np.zeros((0, 0))), State(False, 0.0)
 
 
-@jit
+@jit_borrow
 def direction(work, state, mo, g, p):
     if not state.have_hess:
         return State(True, state.shift), NEED_HESS
@@ -119,7 +119,7 @@ def direction(work, state, mo, g, p):
     return State(False, lmin), DONE
 
 
-@jit
+@jit_borrow
 def finish(work, state, mo, status):
     """At a solution: the Hessian there (``res.hess``), and the saddle test."""
     if status != S.SUCCESS:
@@ -195,7 +195,7 @@ def _lanczos(w, mo, j, fresh):
         K.matvec(w.H, w.W[TC.V], w.W[TC.HV])
 
 
-@jit
+@jit_borrow
 def direction_krylov(work, state, mo, g, p):
     """Dauphin et al. Alg. 1: k Lanczos steps from g, then p = -Q (|T| + lambda I)^{-1} Q^T g;
     one product per request (or the Hessian once, with dense products)."""
@@ -218,7 +218,7 @@ def direction_krylov(work, state, mo, g, p):
     return KState(gn, 0, _IDLE, lmin), DONE
 
 
-@jit
+@jit_borrow
 def finish_krylov(work, state, mo, status):
     """At a solution: k Lanczos steps from a fixed pseudo-random vector, and the saddle
     test on their Ritz values."""
@@ -240,17 +240,17 @@ def finish_krylov(work, state, mo, status):
     return KState(state.gnorm, 0, _IDLE, state.min_ritz), DONE, status
 
 
-@jit
+@jit_borrow
 def reset_krylov(work, state, mo):
     return state           # no memory across iterations
 
 
-@jit
+@jit_borrow
 def update_krylov(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
-@jit
+@jit_borrow
 def diagnostics_krylov(work, state, row):
     row[0] = state.min_ritz
 

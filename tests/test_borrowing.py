@@ -1,0 +1,110 @@
+"""Functions compiled without reference counting (``config.jit_borrow``) keep its rule,
+and no method's compiled run leaks memory.
+
+A borrowing function that returned an array would hand out a reference it never
+counted (freed while still in use); one that called a function returning an array
+would never free it.  numba's runtime counts its allocations and frees
+(``rtsys.get_allocation_stats``): every array a run allocates must be freed once the
+result is dropped.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numba
+import pytest
+from numba import types
+
+import newtonlab as nl
+from newtonlab._engine import config
+
+pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="numba's runtime only")
+
+
+def holds_array(t):
+    """Whether values of numba type ``t`` hold an array (tuples and records searched)."""
+    if isinstance(t, types.Array):
+        return True
+    if isinstance(t, types.BaseTuple):
+        return any(holds_array(e) for e in t.types)
+    return False
+
+
+def test_holds_array_sees_nested_arrays():
+    arr = types.float64[::1]
+    assert holds_array(types.Tuple((types.float64, types.Tuple((types.int64, arr)))))
+    assert not holds_array(types.Tuple((types.float64, types.int64, types.boolean)))
+    assert not holds_array(types.float64)
+
+
+def leak_report():
+    """Run every method's compiled entries on Rosenbrock, in this process (the child of
+    :func:`report`); print the allocations and frees of each second run, and the
+    borrowing functions that return an array."""
+    import gc
+
+    from numba.core.runtime import rtsys
+
+    from newtonlab import problems
+    p = problems.get("rosenbrock")
+    rows = []
+    for name in sorted(nl.METHODS):
+        m = nl.METHODS[name]
+        for v in m.variants:
+            kw = dict(jac=p.jac, method=name, options={"maxiter": 50, **v.get("options", {})})
+            if m.needs_hess and v.get("hess", True):
+                kw["hess"] = p.hess
+            if m.needs_hessp and v.get("hessp", True):
+                kw["hessp"] = p.hessp
+            if v.get("bounds"):
+                kw["bounds"] = [(-3.0, 3.0)] * p.x0.size
+            res = nl.minimize(p.fun, p.x0, **kw)          # compiles or loads: not counted
+            compiled = res.execution == "compiled"
+            del res
+            gc.collect()
+            a = rtsys.get_allocation_stats()
+            res = nl.minimize(p.fun, p.x0, **kw)
+            nit = int(res.nit)
+            del res
+            gc.collect()
+            b = rtsys.get_allocation_stats()
+            rows.append([name, str(v), compiled, nit, b.alloc - a.alloc, b.free - a.free,
+                         b.mi_alloc - a.mi_alloc, b.mi_free - a.mi_free])
+    returns = [f"{d.__name__} {sig}" for d in config.BORROWING
+               for sig, cres in d.overloads.items() if holds_array(cres.signature.return_type)]
+    json.dump({"rows": rows, "returns": returns}, sys.stdout)
+
+
+@pytest.fixture(scope="module")
+def report():
+    """:func:`leak_report` in a child process: numba counts allocations only when
+    NUMBA_NRT_STATS=1 is set before its runtime starts."""
+    env = {**os.environ, "NUMBA_NRT_STATS": "1"}
+    out = subprocess.run([sys.executable, __file__], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out)
+
+
+def test_compiled_runs_free_what_they_allocate(report):
+    rows = report["rows"]
+    assert {r[0] for r in rows} == set(nl.METHODS)
+    for name, variant, compiled, nit, alloc, free, mi_alloc, mi_free in rows:
+        assert compiled and nit > 0, (name, variant)
+        assert alloc > 0, (name, variant)              # the counters do count
+        assert (free, mi_free) == (alloc, mi_alloc), (name, variant)
+
+
+def test_borrowing_functions_return_no_array(report):
+    assert report["returns"] == []
+
+
+def test_borrowing_functions_are_registered():
+    from newtonlab._engine import linesearch
+    from newtonlab.methods import bfgs, lbfgs
+    for fn in (linesearch.ls_next, bfgs.direction, lbfgs.update):
+        assert fn in config.BORROWING
+
+
+if __name__ == "__main__":
+    leak_report()
