@@ -30,12 +30,12 @@ import math
 import numpy as np
 
 from .box_compact import bmv, bsolve, chol, fsolve
-from .config import jit
+from .config import jit_borrow
 
 EPS = 2.220446049250313e-16
 
 
-@jit
+@jit_borrow
 def project(x, lb, ub):
     """x <- P(x), the projection onto [lb, ub], in place."""
     for i in range(x.size):
@@ -45,7 +45,7 @@ def project(x, lb, ub):
             x[i] = ub[i]
 
 
-@jit
+@jit_borrow
 def proj_grad_norm(x, g, lb, ub):
     """||P(x - g) - x||_inf (BLNZ §6; L-BFGS-B's projected gradient test)."""
     r = 0.0
@@ -61,7 +61,7 @@ def proj_grad_norm(x, g, lb, ub):
     return r
 
 
-@jit
+@jit_borrow
 def max_step(x, d, lb, ub):
     """The largest alpha with lb <= x + alpha d <= ub (inf when d meets no bound)."""
     a = math.inf
@@ -73,7 +73,7 @@ def max_step(x, d, lb, ub):
     return max(a, 0.0)
 
 
-@jit
+@jit_borrow
 def active_count(x, lb, ub):
     """Variables at a bound."""
     c = 0
@@ -83,7 +83,7 @@ def active_count(x, lb, ub):
     return c
 
 
-@jit
+@jit_borrow
 def _sift_down(heap, t, i, size):
     """Restore the min-heap order of heap[:size] (keys t[heap[.]]) below position i."""
     while True:
@@ -100,7 +100,7 @@ def _sift_down(heap, t, i, size):
         i = j
 
 
-@jit
+@jit_borrow
 def heap_build(heap, t, size):
     """Order heap[:size] (indices into t) as a binary min-heap on t, in O(size).  The Cauchy
     walk usually stops after a few breakpoints: a heap orders only those it passes
@@ -110,7 +110,7 @@ def heap_build(heap, t, size):
         _sift_down(heap, t, i, size)
 
 
-@jit
+@jit_borrow
 def heap_pop(heap, t, size):
     """The index with the least t in heap[:size]; heap[:size - 1] is a heap again after it."""
     top = heap[0]
@@ -119,7 +119,7 @@ def heap_pop(heap, t, size):
     return top
 
 
-@jit
+@jit_borrow
 def cauchy(x, g, lb, ub, W, k, theta, LD, J, xc, c, p, v, d, t, heap, free):
     """The generalized Cauchy point (BLNZ Algorithm CP) into ``xc``; ``c`` <- W^T (xc - x)
     (first 2k entries), ``free[i]`` = 1 for the variables not at a bound of the path
@@ -217,7 +217,7 @@ def cauchy(x, g, lb, ub, W, k, theta, LD, J, xc, c, p, v, d, t, heap, free):
     return passed
 
 
-@jit
+@jit_borrow
 def reduced(WN, k, theta, LD, P):
     """Factor the reduced middle matrix of the subspace step (BLNZ eq. 5.11 with
     M^{-1} = K; the Fortran code's ``formk``), with Z the free and A the other variables:
@@ -257,7 +257,7 @@ def reduced(WN, k, theta, LD, P):
     return chol(P, k, k)
 
 
-@jit
+@jit_borrow
 def reduced_solve(P, k, v):
     """v[:2k] <- P^{-1} v[:2k] with the factors of :func:`reduced`."""
     z0 = np.int64(0)                                   # see box_compact's offsets
@@ -277,7 +277,7 @@ def reduced_solve(P, k, v):
     bsolve(P, z0, k, v, z0)
 
 
-@jit
+@jit_borrow
 def subspace(x, g, lb, ub, W, k, theta, LD, J, WN, xc, c, free, xbar, r, P, u, v):
     """Direct primal subspace minimization (BLNZ §5.1) from the Cauchy point ``xc``:
     xbar = xc + alpha* du on the free variables, du = -Bhat^{-1} r^c,

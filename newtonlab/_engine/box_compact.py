@@ -35,13 +35,13 @@ import math
 
 import numpy as np
 
-from .config import jit
+from .config import jit_borrow
 
 #: offsets passed to the helpers below are int64 values, never a literal 0: numba compiles
 #: a separate specialization for each literal argument (seconds of first-run compile)
 
 
-@jit
+@jit_borrow
 def push_pair(S, Y, SY, SS, WN, zprev, head, count, s, y):
     """Store (s, y) as the newest pair and give it its row and column of SY (S^T Y), SS
     (S^T S, lower triangle) and the free-set blocks WN (sums over zprev, see the module
@@ -102,7 +102,7 @@ def push_pair(S, Y, SY, SS, WN, zprev, head, count, s, y):
     return head, count
 
 
-@jit
+@jit_borrow
 def update_free(S, Y, head, count, WN, zprev, free, ya, sa):
     """Bring the blocks WN from the set ``zprev`` to ``free`` (1: in Z), then zprev <- free.
     Each variable that changed set is taken out of the sums of its old set and added to
@@ -158,7 +158,7 @@ def update_free(S, Y, head, count, WN, zprev, free, ya, sa):
         zprev[i] = free[i]
 
 
-@jit
+@jit_borrow
 def chol(A, o, k):
     """A[o:o+k, o:o+k] <- its lower Cholesky factor F, in place, with 1 / F_jj in place of
     F_jj: the triangular solves then multiply, and a chain of dependent divisions (the
@@ -181,7 +181,7 @@ def chol(A, o, k):
     return True
 
 
-@jit
+@jit_borrow
 def fsolve(A, o, k, b, q):
     """b[q:q+k] <- F^{-1} b[q:q+k], F the factor of :func:`chol` in A[o:o+k, o:o+k]."""
     for i in range(k):
@@ -191,7 +191,7 @@ def fsolve(A, o, k, b, q):
         b[q + i] = acc * A[o + i, o + i]
 
 
-@jit
+@jit_borrow
 def bsolve(A, o, k, b, q):
     """b[q:q+k] <- F^{-T} b[q:q+k], F the factor of :func:`chol` in A[o:o+k, o:o+k]."""
     for i in range(k - 1, -1, -1):
@@ -201,7 +201,7 @@ def bsolve(A, o, k, b, q):
         b[q + i] = acc * A[o + i, o + i]
 
 
-@jit
+@jit_borrow
 def compact(S, Y, SY, SS, head, count, theta, W, LD, J):
     """The compact form of the k = count stored pairs, oldest first (column/row j of each
     output is pair j):
@@ -241,7 +241,7 @@ def compact(S, Y, SY, SS, head, count, theta, W, LD, J):
     return chol(J, np.int64(0), k)
 
 
-@jit
+@jit_borrow
 def bmv(LD, J, k, v, out):
     """out[:2k] = M v[:2k], M = [[-D, L^T], [L, theta S^T S]]^{-1}, from the factors of
     :func:`compact`: with v = (v1, v2) and u = (u1, u2) = M v (block elimination of K u = v),

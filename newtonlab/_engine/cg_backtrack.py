@@ -22,7 +22,7 @@ import math
 
 from . import kernels as K
 from . import tcg as TC
-from .config import jit
+from .config import jit_borrow
 
 GAMMA = 1.3          # Martens' zeta: keep the iterates at ceil(GAMMA^j)
 
@@ -33,7 +33,7 @@ KSIZE = 2
 KIT, KPHI = 0, 1
 
 
-@jit
+@jit_borrow
 def capacity(maxit):
     """Rows ``keep`` needs for a solve of at most ``maxit`` iterations: every distinct
     ceil(GAMMA^j) <= maxit, and the last iterate."""
@@ -51,7 +51,7 @@ def capacity(maxit):
     return count + 1
 
 
-@jit
+@jit_borrow
 def store(kst, keep, kinfo, W, cst):
     """After a CG iteration: keep z_i (W[Z]) when i = cst[IT] is the next ceil(GAMMA^j)."""
     if keep.shape[0] == 0:
@@ -71,7 +71,7 @@ def store(kst, keep, kinfo, W, cst):
     kst[NEXT] = a
 
 
-@jit
+@jit_borrow
 def begin(cst, W, hist, g, B, damp, maxit, meps, warm, kst, keep, kinfo):
     """Open a preconditioned damped CG solve (``tcg.ptcg_start``, W[MD] holding M) with the
     forcing term min(1/2, sqrt ||g||) ||g||; products by a dense B answered at once."""
@@ -83,7 +83,7 @@ def begin(cst, W, hist, g, B, damp, maxit, meps, warm, kst, keep, kinfo):
     return _dense(cst, W, hist, g, B, code, kst, keep, kinfo)
 
 
-@jit
+@jit_borrow
 def resume(cst, W, hist, g, B, kst, keep, kinfo):
     """Continue after the loop wrote W[HV] = H W[V]."""
     code = TC.ptcg_next(cst, W, hist, g)
@@ -91,7 +91,7 @@ def resume(cst, W, hist, g, B, kst, keep, kinfo):
     return _dense(cst, W, hist, g, B, code, kst, keep, kinfo)
 
 
-@jit
+@jit_borrow
 def _dense(cst, W, hist, g, B, code, kst, keep, kinfo):
     """Answer product requests with B W[V] while B is held as an (n, n) matrix; when the
     solve is done, append the last iterate to ``keep``."""
@@ -115,7 +115,7 @@ def _dense(cst, W, hist, g, B, code, kst, keep, kinfo):
     return code
 
 
-@jit
+@jit_borrow
 def precondition(W, s, corr, lam, xi):
     """W[MD] = (corr s + lam)^xi, Martens' M = [diag(s) + lambda I]^xi (§4.7), with s the
     bias-corrected second moment corr * s."""
@@ -123,7 +123,7 @@ def precondition(W, s, corr, lam, xi):
         W[TC.MD, i] = (corr * s[i] + lam) ** xi
 
 
-@jit
+@jit_borrow
 def second_moment(s, g, beta, k):
     """s = beta s + (1 - beta) g o g (Adam's v, ``k``-th update); returns the bias
     correction 1 / (1 - beta^k)."""

@@ -15,7 +15,7 @@ import numpy as np
 from numba import prange
 
 from . import kernels as K
-from .config import dual, jit, jit_parallel
+from .config import dual, jit, jit_borrow, jit_parallel
 
 #: fixed chunks of n (partial sums combined in this order): at most NCHUNK threads
 NCHUNK = 2
@@ -52,7 +52,7 @@ def _commit_chunks(commit_chunk, x_new, x, g_new, g, s, y):
     return sy, ss, yy, gmax
 
 
-@jit
+@jit_borrow
 def _commit_chunk(c, x_new, x, g_new, g, s, y, part):
     """Chunk c's (s^T y, s^T s, y^T y, ||g_new||_inf) into part[c]."""
     n = x.size
@@ -62,7 +62,7 @@ def _commit_chunk(c, x_new, x, g_new, g, s, y, part):
         x_new[lo:hi], x[lo:hi], g_new[lo:hi], g[lo:hi], s[lo:hi], y[lo:hi])
 
 
-@jit
+@jit_borrow
 def _commit_serial(x_new, x, g_new, g, s, y, part):
     for c in range(NCHUNK):
         _commit_chunk(c, x_new, x, g_new, g, s, y, part)

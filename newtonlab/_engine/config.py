@@ -63,18 +63,11 @@ CACHE = _cache_available()
 FLAGS = dict(fastmath=False, nogil=True, error_model="numpy", _nrt=True)
 jit = numba.njit(cache=CACHE, **FLAGS)
 jit_parallel = numba.njit(cache=CACHE, parallel=True, **FLAGS)
-# Pure reductions (kernels.dot: reads only) may be reassociated so that LLVM vectorizes
-# them: without it a sum is one dependent add per element.  Only "reassoc": no
-# "nnan"/"ninf", so NaN and inf still propagate and are seen.  Never for a loop that also
-# stores: LLVM then adds runtime alias checks, and its vector and scalar paths round
-# differently, so results would depend on where the arrays sit in memory.
-jit_reduce = numba.njit(cache=CACHE, **{**FLAGS, "fastmath": {"reassoc"}})
-
-#: every function compiled by :func:`jit_borrow` (tests check its rule on their types)
+#: every function compiled by :func:`jit_borrow` (for the tests of its rule)
 BORROWING = []
 
 
-def jit_borrow(fn):
+def jit_borrow(fn, **flags):
     """Compile ``fn`` without reference counting: it borrows the arrays it is given.
 
     numba's runtime counts references to every array a compiled function is passed: two
@@ -85,12 +78,22 @@ def jit_borrow(fn):
     ``_nrt=False`` (the usage its ``register_jitable`` docstring shows) leaves them out;
     it is correct for a function that allocates no array (numba refuses to compile one
     that does), returns no array and calls nothing that returns one (that array would
-    never be freed).  ``tests/test_borrowing.py`` checks the last two on every such
-    function's types, and that no method's run leaks.
+    never be freed).  ``tests/test_borrowing.py`` checks that no such function returns
+    an array and that no method's compiled run leaks.
     """
-    disp = numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False})(fn)
+    disp = numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False, **flags})(fn)
     BORROWING.append(disp)
     return disp
+
+
+def jit_reduce(fn):
+    """:func:`jit_borrow` for a pure reduction (``kernels.dot``: reads only), which may be
+    reassociated so that LLVM vectorizes it: without it a sum is one dependent add per
+    element.  Only "reassoc": no "nnan"/"ninf", so NaN and inf still propagate and are
+    seen.  Never for a loop that also stores: LLVM then adds runtime alias checks, and its
+    vector and scalar paths round differently, so results would depend on where the arrays
+    sit in memory."""
+    return jit_borrow(fn, fastmath={"reassoc"})
 
 
 class _Inlined:

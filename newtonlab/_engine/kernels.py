@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from .config import jit, jit_reduce
+from .config import jit, jit_borrow, jit_reduce
 
 
 @jit_reduce
@@ -21,7 +21,7 @@ def dot(a, b):
     return s
 
 
-@jit
+@jit_borrow
 def norm_inf(a):
     """max_i |a_i|; NaN if any entry is NaN (so a NaN gradient never passes a test)."""
     m = 0.0
@@ -32,7 +32,7 @@ def norm_inf(a):
     return m
 
 
-@jit
+@jit_borrow
 def norm2(a):
     """Euclidean norm, scaled to avoid overflow."""
     scale = norm_inf(a)
@@ -45,7 +45,7 @@ def norm2(a):
     return scale * math.sqrt(s)
 
 
-@jit
+@jit_borrow
 def all_finite(a):
     """True when every entry is finite."""
     for i in range(a.size):
@@ -54,21 +54,21 @@ def all_finite(a):
     return True
 
 
-@jit
+@jit_borrow
 def neg(a, out):
     """out = -a."""
     for i in range(a.size):
         out[i] = -a[i]
 
 
-@jit
+@jit_borrow
 def trial_point(x, p, alpha, out):
     """out = x + alpha p."""
     for i in range(x.size):
         out[i] = x[i] + alpha * p[i]
 
 
-@jit
+@jit_borrow
 def step_pair_gnorm(x_new, x, g_new, g, s, y):
     """s = x_new - x, y = g_new - g in one pass; returns (s^T y, ||s||_2^2, ||y||_2^2,
     ||g_new||_inf).  The line-search loop needs the norm at every accepted step, and a
@@ -97,28 +97,28 @@ def step_pair_gnorm(x_new, x, g_new, g, s, y):
     return sy, ss, yy, gmax
 
 
-@jit
+@jit_borrow
 def step_pair(x_new, x, g_new, g, s, y):
     """:func:`step_pair_gnorm` without the norm: (s^T y, ||s||_2^2, ||y||_2^2)."""
     sy, ss, yy, _ = step_pair_gnorm(x_new, x, g_new, g, s, y)
     return sy, ss, yy
 
 
-@jit
+@jit_borrow
 def copy_into(src, dst):
     """dst[:] = src."""
     for i in range(src.size):
         dst[i] = src[i]
 
 
-@jit
+@jit_borrow
 def fill(a, value):
     """a[:] = value."""
     for i in range(a.size):
         a[i] = value
 
 
-@jit
+@jit_borrow
 def symmetrize(H, rtol):
     """H = (H + H^T) / 2 in place; returns 2 if H has a non-finite entry, 1 if it was
     asymmetric beyond rtol max|H_ij|, else 0 (the CURV_* codes of ``evaluate.py``).
@@ -153,7 +153,7 @@ def _nonfinite_sum(H):
     return t
 
 
-@jit
+@jit_borrow
 def copy_matrix(src, dst):
     """dst[:, :] = src, elementwise (no shape-check machinery compiled in)."""
     for i in range(dst.shape[0]):
@@ -161,7 +161,7 @@ def copy_matrix(src, dst):
             dst[i, j] = src[i, j]
 
 
-@jit
+@jit_borrow
 def matvec(A, v, out):
     """out = A v for a dense (n, n) matrix, row by row with :func:`dot` (a loop: numba's
     BLAS dot compiles ~1 s of dispatch and shape checks into every caller)."""
@@ -169,7 +169,7 @@ def matvec(A, v, out):
         out[i] = dot(A[i], v)
 
 
-@jit
+@jit_borrow
 def matvec_t(A, v, out):
     """out = A^T v for a dense (n, n) matrix."""
     n = v.size
@@ -181,7 +181,7 @@ def matvec_t(A, v, out):
             out[j] += A[i, j] * vi
 
 
-@jit
+@jit_borrow
 def neg_matvec(A, v, out):
     """out = -A v for a dense (n, n) matrix."""
     matvec(A, v, out)
@@ -189,7 +189,7 @@ def neg_matvec(A, v, out):
         out[i] = -out[i]
 
 
-@jit
+@jit_borrow
 def set_identity(A, gamma):
     """A = gamma I."""
     n = A.shape[0]
@@ -199,7 +199,7 @@ def set_identity(A, gamma):
         A[i, i] = gamma
 
 
-@jit
+@jit_borrow
 def bfgs_inverse_update(H, s, y, rho, Hy):
     """BFGS update of the inverse Hessian approximation, in place (N&W eq. 6.17).
 
@@ -215,7 +215,7 @@ def bfgs_inverse_update(H, s, y, rho, Hy):
             H[i, j] += c * s[i] * s[j] - rho * (s[i] * Hy[j] + Hy[i] * s[j])
 
 
-@jit
+@jit_borrow
 def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
     """L-BFGS two-loop recursion: out = -H_k g (N&W Alg. 7.4).
 
@@ -245,7 +245,7 @@ def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
         j = (j + 1) % m
 
 
-@jit
+@jit_borrow
 def cholesky(A, tau, L):
     """Lower Cholesky factor of A + tau I into L; returns False if not positive definite.
 
@@ -278,7 +278,7 @@ def rows_dot(A, i, j, m):
     return t
 
 
-@jit
+@jit_borrow
 def cholesky_solve(L, b, out):
     """Solve (L L^T) out = b (out may be b): forward substitution by rows of L
     (:func:`row_vec_dot`), then backward substitution by rows too, as updates of the
@@ -302,7 +302,7 @@ def row_vec_dot(A, i, v, m):
     return t
 
 
-@jit
+@jit_borrow
 def modified_cholesky_shift(A, beta, L):
     """Smallest tried tau >= 0 with A + tau I positive definite (N&W Alg. 3.3).
 

@@ -25,7 +25,7 @@ reorthogonalization); Daniel, Gragg, Kaufman & Stewart (1976), Math. Comp. 30
 import math
 
 from . import kernels as K
-from .config import jit
+from .config import jit_borrow
 
 #: reorthogonalize again when ||w|| shrank below 1/sqrt(2) of itself (DGKS)
 DGKS = 0.7071067811865476
@@ -35,7 +35,7 @@ BREAKDOWN = 1e-10
 _WEYL = 0.6180339887498949
 
 
-@jit
+@jit_borrow
 def lanczos_start(Q, g, v):
     """q_0 = g / ||g|| into Q[0] and v (the vector the loop multiplies next); returns
     ||g|| (0 or not finite: no start, nothing written)."""
@@ -49,7 +49,7 @@ def lanczos_start(Q, g, v):
     return nrm
 
 
-@jit
+@jit_borrow
 def random_start(Q, v):
     """q_0 = a fixed pseudo-random unit vector into Q[0] and v: the Weyl sequence
     frac((i + 1) phi) - 1/2 normalized (identical compiled and interpreted, never 0)."""
@@ -67,7 +67,7 @@ def random_start(Q, v):
         v[t] = q
 
 
-@jit
+@jit_borrow
 def _project_out(Q, j, w, c):
     """One classical Gram-Schmidt pass: c = Q[:j+1] w; w -= Q[:j+1]^T c."""
     n = w.size
@@ -79,7 +79,7 @@ def _project_out(Q, j, w, c):
             w[t] -= ci * Q[i, t]
 
 
-@jit
+@jit_borrow
 def lanczos_next(Q, a, b, j, k, w, v, c):
     """Absorb w = H q_j (overwritten) into the Lanczos run; returns m > 0 when the run
     ended with m steps (m = k, or breakdown: an invariant subspace), else 0 with q_{j+1}
@@ -127,7 +127,7 @@ def lanczos_next(Q, a, b, j, k, w, v, c):
     return 0
 
 
-@jit
+@jit_borrow
 def tridiag_eig(a, b, m, d, e, Z, rows):
     """Eigenvalues d[:m] and the first ``rows`` rows of the eigenvectors Z[:rows, :m]
     (columns) of the m x m symmetric tridiagonal matrix with diagonal a[:m] and
@@ -196,7 +196,7 @@ def tridiag_eig(a, b, m, d, e, Z, rows):
     return True
 
 
-@jit
+@jit_borrow
 def abs_step(Q, a, b, m, gnorm, floor, damping, d, e, Z, y, p):
     """p = -gnorm Q[:m]^T (|T|_delta + damping I)^{-1} e_1 with |T|_delta = S diag(mu) S^T,
     mu_i = max(|theta_i|, delta), delta = floor max(1, max |theta|); returns the smallest
@@ -228,7 +228,7 @@ def abs_step(Q, a, b, m, gnorm, floor, damping, d, e, Z, y, p):
     return lmin
 
 
-@jit
+@jit_borrow
 def relative_min_ritz(a, b, m, d, e, Z):
     """theta_min / max(1, max |theta|) of T_m: the scale-free saddle test on Ritz values
     (theta_min >= lambda_min(H), so it never reports a saddle that is not one); NaN when

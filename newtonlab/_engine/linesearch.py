@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .config import jit, jit_borrow
+from .config import jit_borrow
 
 ARMIJO = 0
 WOLFE = 1

@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .config import jit
+from .config import jit_borrow
 
 CONSTANT, STEP, EXPONENTIAL, INVERSE_TIME, POLYNOMIAL, WARMUP = range(6)
 NAMES = {"constant": CONSTANT, "step": STEP, "exponential": EXPONENTIAL,
@@ -48,7 +48,7 @@ class Schedule(NamedTuple):
     milestones: np.ndarray  # STEP: sorted milestones (float64; empty: use step_size)
 
 
-@jit
+@jit_borrow
 def lr_at(sc, k):
     """The learning rate eta_k of step k (k = 0, 1, ...) for the schedule ``sc``."""
     eta = sc.lr

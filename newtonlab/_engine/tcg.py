@@ -30,7 +30,7 @@ added to Martens' progress test so that small problems stop at convergence.
 """
 import math
 
-from .config import jit
+from .config import jit_borrow
 from .trustregion import (EXIT_BOUNDARY, EXIT_INTERIOR, EXIT_MAXITER, EXIT_NEGCURV,
                           EXIT_PROGRESS, boundary_taus)
 
@@ -53,7 +53,7 @@ _WARM = 0.0     # waiting for A z0
 _LOOP = 1.0     # waiting for A d
 
 
-@jit
+@jit_borrow
 def _request(W, row):
     """Copy W[row] into W[V], the vector the driver multiplies."""
     for i in range(W.shape[1]):
@@ -61,7 +61,7 @@ def _request(W, row):
     return NEED_PRODUCT
 
 
-@jit
+@jit_borrow
 def _cold(st, W, hist, g):
     """z = 0, r = g, d = -g."""
     rr = 0.0
@@ -81,7 +81,7 @@ def _cold(st, W, hist, g):
     return _request(W, D)
 
 
-@jit
+@jit_borrow
 def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
     """Open a CG solve; with ``warm`` (DAMPED mode) W[Z] holds the starting iterate.
 
@@ -101,7 +101,7 @@ def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
     return _cold(st, W, hist, g)
 
 
-@jit
+@jit_borrow
 def _warm_residual(st, W, hist, g):
     """r0 = A z0 + g from W[HV] = H z0; keep z0 only if phi(z0) < 0."""
     lam = st[DAMP]
@@ -126,7 +126,7 @@ def _warm_residual(st, W, hist, g):
     return _request(W, D)
 
 
-@jit
+@jit_borrow
 def _to_boundary(st, W, rd, dad, negative):
     """Move z along d to the boundary; with ``negative`` curvature try both roots."""
     ta, tb = boundary_taus(W[Z], W[D], st[DELTA])
@@ -142,7 +142,7 @@ def _to_boundary(st, W, rd, dad, negative):
     st[MODEL] = mb
 
 
-@jit
+@jit_borrow
 def tcg_next(st, W, hist, g):
     """Digest W[HV] = H W[V]; returns NEED_PRODUCT (again) or DONE."""
     if st[PHASE] == _WARM:
@@ -208,7 +208,7 @@ def tcg_next(st, W, hist, g):
     return _request(W, D)
 
 
-@jit
+@jit_borrow
 def matvec(A, v, out):
     """out = A v for a dense (n, n) matrix (products when B is held as a matrix)."""
     n = v.size
@@ -219,14 +219,14 @@ def matvec(A, v, out):
         out[i] = s
 
 
-@jit
+@jit_borrow
 def set_start(W, p, c):
     """W[Z] = c p: the warm start of a DAMPED solve."""
     for i in range(p.size):
         W[Z, i] = c * p[i]
 
 
-@jit
+@jit_borrow
 def get_step(W, p):
     """p = W[Z], the step a finished solve produced; returns ||p||_2."""
     s = 0.0
@@ -254,7 +254,7 @@ RY = 12
 PSIZE = 13
 
 
-@jit
+@jit_borrow
 def _pcold(st, W, hist, g):
     """z = 0, r = g, y = M^{-1} g, d = -y."""
     rr = 0.0
@@ -279,7 +279,7 @@ def _pcold(st, W, hist, g):
     return _request(W, D)
 
 
-@jit
+@jit_borrow
 def ptcg_start(st, W, hist, g, damp, tol, maxit, meps, warm):
     """Open a preconditioned damped CG solve (W has NVP rows, st PSIZE entries); with
     ``warm`` W[Z] holds the starting iterate.  As ``tcg_start`` in DAMPED mode otherwise."""
@@ -297,7 +297,7 @@ def ptcg_start(st, W, hist, g, damp, tol, maxit, meps, warm):
     return _pcold(st, W, hist, g)
 
 
-@jit
+@jit_borrow
 def _pwarm_residual(st, W, hist, g):
     """r0 = A z0 + g from W[HV] = H z0, y0 = M^{-1} r0; keep z0 only if phi(z0) < 0."""
     lam = st[DAMP]
@@ -327,7 +327,7 @@ def _pwarm_residual(st, W, hist, g):
     return _request(W, D)
 
 
-@jit
+@jit_borrow
 def ptcg_next(st, W, hist, g):
     """Digest W[HV] = H W[V]; one iteration of N&W Alg. 5.3; NEED_PRODUCT or DONE."""
     if st[PHASE] == _WARM:

@@ -8,7 +8,7 @@ turns them into seconds from the wall time it measured around the call.
 """
 
 from .clock import ticks
-from .config import jit
+from .config import jit_borrow
 
 ITER = 0     # iteration number k
 F = 1        # f(x_k)
@@ -29,7 +29,7 @@ NEVENTS = 2
 COLUMNS = ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")
 
 
-@jit
+@jit_borrow
 def record(trace, k, f, gnorm, step, alpha, nf, nh):
     """Fill the common columns of row k (gradient calls = f calls: objectives are fused)."""
     trace[k, ITER] = k
@@ -43,7 +43,7 @@ def record(trace, k, f, gnorm, step, alpha, nf, nh):
     trace[k, CLOCK] = ticks()
 
 
-@jit
+@jit_borrow
 def save_iterate(allvecs, k, x):
     """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing."""
     if allvecs.shape[0] > k:

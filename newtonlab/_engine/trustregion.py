@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from . import kernels as K
-from .config import jit
+from .config import jit, jit_borrow
 
 # how a subproblem solve ended (trace column ``sub_exit``); shared with tcg.py
 EXIT_INTERIOR = 0    # unconstrained minimizer inside the region (or CG residual test)
@@ -42,7 +42,7 @@ EXIT_PROGRESS = 5    # CG stopped by Martens' relative-progress test (hessian-fr
 SQRT_EPS = 1.4901161193847656e-08
 
 
-@jit
+@jit_borrow
 def model_value(B, g, p, Bp):
     """m(p) = g^T p + 1/2 p^T B p; Bp is workspace (holds B p on return)."""
     n = p.size
@@ -56,7 +56,7 @@ def model_value(B, g, p, Bp):
     return m
 
 
-@jit
+@jit_borrow
 def boundary_taus(z, d, delta):
     """Both roots ta <= tb of ||z + tau d||_2 = delta (ta <= 0 <= tb when ||z|| <= delta).
 
@@ -75,7 +75,7 @@ def boundary_taus(z, d, delta):
     return min(t1, t2), max(t1, t2)
 
 
-@jit
+@jit_borrow
 def _forward_norm2(L, p, q):
     """||q||^2 with L q = p (forward substitution)."""
     n = p.size
@@ -89,7 +89,7 @@ def _forward_norm2(L, p, q):
     return s
 
 
-@jit
+@jit_borrow
 def _eigen_step(lam_eig, V, ghat, shift, p):
     """p = -(B + shift I)^{-1} g in the eigenbasis B = V diag(lam_eig) V^T; returns ||p||^2."""
     n = p.size
@@ -181,7 +181,7 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     return lam, nfac, EXIT_BOUNDARY, False
 
 
-@jit
+@jit_borrow
 def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     """Dogleg step (N&W §4.1, eqs. 4.15-4.16) for positive definite B.
 

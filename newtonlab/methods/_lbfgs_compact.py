@@ -50,7 +50,7 @@ BLOCK = 4096
 A_SG, A_YG, A_SNY, A_SYN, A_YNY = 0, 1, 2, 3, 4
 
 
-@jit
+@jit_borrow
 def chronological(head, count, slots, rows):
     """rows[0:count] = buffer rows from the oldest pair to the newest (row ``head``) of a
     buffer of ``slots`` rows."""
@@ -58,19 +58,19 @@ def chronological(head, count, slots, rows):
         rows[k] = (head - count + 1 + k) % slots
 
 
-@jit
+@jit_borrow
 def next_row(head, slots):
     """The buffer row the next pair goes to: never a stored pair's (count < slots)."""
     return (head + 1) % slots
 
 
-@jit
+@jit_borrow
 def is_row(v, A, r):
     """v is row r of A itself (the same memory), not a copy."""
     return v.ctypes.data == A[r].ctypes.data
 
 
-@jit
+@jit_borrow
 def g_moved(g, g_seen, j0, j1):
     """g[j0:j1] != g_seen[j0:j1] anywhere (then copied into it): did g change since the
     last direction (see ``methods/lbfgs.py``)."""
@@ -124,7 +124,7 @@ def _dots_block(g, S, Y, rows, count, h, pending, j0, j1, acc):
         acc[A_YG, r] += yg
 
 
-@jit
+@jit_borrow
 def _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc, moved):
     """Chunk c of the first pass (:func:`_first_chunks`): block by block over its columns."""
     n = g.size
@@ -142,7 +142,7 @@ def _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc, moved):
     moved[c] = mv
 
 
-@jit
+@jit_borrow
 def _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out):
     """Chunk c of :func:`second_pass`: out = -(gamma g + S cs + Y ds), block by block so
     that the block of out stays in cache while the rows are added, two pairs at a time
@@ -180,7 +180,7 @@ def _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out):
                 ob[i] -= ck * sr[i] + dk * yr[i]
 
 
-@jit
+@jit_borrow
 def _first_chunks(g, g_seen, S, Y, rows, count, h, pending, acc, moved):
     """The first pass, chunk after chunk: partial sums into ``acc[c]``, g into g_seen."""
     for c in range(NCHUNK):
@@ -195,7 +195,7 @@ def _first_chunks_threads(g, g_seen, S, Y, rows, count, h, pending, acc, moved):
         _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc[c], moved)
 
 
-@jit
+@jit_borrow
 def _combine(SY, YY, rows, count, h, pending, acc, moved, a, b):
     """The chunks' partial sums added in chunk order (deterministic for any thread count):
     a, b and, with ``pending``, row and column h of S^T Y and Y^T Y."""
@@ -227,7 +227,7 @@ def _combine(SY, YY, rows, count, h, pending, acc, moved, a, b):
     return mv
 
 
-@jit
+@jit_borrow
 def middle_solve(SY, YY, rows, count, gamma, a, b, w, cs, ds):
     """The m x m part: w = R^-1 a, c = R^-T ((D + gamma Y^T Y) w - gamma b) (BNS 1994
     Thm 2.2); cs = c, ds = -gamma w, so that -H_k g = -(gamma g + S cs + Y ds)."""
@@ -249,7 +249,7 @@ def middle_solve(SY, YY, rows, count, gamma, a, b, w, cs, ds):
         ds[k] = -gamma * w[k]
 
 
-@jit
+@jit_borrow
 def second_pass(g, S, Y, rows, count, gamma, cs, ds, out):
     """out = -(gamma g + sum_k cs_k s_k + ds_k y_k): one read of S, Y, g, one write."""
     for c in range(NCHUNK):
@@ -263,7 +263,7 @@ def _second_pass_threads(g, S, Y, rows, count, gamma, cs, ds, out):
         _out_chunk(c, g, S, Y, rows, count, gamma, cs, ds, out)
 
 
-@jit
+@jit_borrow
 def products(S, Y, SY, YY, rows, count, h):
     """The new pair's row and column of S^T Y and Y^T Y (row h) by themselves: for a
     second push before any direction (the driver never does that; kept correct anyway)."""
@@ -283,7 +283,7 @@ def products(S, Y, SY, YY, rows, count, h):
         YY[r, h] = yny
 
 
-@jit
+@jit_borrow
 def push(S, Y, SY, YY, rows, head, count, pending, s, y, sy):
     """Store (s, y) as the newest pair with D entry s^T y = ``sy``; returns the new
     (head, count <= m = S.shape[0] - 1).  When s and y are already the rows

@@ -59,7 +59,7 @@ from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import tcg as TC
 from .._engine import tr_driver as TD
-from .._engine.config import dual, jit
+from .._engine.config import dual, jit, jit_borrow
 from .._objective import Cost
 from . import _trust as F
 from ._hf_batch import Batch, batch_options, batch_products, draw_batch
@@ -200,7 +200,7 @@ def propose(work, state, mo, g, p):
             pnorm)
 
 
-@jit
+@jit_borrow
 def _damping(lam, rho):
     """Levenberg-Marquardt (Martens §4.1): 3/2 lambda if rho < 1/4, 2/3 lambda if rho > 3/4."""
     if rho < 0.25:
@@ -213,7 +213,7 @@ def _damping(lam, rho):
 RESTEP_CODE = -1    # _backtrack's answer: p rewritten, evaluate x + anew p (verdict RESTEP)
 
 
-@jit
+@jit_borrow
 def _backtrack(aux, keep, kinfo, d, lst, g, p, trial, finite, f, ft, lam, c1, maxls):
     """One step of the CG-iteration backtracking (Martens §4.6) after f(x + p) was evaluated.
 

@@ -33,7 +33,7 @@ from .._engine import kernels as K
 from .._engine import tcg as TC
 from .._engine import tr_driver as TD
 from .._engine import trustregion as TR
-from .._engine.config import dual, jit
+from .._engine.config import dual, jit, jit_borrow
 from . import _trust as F
 
 SUBPROBLEMS = ("exact", "cg")
@@ -70,7 +70,7 @@ class State(NamedTuple):
     fresh: bool            # the next pair with s^T y > 0 scales B_0
 
 
-@jit
+@jit_borrow
 def sr1_update(B, s, y, r, w):
     """SR1 update B += (y - Bs)(y - Bs)^T / ((y - Bs)^T s) (N&W eq. 6.24); returns 1.0 if skipped.
 
