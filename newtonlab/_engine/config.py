@@ -74,7 +74,7 @@ def jit_borrow(fn, **flags):
     atomic operations per array per call, which LLVM's pruning removes only in functions
     without branches.  A method's components take its workspace (a NamedTuple of up to
     a dozen arrays) at every call, so at n = 2 these counts were most of an iteration's
-    time (1000 L-BFGS starts of Rosenbrock: 17.3 -> 10 ms on one thread).  numba's
+    time (1000 L-BFGS starts of Rosenbrock: 17.3 -> 9.7 ms on one thread).  numba's
     ``_nrt=False`` (the usage its ``register_jitable`` docstring shows) leaves them out;
     it is correct for a function that allocates no array (numba refuses to compile one
     that does), returns no array and calls nothing that returns one (that array would

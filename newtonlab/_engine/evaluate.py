@@ -178,20 +178,18 @@ CURV_NONFINITE = 2    # a NaN or inf entry
 SYM_RTOL = 1e-8
 
 
-@dual
+@dual(borrow=True)
 def eval_hess(ob, x, H, args):
     """The Hessian at x, written into H, symmetric; returns a CURV_* code.
 
     A user's Hessian that is not symmetric (max |H - H^T| > SYM_RTOL max |H|) is
     replaced by (H + H^T) / 2, the symmetric matrix nearest to it in the
     Frobenius norm, which every factorization and eigen-solver here assumes.
+    It borrows its arrays, as :func:`eval_fg`.
     """
     mode = ob[6]
     if mode == H_ANALYTIC:
-        Hv = ob[3](x, *args)
-        if Hv.shape[0] != x.shape[0] or Hv.shape[1] != x.shape[0]:
-            raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
-        K.copy_matrix(Hv, H)
+        _hess_into(ob[3], x, H, args)
         if ob[8] != 1.0:
             _scale(H.reshape(H.size), ob[8])
     elif mode == H_FD2 or mode == H_FD3:
@@ -202,43 +200,70 @@ def eval_hess(ob, x, H, args):
 
 
 @dual
+def _hess_into(hess, x, H, args):
+    """H = hess(x, *args)."""
+    Hv = hess(x, *args)
+    n = x.shape[0]
+    if Hv.shape[0] != n or Hv.shape[1] != n:
+        raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
+    K.copy_matrix(Hv, H)
+
+
+@dual(borrow=True)
 def eval_hessp(ob, x, v, out, args):
-    """The Hessian at x times v, written into out; returns CURV_OK or CURV_NONFINITE."""
+    """The Hessian at x times v, written into out; returns CURV_OK or CURV_NONFINITE.
+    It borrows its arrays, as :func:`eval_fg`."""
     mode = ob[7]
-    n = x.size
     if mode == HP_ANALYTIC:
-        r = ob[4](x, v, *args)
-        if r.shape[0] != n:
-            raise ValueError("hessp must return an array of shape (n,) like x0")
-        K.copy_into(r, out)
-        if ob[8] != 1.0:
-            _scale(out, ob[8])
-        return CURV_OK if K.all_finite(out) else CURV_NONFINITE
+        _hessp_into(ob[4], x, v, out, args)
     elif mode == HP_FROM_HESS:
-        Hv = ob[3](x, *args)
-        if Hv.shape[0] != n or Hv.shape[1] != n:
-            raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
-        K.matvec(Hv, v, out)
-        if ob[8] != 1.0:
-            _scale(out, ob[8])
-        return CURV_OK if K.all_finite(out) else CURV_NONFINITE
+        _hess_times(ob[3], x, v, out, args)
     elif mode == HP_FD:
-        # scaled norms (kernels.norm2): sqrt(x^T x) overflows for ||x|| > 1.3e154
-        vn = K.norm2(v)
-        if vn == 0.0:
-            K.fill(out, 0.0)
-            return CURV_OK
-        h = EPS ** (1.0 / 3.0) * max(1.0, K.norm2(x)) / vn
-        xh = np.empty(n)
-        gm = np.empty(n)
-        K.trial_point(x, v, h, xh)
-        eval_fg(ob, xh, out, args)
-        K.trial_point(x, v, -h, xh)
-        eval_fg(ob, xh, gm, args)
-        # loops, not out[:] = ...: slice assignment compiles numba's shape-error
-        # message builder (string formatting, ~1 s) into every driver
-        for i in range(n):
-            out[i] = (out[i] - gm[i]) / (2.0 * h)
+        fd_hessp(ob, x, v, out, args)
         return CURV_OK if K.all_finite(out) else CURV_NONFINITE
     else:
         raise ValueError("this method needs Hessian-vector products: pass hessp= or hess=")
+    if ob[8] != 1.0:
+        _scale(out, ob[8])
+    return CURV_OK if K.all_finite(out) else CURV_NONFINITE
+
+
+@dual
+def _hessp_into(hessp, x, v, out, args):
+    """out = hessp(x, v, *args)."""
+    r = hessp(x, v, *args)
+    if r.shape[0] != x.shape[0]:
+        raise ValueError("hessp must return an array of shape (n,) like x0")
+    K.copy_into(r, out)
+
+
+@dual
+def _hess_times(hess, x, v, out, args):
+    """out = hess(x, *args) v."""
+    Hv = hess(x, *args)
+    n = x.shape[0]
+    if Hv.shape[0] != n or Hv.shape[1] != n:
+        raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
+    K.matvec(Hv, v, out)
+
+
+@dual
+def fd_hessp(ob, x, v, out, args):
+    """H(x) v by central differences of the (scaled) gradient, into out."""
+    n = x.size
+    # scaled norms (kernels.norm2): sqrt(x^T x) overflows for ||x|| > 1.3e154
+    vn = K.norm2(v)
+    if vn == 0.0:
+        K.fill(out, 0.0)
+        return
+    h = EPS ** (1.0 / 3.0) * max(1.0, K.norm2(x)) / vn
+    xh = np.empty(n)
+    gm = np.empty(n)
+    K.trial_point(x, v, h, xh)
+    eval_fg(ob, xh, out, args)
+    K.trial_point(x, v, -h, xh)
+    eval_fg(ob, xh, gm, args)
+    # loops, not out[:] = ...: slice assignment compiles numba's shape-error
+    # message builder (string formatting, ~1 s) into every driver
+    for i in range(n):
+        out[i] = (out[i] - gm[i]) / (2.0 * h)

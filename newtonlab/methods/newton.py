@@ -36,7 +36,7 @@ MOD_ABS = 2           # |eigenvalues| floored at delta (saddle-free Newton)
 MODS = ("cholesky", "eigen-floor", "abs-eigen")
 
 
-@jit
+@jit_borrow
 def newton_direction(H, g, p, L, mod, beta, floor):
     """p = -(H + E)^{-1} g with E the chosen modification; returns the shift
     tau (Cholesky) or the smallest eigenvalue of H (eigen modifications)."""
