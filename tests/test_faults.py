@@ -311,6 +311,34 @@ def test_read_only_install_falls_back_to_a_private_cache(monkeypatch, tmp_path):
         assert not config._cache_available()
 
 
+# three processes on one cache: a parallel kernel called from Python, then twice the cached
+# function that calls it (numba issues 4807, 8578: with the parallel kernel cached, the third
+# process crashed with a segmentation fault loading what the second compiled)
+_PARALLEL_STEP = """
+import sys
+import numpy as np
+from newtonlab._engine import chunks as CH
+x = np.arange(10.0); g = np.ones(10); s = np.empty(10); y = np.empty(10)
+if sys.argv[1] == "inner":
+    CH._commit_parallel(x + 1.0, x, 2.0 * g, g, s, y, np.empty((CH.NCHUNK, 4)))
+else:
+    assert CH.commit_threads(x + 1.0, x, 2.0 * g, g, s, y) == (10.0, 10.0, 10.0, 2.0)
+"""
+
+
+@compiled_only
+def test_cached_callers_of_parallel_kernels_load_in_a_new_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    for step in ("inner", "outer", "outer"):
+        run = subprocess.run([sys.executable, "-c", _PARALLEL_STEP, step], env=env,
+                             capture_output=True, text=True)
+        assert run.returncode == 0, (step, run.returncode, run.stderr[-2000:])
+
+
 @compiled_only
 def test_ctrl_c_stops_warmup_and_its_workers(tmp_path):
     """SIGINT (Ctrl-C) stops `newtonlab warmup` within seconds, workers included (it used

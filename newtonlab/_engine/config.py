@@ -62,7 +62,12 @@ CACHE = _cache_available()
 # compiled without reference counting too (and could then not allocate)
 FLAGS = dict(fastmath=False, nogil=True, error_model="numpy", _nrt=True)
 jit = numba.njit(cache=CACHE, **FLAGS)
-jit_parallel = numba.njit(cache=CACHE, parallel=True, **FLAGS)
+# Parallel kernels are never cached: a cached function compiled in one process that calls a
+# parallel kernel loaded from the cache (compiled by another process) crashed the next process
+# that loaded it (segmentation fault; numba issues 4807, 8578; tests/test_faults.py).  Their
+# cached callers (lbfgs's parallel entry) hold their code, so only a process compiling a new
+# caller compiles them again.
+jit_parallel = numba.njit(cache=False, parallel=True, **FLAGS)
 #: every function compiled by :func:`jit_borrow` (for the tests of its rule)
 BORROWING = []
 
