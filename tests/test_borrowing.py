@@ -48,7 +48,7 @@ def leak_report():
 
     from newtonlab import problems
     p = problems.get("rosenbrock")
-    rows = []
+    runs = []
     for name in sorted(nl.METHODS):
         m = nl.METHODS[name]
         for v in m.variants:
@@ -59,18 +59,27 @@ def leak_report():
                 kw["hessp"] = p.hessp
             if v.get("bounds"):
                 kw["bounds"] = [(-3.0, 3.0)] * p.x0.size
-            res = nl.minimize(p.fun, p.x0, **kw)          # compiles or loads: not counted
-            compiled = res.execution == "compiled"
-            del res
-            gc.collect()
-            a = rtsys.get_allocation_stats()
-            res = nl.minimize(p.fun, p.x0, **kw)
-            nit = int(res.nit)
-            del res
-            gc.collect()
-            b = rtsys.get_allocation_stats()
-            rows.append([name, str(v), compiled, nit, b.alloc - a.alloc, b.free - a.free,
-                         b.mi_alloc - a.mi_alloc, b.mi_free - a.mi_free])
+            runs.append((name, str(v), p.fun, p.x0, kw))
+    # the other evaluation paths: a fused (f, g), arrays in args, gradients by differences
+    q = problems.get("quadratic")
+    runs += [("lbfgs", "fused", p.fg, p.x0, dict(jac=True, method="lbfgs")),
+             ("newton", "args", q.fun, q.x0, dict(jac=q.jac, hess=q.hess, args=q.args,
+                                                  method="newton")),
+             ("bfgs", "2-point", p.fun, p.x0, dict(method="bfgs"))]
+    rows = []
+    for name, variant, fun, x0, kw in runs:
+        res = nl.minimize(fun, x0, **kw)                 # compiles or loads: not counted
+        compiled = res.execution == "compiled"
+        del res
+        gc.collect()
+        a = rtsys.get_allocation_stats()
+        res = nl.minimize(fun, x0, **kw)
+        nit = int(res.nit)
+        del res
+        gc.collect()
+        b = rtsys.get_allocation_stats()
+        rows.append([name, variant, compiled, nit, b.alloc - a.alloc, b.free - a.free,
+                     b.mi_alloc - a.mi_alloc, b.mi_free - a.mi_free])
     returns = [f"{d.__name__} {sig}" for d in config.BORROWING
                for sig, cres in d.overloads.items() if holds_array(cres.signature.return_type)]
     json.dump({"rows": rows, "returns": returns}, sys.stdout)
@@ -89,6 +98,7 @@ def report():
 def test_compiled_runs_free_what_they_allocate(report):
     rows = report["rows"]
     assert {r[0] for r in rows} == set(nl.METHODS)
+    assert {"fused", "args", "2-point"} <= {r[1] for r in rows}
     for name, variant, compiled, nit, alloc, free, mi_alloc, mi_free in rows:
         assert compiled and nit > 0, (name, variant)
         assert alloc > 0, (name, variant)              # the counters do count

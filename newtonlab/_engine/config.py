@@ -1,7 +1,8 @@
 """The one place where JIT flags are set.
 
 Every compiled function in newtonlab is decorated with :data:`jit` (or
-:data:`jit_parallel`, :data:`jit_reduce`, :func:`jit_borrow`).  ``cache=True`` keeps compiled solvers on disk so that a
+:data:`jit_parallel`, :func:`jit_borrow`, :func:`jit_reduce`).  ``cache=True`` keeps
+compiled solvers on disk (parallel kernels excepted, see :data:`jit_parallel`) so that a
 fresh process loads them instead of compiling again; ``fastmath`` stays off
 because it lets LLVM assume no NaN/inf, and the solvers must *see* non-finite
 values to backtrack from them.  ``error_model="numpy"`` makes a float division
