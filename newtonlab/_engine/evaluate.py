@@ -137,10 +137,9 @@ def _take_gradient(gv, g):
         # a constant message: formatting numbers would compile numba's string machinery
         # into every driver (~1 s); the Python layer reports shapes for Python callables
         raise ValueError("jac must return an array of shape (n,) like x0")
-    # a loop, not g[:] = gv: slice assignment compiles numba's shape-error message builder
-    # into every driver (~2 s)
-    for i in range(g.size):
-        g[i] = gv[i]
+    # a compiled copy, not g[:] = gv: slice assignment compiles numba's shape-error message
+    # builder into every driver (~2 s)
+    K.copy_into(gv, g)
 
 
 @dual
