@@ -30,9 +30,11 @@ COMMON = {
     "return_all": False,
     "time_limit": None,        # seconds of wall clock, checked once per iteration
     "unbounded_probe": True,   # after a maxiter stop with f still falling: unbounded below?
+    "execution": "auto",       # "compiled" | "interpreted" | "auto" (_run.execution_mode)
     "disp": False,
 }
-COMMON_CHOICES = {"gtol_scale": ("absolute", "f", "g0")}
+COMMON_CHOICES = {"gtol_scale": ("absolute", "f", "g0"),
+                  "execution": ("auto", "compiled", "interpreted")}
 
 
 @dataclass

@@ -1,17 +1,22 @@
 """The one runner: a method's plan -> compiled or interpreted solve -> OptimizeResult.
 
-Compiled when the objective is jitted and no Python callback is given: the
-method's ``solve`` is compiled once per args type (cached on disk) and called
-through its machine-code entry point.  Otherwise ``solve.py_func`` runs the
-same source as Python over the same compiled kernels (``_engine/config.dual``).
+Compiled: the method's ``solve`` is compiled once per args type (cached on disk)
+and called through its machine-code entry point.  With a jitted objective and no
+Python callback that is every run.  Python parts (a plain objective or a
+callback) are called back from the compiled loop (``_bridge``), or the loop runs
+as Python: ``solve.py_func``, the same source over the same compiled kernels
+(``_engine/config.dual``).  :func:`execution_mode` chooses.
 """
+import math
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import replace
 
 import numba
 import numpy as np
 
+from . import _bridge
 from ._engine import trace as T
 from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
@@ -21,6 +26,16 @@ from ._result import build_result, make_trace
 from ._unbounded import probe
 
 _ENTRIES = {}
+_READY = set()          # (method name, args type) with a compiled solve in this process
+
+#: execution="auto" calls Python parts from the compiled loop once the method's interpreted
+#: runs in this process (after its first, which loads its kernels) have taken this many
+#: seconds in all, or at once when that loop is ready in this process.  Ski rental: only a
+#: program that runs a method long enough to repay loading (~0.5 s) or compiling (~10 s)
+#: its loop pays for it, and a long one then runs 1.5-3x faster.  ``math.inf`` turns the
+#: switch off: "auto" then runs Python parts interpreted.
+AUTO_COMPILE_AFTER = 1.0
+_INTERPRETED = {}       # method name -> [runs, seconds] of its interpreted runs
 
 
 class AsymmetricHessianWarning(UserWarning):
@@ -46,7 +61,43 @@ def compiled_solve(m, solve, A, options):
     if entry is None:
         rest = (F64_1D, numba.typeof(options), F64_2D, F64_2D, F64_2D)
         entry = _ENTRIES[key] = compiled_entry(solve, A, rest, label=m.name)
+        _READY.add((m.name, A))
     return entry
+
+
+def execution_mode(m, obj, callback, opts):
+    """How a run executes: "compiled" (the jitted objective inside the compiled loop),
+    "bridged" (the compiled loop calling Python parts back) or "interpreted".
+
+    ``options={"execution": ...}``: "compiled" whenever numba's JIT is on, "interpreted"
+    always, "auto" (default) compiled for a jitted objective without callback, else as
+    :data:`AUTO_COMPILE_AFTER` says.  A ``FiniteSum`` runs compiled when its batch function
+    is jitted and no callback is given, else interpreted.
+    """
+    choice = opts.get("execution", "auto")
+    if numba.config.DISABLE_JIT or choice == "interpreted":
+        return "interpreted"
+    if obj.compiled and callback is None:
+        return "compiled"
+    if not obj.compiled:
+        from .stochastic import finite_sum_of
+        if finite_sum_of(obj) is not None:     # compiled when its batch function is jitted
+            return "interpreted" if callback is not None else "compiled"
+    if choice == "compiled":
+        return "bridged"
+    if AUTO_COMPILE_AFTER == math.inf:
+        return "interpreted"
+    if (m.name, obj.args_type if obj.compiled else _bridge.EMPTY) in _READY:
+        return "bridged"
+    runs, seconds = _INTERPRETED.get(m.name, (0, 0.0))
+    return "bridged" if seconds >= AUTO_COMPILE_AFTER else "interpreted"
+
+
+def _count_interpreted(m, seconds):
+    entry = _INTERPRETED.setdefault(m.name, [0, 0.0])
+    if entry[0]:                      # the first run includes loading the kernels
+        entry[1] += seconds
+    entry[0] += 1
 
 
 def _lbfgs_probe(obj, x, maxiter):
@@ -56,7 +107,7 @@ def _lbfgs_probe(obj, x, maxiter):
     opts = m.options({"maxiter": maxiter})
     opts.pop("second_order", None)
     opts.pop("max_escapes", None)
-    return run_method(m, obj, x, opts, _never, probe_unbounded=False)
+    return run_method(m, obj, x, opts, None, probe_unbounded=False)
 
 
 def _immutable(record):
@@ -111,8 +162,15 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     ``probe_unbounded``: after a maxiter stop while f kept falling, check whether f is
     unbounded below (``_unbounded.probe``; not for stochastic runs, whose f is noisy, nor
     with ``options={"unbounded_probe": False}``).  ``shared_opts``: see :func:`plan_for`.
+    ``callback``: cb(k, x, f, g) -> int (1 stops), or None.
     """
     probe_unbounded = probe_unbounded and opts.get("unbounded_probe", True)
+    mode = execution_mode(m, obj, callback, opts)
+    given, context = obj, nullcontext()
+    if mode == "bridged":     # (a FiniteSum is never bridged: plan.objective stays None)
+        context = _bridge.calling(None if obj.compiled else obj.ob[:5], obj.args, callback)
+        if not obj.compiled:
+            obj = _bridge.objective(obj)
     plan, H = plan_for(m, opts, obj, x0, shared_opts)
     if plan.objective is not None:      # the method evaluates another form of fun
         obj = plan.objective
@@ -120,23 +178,26 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     n = x0.size
     trace = np.empty((plan.maxiter + 1, T.NCOL + len(plan.columns)))   # rows past nit unread
     allvecs = np.empty((plan.maxiter + 1 if opts["return_all"] else 0, n))
-    compiled = obj.compiled and callback is None and hasattr(plan.solve, "py_func")
+    compiled = mode != "interpreted" and obj.compiled and hasattr(plan.solve, "py_func")
     if compiled:
         solve = compiled_solve(m, plan.solve, obj.args_type, plan.options)
-        cb = no_callback()
+        cb = _bridge.callback() if callback is not None else no_callback()
     else:
         solve = python_form(plan.solve)
         cb = _never if callback is None else callback
     tick0 = ticks()
     t0 = time.perf_counter()
     try:
-        x, f, g, status, nit, n_fg, n_h, events = solve(obj.ob, cb, obj.args, x0,
-                                                        plan.options, trace, allvecs, H)
+        with context:
+            x, f, g, status, nit, n_fg, n_h, events = solve(obj.ob, cb, obj.args, x0,
+                                                            plan.options, trace, allvecs, H)
     except ValueError:
-        if compiled and plan.objective is None:
+        if compiled and mode == "compiled" and plan.objective is None:
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
+    if not compiled:
+        _count_interpreted(m, t_wall)
     nsym = int(events[T.EV_ASYMMETRIC])
     if nsym:
         warnings.warn(f"hess returned a matrix that is not symmetric (|H - H^T| > "
@@ -157,4 +218,4 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
             H *= sigma if plan.matrix == "hess" else 1.0 / sigma
     res = build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
                        execution="compiled" if compiled else "interpreted", **extra)
-    return probe(res, obj, _lbfgs_probe) if probe_unbounded else res
+    return probe(res, given, _lbfgs_probe) if probe_unbounded else res

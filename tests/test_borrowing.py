@@ -66,6 +66,18 @@ def leak_report():
              ("newton", "args", q.fun, q.x0, dict(jac=q.jac, hess=q.hess, args=q.args,
                                                   method="newton")),
              ("bfgs", "2-point", p.fun, p.x0, dict(method="bfgs"))]
+    # Python parts called back from the compiled loop (_bridge): objmode boxes and unboxes
+    runs += [("newton", "python", p.fun.py_func, p.x0,
+              dict(jac=p.jac.py_func, hess=p.hess.py_func, method="newton",
+                   options={"execution": "compiled"})),
+             ("newton-cg", "python hessp", p.fun.py_func, p.x0,
+              dict(jac=p.jac.py_func, hessp=p.hessp.py_func, method="newton-cg",
+                   options={"execution": "compiled"})),
+             ("lbfgs", "python fused", p.fg.py_func, p.x0,
+              dict(jac=True, method="lbfgs", options={"execution": "compiled"})),
+             ("bfgs", "python callback", p.fun, p.x0,
+              dict(jac=p.jac, method="bfgs", callback=lambda xk: None,
+                   options={"execution": "compiled"}))]
     rows = []
     for name, variant, fun, x0, kw in runs:
         res = nl.minimize(fun, x0, **kw)                 # compiles or loads: not counted
@@ -98,7 +110,7 @@ def report():
 def test_compiled_runs_free_what_they_allocate(report):
     rows = report["rows"]
     assert {r[0] for r in rows} == set(nl.METHODS)
-    assert {"fused", "args", "2-point"} <= {r[1] for r in rows}
+    assert {"fused", "args", "2-point", "python", "python callback"} <= {r[1] for r in rows}
     for name, variant, compiled, nit, alloc, free, mi_alloc, mi_free in rows:
         assert compiled and nit > 0, (name, variant)
         assert alloc > 0, (name, variant)              # the counters do count

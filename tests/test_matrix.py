@@ -72,6 +72,26 @@ def check_known_minimum(res, p):
     assert res.fun == pytest.approx(c.fun, abs=1e-7 * max(1.0, abs(c.fun)))
 
 
+def _python(f):
+    """A plain Python function around a jitted one: the same numbers, but called back
+    from the compiled loop (``_bridge``) instead of compiled into it."""
+    return None if f is None else (lambda *a: f(*a))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("p", MATRIX, ids=[p.id for p in MATRIX])
+def test_python_objective_in_the_compiled_loop_gives_the_same_run(method, p):
+    ref = run(method, p)
+    hess = p.hess if nl.METHODS[method].needs_hess else None
+    res = nl.minimize(_python(p.fun), p.x0, args=p.args, method=method, jac=_python(p.jac),
+                      hess=_python(hess), options={"execution": "compiled"})
+    jit = os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
+    assert res.execution == ("compiled" if jit else "interpreted")
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert (res.nit, res.nfev, res.njev, res.nhev, res.status) == (
+        ref.nit, ref.nfev, ref.njev, ref.nhev, ref.status)
+
+
 # compiled entries a method selects by an option, beyond its default one (registry variants)
 VARIANTS = {"saddle-free-newton[krylov]": ("saddle-free-newton", {"subproblem": "krylov"})}
 

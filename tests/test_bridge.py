@@ -1,0 +1,253 @@
+"""Python objectives and callbacks called back from the compiled loop (``_bridge``).
+
+The same run as compiled or interpreted (every line-search and trust-region method is
+in ``test_matrix.py``; the first-order ones here), errors raised as the user's
+function raised them and never calling it again, nested and concurrent runs, and
+``execution="auto"``'s switch from the interpreted to the compiled loop.
+"""
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import newtonlab as nl
+import newtonlab._run as R
+from newtonlab import problems
+from newtonlab._engine import status as S
+
+JIT = os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
+COMPILED = "compiled" if JIT else "interpreted"
+ROS = problems.get("rosenbrock")
+X0 = ROS.x0
+BRIDGED = {"execution": "compiled"}
+
+
+def python(f):
+    """A plain Python function around a jitted one: the same numbers, called back."""
+    return lambda *a: f(*a)
+
+
+FIRST_ORDER = [name for name, m in nl.METHODS.items() if m.family == "firstorder"]
+
+
+@pytest.mark.parametrize("method", FIRST_ORDER)
+def test_first_order_methods_run_the_same_bridged(method):
+    opts = {"maxiter": 300}
+    ref = nl.minimize(ROS.fun, X0, jac=ROS.jac, method=method, options=opts)
+    res = nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac), method=method,
+                      options={**opts, **BRIDGED})
+    assert res.execution == COMPILED and ref.execution == "compiled"
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert (res.nit, res.nfev, res.status) == (ref.nit, ref.nfev, ref.status)
+    np.testing.assert_array_equal(res.trace["f"], ref.trace["f"])
+
+
+@pytest.mark.nojit
+def test_each_derivative_form_runs_bridged_as_interpreted():
+    """Fused (f, g), finite differences, hessp, arrays and a dict in args: the compiled
+    loop and the interpreted one see the same numbers, so they make the same run."""
+    A = np.diag([1.0, 10.0, 100.0])
+    data = {"A": A, "b": np.ones(3)}
+
+    def fg(x, d):
+        r = d["A"] @ x - d["b"]
+        return 0.5 * x @ d["A"] @ x - d["b"] @ x, r
+
+    def f(x, d):
+        return fg(x, d)[0]
+
+    cases = [("lbfgs", f, dict(jac=lambda x, d: fg(x, d)[1])), ("bfgs", fg, dict(jac=True)),
+             ("lbfgs", f, dict(jac="2-point")), ("newton", f, dict(jac="3-point")),
+             ("newton-cg", f, dict(jac=lambda x, d: fg(x, d)[1],
+                                   hessp=lambda x, p, d: d["A"] @ p)),
+             ("newton-tr", fg, dict(jac=True, hess=lambda x, d: d["A"]))]
+    for method, fun, kw in cases:
+        a = nl.minimize(fun, np.zeros(3), args=(data,), method=method, **kw,
+                        options={"execution": "interpreted"})
+        b = nl.minimize(fun, np.zeros(3), args=(data,), method=method, **kw, options=BRIDGED)
+        assert (a.execution, b.execution) == ("interpreted", COMPILED)
+        np.testing.assert_array_equal(a.x, b.x)
+        assert (a.nit, a.nfev, a.njev, a.nhev) == (b.nit, b.nfev, b.njev, b.nhev), method
+        np.testing.assert_allclose(b.x, np.linalg.solve(A, np.ones(3)), atol=1e-5)
+
+
+def test_gradients_of_any_layout_and_dtype_are_taken():
+    """A strided view and a float32 gradient: converted, as interpreted."""
+    def jac_strided(x):
+        g = np.empty(2 * x.size)
+        g[::2] = 2.0 * (x - 3.0)
+        return g[::2]
+
+    for jac in (jac_strided, lambda x: (2.0 * (x - 3.0)).astype(np.float32)):
+        res = nl.minimize(lambda x: float(np.sum((x - 3.0) ** 2)), np.zeros(4), jac=jac,
+                          method="bfgs", options=BRIDGED)
+        assert res.execution == COMPILED and res.success
+        np.testing.assert_allclose(res.x, 3.0, atol=1e-4)
+
+
+# ------------------------------------------------------------------ errors
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("where", ["fun", "jac", "hess", "fused", "hessp"])
+def test_an_exception_is_raised_as_it_was_and_the_function_not_called_again(where):
+    calls = {"n": 0}
+
+    def fails(*a):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyError(f"boom in {where}")
+        return {"fun": ROS.fun, "jac": ROS.jac, "hess": ROS.hess, "fused": ROS.fg,
+                "hessp": ROS.hessp}[where](*a)
+
+    kw = {"fun": python(ROS.fun), "jac": python(ROS.jac)}
+    method = {"hess": "newton", "hessp": "newton-cg"}.get(where, "bfgs")
+    if where == "fused":
+        kw = {"fun": fails, "jac": True}
+    else:
+        kw[where] = fails
+    with pytest.raises(KeyError, match=f"boom in {where}"):
+        nl.minimize(kw.pop("fun"), X0, method=method, options=BRIDGED, **kw)
+    assert calls["n"] == 3
+
+
+@pytest.mark.nojit
+def test_a_shape_error_names_the_shapes():
+    with pytest.raises(ValueError, match=r"jac must return an array of shape \(2,\), got "
+                                         r"shape \(3,\)"):
+        nl.minimize(python(ROS.fun), X0, jac=lambda x: np.ones(3), method="lbfgs",
+                    options=BRIDGED)
+
+
+def test_keyboard_interrupt_stops_the_run():
+    def interrupted(x):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        nl.minimize(interrupted, X0, jac=python(ROS.jac), method="newton-tr",
+                    hess=python(ROS.hess), options=BRIDGED)
+    # the thread's stack of runs is empty again: the next run is its own
+    assert nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac), options=BRIDGED).success
+
+
+# --------------------------------------------------------------- callbacks
+
+@pytest.mark.nojit
+def test_a_python_callback_with_a_jitted_objective():
+    seen = []
+    ref = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="bfgs")
+    res = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="bfgs", options=BRIDGED,
+                      callback=lambda intermediate_result: seen.append(intermediate_result))
+    assert res.execution == COMPILED
+    np.testing.assert_array_equal(res.x, ref.x)
+    assert [r.nit for r in seen] == list(range(1, res.nit + 1))
+    np.testing.assert_array_equal(seen[-1].x, res.x)
+    assert seen[-1].fun == res.fun
+
+    def stop(xk):
+        if len(seen) > 2:
+            raise StopIteration
+        seen.append(xk)
+
+    seen.clear()
+    res = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="lbfgs", callback=stop,
+                      options=BRIDGED)
+    assert res.status == S.CALLBACK and res.nit == 4 and not res.success
+
+
+@pytest.mark.nojit
+def test_a_callback_that_raises():
+    def broken(xk):
+        raise ZeroDivisionError("in the callback")
+
+    with pytest.raises(ZeroDivisionError, match="in the callback"):
+        nl.minimize(ROS.fun, X0, jac=ROS.jac, method="bfgs", callback=broken,
+                    options=BRIDGED)
+
+
+# ----------------------------------------------------- nested, concurrent runs
+
+@pytest.mark.nojit
+def test_a_run_inside_an_objective():
+    """f(y) = min_x |x - y|^2 + |y - 1|^2, the inner minimum found by a bridged run."""
+    def inner(x, y):
+        return float(np.sum((x - y) ** 2)), 2.0 * (x - y)
+
+    def outer(y):
+        r = nl.minimize(inner, np.zeros(2), args=(y,), jac=True, method="bfgs",
+                        options=BRIDGED)
+        return r.fun + float(np.sum((y - 1.0) ** 2))
+
+    res = nl.minimize(outer, np.zeros(2), method="bfgs", options=BRIDGED)
+    assert res.execution == COMPILED and res.success
+    np.testing.assert_allclose(res.x, 1.0, atol=1e-5)
+
+
+def test_runs_in_threads_call_their_own_functions():
+    targets = [float(k) for k in range(8)]
+    out = {}
+
+    def work(c):
+        r = nl.minimize(lambda x: float(np.sum((x - c) ** 2)), np.zeros(3),
+                        jac=lambda x: 2.0 * (x - c), method="lbfgs", options=BRIDGED)
+        out[c] = r
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in targets:
+        assert out[c].execution == "compiled"
+        np.testing.assert_allclose(out[c].x, c, atol=1e-6)
+
+
+# ------------------------------------------------------------ execution="auto"
+
+@pytest.fixture
+def fresh_process_state(monkeypatch):
+    """``_run``'s per-process memory of interpreted time and compiled loops, emptied."""
+    monkeypatch.setattr(R, "_INTERPRETED", {})
+    monkeypatch.setattr(R, "_READY", set())
+    monkeypatch.setattr(R, "_ENTRIES", {})
+    return monkeypatch
+
+
+def test_auto_switches_after_the_interpreted_time(fresh_process_state):
+    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 1e-9)
+    f, g = python(ROS.fun), python(ROS.jac)
+    runs = [nl.minimize(f, X0, jac=g, method="sr1") for _ in range(3)]
+    # the first run loads the kernels: its time is not counted; the second's is
+    assert [r.execution for r in runs] == ["interpreted", "interpreted", "compiled"]
+    np.testing.assert_array_equal(runs[0].x, runs[2].x)
+
+
+def test_auto_stays_interpreted_below_the_threshold(fresh_process_state):
+    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 3600.0)
+    f, g = python(ROS.fun), python(ROS.jac)
+    runs = [nl.minimize(f, X0, jac=g, method="sr1") for _ in range(3)]
+    assert {r.execution for r in runs} == {"interpreted"}
+    assert R._INTERPRETED["sr1"][0] == 3
+
+
+def test_auto_uses_a_compiled_loop_this_process_already_has(fresh_process_state):
+    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 3600.0)
+    nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1")          # compiles (or loads) it
+    res = nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac), method="sr1")
+    assert res.execution == "compiled"
+
+
+@pytest.mark.nojit
+def test_execution_option_is_checked():
+    with pytest.raises(ValueError, match="execution"):
+        nl.minimize(ROS.fun, X0, jac=ROS.jac, options={"execution": "fast"})
+
+
+@pytest.mark.nojit
+def test_interpreted_on_request_even_for_a_jitted_objective():
+    ref = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="bfgs")
+    res = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="bfgs",
+                      options={"execution": "interpreted"})
+    assert res.execution == "interpreted"
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-10)
+    assert res.nit == ref.nit
