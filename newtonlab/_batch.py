@@ -165,8 +165,10 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
     scipy.optimize.OptimizeResult
         Arrays with one row (or entry) per start: ``x`` and ``jac`` (k, n); ``fun``,
         ``success``, ``status``, ``nit``, ``nfev``, ``njev``, ``nhev`` (k,); ``message``
-        (list of str); ``execution`` ("compiled": one parallel loop over the starts, or
-        "interpreted": one ``minimize`` call per start) and ``method``.  Each row is what
+        (list of str); ``execution`` ("compiled": one parallel loop over the starts; else
+        one ``minimize`` call per start, and "interpreted", "compiled per start" (the
+        method's compiled loop calling Python parts back) or "mixed per start", as those
+        calls ran: ``execution="auto"`` switches partway) and ``method``.  Each row is what
         ``minimize`` returns from that start, end-point checks included (a start at a
         saddle, a Newton run ending at one, a maxiter stop on an unbounded f: its probe,
         which ``options={"unbounded_probe": False}`` skips); no traces and no ``res.kind``
@@ -308,10 +310,13 @@ def _as_minimize(R, m, plan, obj, opts, one, X0, OUT, SIG, HOUT, classify_end):
 def _per_start(one, X0, method):
     """The result of ``one(x0)`` (``minimize``) for every start, in order."""
     runs = [one(x0) for x0 in X0]
+    modes = {r.execution for r in runs}
+    execution = "interpreted" if modes == {"interpreted"} else (
+        "compiled per start" if modes == {"compiled"} else "mixed per start")
     return _result(np.array([r.x for r in runs]), np.array([r.jac for r in runs]),
                    [r.fun for r in runs], [r.status for r in runs], [r.nit for r in runs],
                    [r.nfev for r in runs], [r.njev for r in runs], [r.nhev for r in runs],
-                   method, "interpreted")
+                   method, execution)
 
 
 def _result(X, G, F, status, nit, nfev, njev, nhev, method, execution):

@@ -157,7 +157,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     jac : callable, True, None, "2-point", "3-point" or "cs"
         Gradient ``jac(x, *args) -> (n,)``; ``True`` if ``fun`` returns (f, g);
         ``"cs"``: complex step (``fun`` must accept complex x; exact to rounding,
-        n evaluations per gradient, run interpreted); otherwise finite
+        n evaluations per gradient); otherwise finite
         differences (scipy's step rules).  Evaluations are counted in ``nfev``.
     hess : callable, "2-point", "3-point" or None
         Hessian ``hess(x, *args) -> (n, n)``; for methods that need it and
@@ -178,9 +178,13 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     callback : callable, optional
         ``callback(intermediate_result)`` or legacy ``callback(xk)``, called
         after each iteration; raising ``StopIteration`` stops the run
-        (``success=False``, status 99 as scipy's).  A callback runs the interpreted driver.
+        (``success=False``, status 99 as scipy's).  A Python callback, like a Python
+        objective, is called back from the compiled loop or runs the interpreted one
+        (``options["execution"]``).
     options : dict, optional
-        ``maxiter``, ``gtol``, ``return_all``, ``disp`` and each method's own
+        ``maxiter``, ``gtol``, ``return_all``, ``disp``, ``execution`` ("auto",
+        "compiled" or "interpreted": the docs' "Compiled vs interpreted execution")
+        and each method's own
         (``newtonlab.METHODS[method].defaults``).  Unknown keys raise; scipy's
         names are accepted where the meaning is the same (``maxfun`` ->
         ``maxfev``, ``maxcor`` -> ``m``) and named with the newtonlab way where
