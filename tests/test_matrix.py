@@ -170,8 +170,8 @@ PINNED = {
     ("hessian-free", "himmelblau"): (10, 14),
     ("saddle-free-newton", "rosenbrock"): (21, 28),
     ("saddle-free-newton", "wood"): (38, 49),
-    ("cg", "rosenbrock"): (34, 111),        # scipy CG: (36, 78)
-    ("cg", "beale"): (11, 36),              # scipy CG: (17, 41)
+    ("cg", "rosenbrock"): (34, 100),        # scipy CG: (36, 78)
+    ("cg", "beale"): (10, 29),              # scipy CG: (17, 41)
     ("sr1", "rosenbrock"): (52, 53),
     ("sr1", "wood"): (87, 88),
 }

@@ -149,9 +149,12 @@ def _zoom_trial(st):
         a = cubic_minimizer(lo, st[PHILO], st[DPHILO], hi, st[PHIHI], st[DPHIHI])
     left = min(lo, hi)
     width = abs(hi - lo)
-    if not (left + 0.1 * width <= a <= left + 0.9 * width):
-        a = 0.5 * (lo + hi)
-    return a
+    if not math.isfinite(a) or a < left or a > left + width:
+        return 0.5 * (lo + hi)       # no minimizer inside the bracket: bisect
+    # a minimizer too near an end is moved 10% of the width inside, not discarded: in a
+    # bracket [0, 1] around a step of 0.01 (a first step of 1 far too long), bisection
+    # would take five halvings to get there, the clamped step one
+    return min(max(a, left + 0.1 * width), left + 0.9 * width)
 
 
 @jit_borrow
