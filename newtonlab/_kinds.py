@@ -7,10 +7,14 @@ Second-order conditions (Nocedal & Wright 2006, Thms 2.2-2.4) with "zero" meanin
 points, plots, rates) for it cost a fresh process ~10 ms.  ``analysis.classify`` uses and
 documents the same rule.
 
->>> import numpy as np
+>>> from bisect import bisect_left, bisect_right
+
+import numpy as np
 >>> kind(np.array([-1.0, 2.0]), 2, 1e-12), kind(np.array([0.0, 2.0]), 2, 1e-12)
 ('saddle', 'degenerate')
 """
+from bisect import bisect_left, bisect_right
+
 import numpy as np
 
 #: Default relative eigenvalue tolerance per Hessian source (see ``analysis.classify``).
@@ -24,7 +28,23 @@ def kind(lam, n, tol):
     passed).  Both signs beyond the band make a saddle even beside zero eigenvalues:
     rank-deficient models have symmetry-induced flat directions at *every* critical
     point."""
-    neg, pos = int(np.sum(lam < -tol)), int(np.sum(lam > tol))
+    return _decide(int(np.sum(lam < -tol)), int(np.sum(lam > tol)), n)
+
+
+def kind_of_ascending(lam, tol):
+    """:func:`kind` of a whole spectrum given as an ascending list (``eigvalsh``'s order,
+    ``.tolist()``): two bisections instead of two array passes, ~1 us at n = 2 against
+    ~6 us (every successful newton run classifies its end point).
+
+    >>> kind_of_ascending([-1.0, 2.0], 1e-12), kind_of_ascending([0.0, 2.0], 1e-12)
+    ('saddle', 'degenerate')
+    """
+    n = len(lam)
+    return _decide(bisect_left(lam, -tol), n - bisect_right(lam, tol), n)
+
+
+def _decide(neg, pos, n):
+    """The rule, from the counts of eigenvalues below -tol and above tol."""
     if neg and pos:
         return "saddle"
     if neg + pos < n:

@@ -21,13 +21,14 @@ negative-curvature direction lowers f) ends with status SADDLE and
 ``success=False``.  The classification and every escape are reported in
 ``res.second_order``; the Hessian evaluations they cost are counted.
 """
+import math
+
 import numpy as np
 
 from ._engine import status as S
 from ._engine import trace as T
 from ._engine.evaluate import eval_fg
-from ._kinds import ATOL, RTOL
-from ._kinds import kind as spectrum_kind
+from ._kinds import ATOL, RTOL, kind_of_ascending
 
 from ._result import MESSAGES, Trace
 
@@ -164,8 +165,9 @@ def end_point_kind(res, m, obj, hess, hessp):
     if H is None and res["nit"] == 0:
         fun, grad, h, hp, counts = _derivatives(
             obj, hess if m.needs_hess else None, hessp if m.needs_hess or m.needs_hessp else None)
-        if h is not None:
+        if h is not None:      # the user's matrix: only its symmetric part is classified
             H = np.asarray(h(res.x), dtype=float)
+            H = 0.5 * H + 0.5 * H.T
         elif hp is None:
             H, hp = _fd_curvature(grad, res.x, np.asarray(res.jac, dtype=float))
     if H is None and hp is None:
@@ -174,10 +176,14 @@ def end_point_kind(res, m, obj, hess, hessp):
     try:
         if H is not None:
             # classify's dense rule without its Python overhead (117 -> ~30 us at n = 50,
-            # on every successful newton run): eigenvalues, tol = max(atol, rtol max|lambda|)
-            lam = np.linalg.eigvalsh(0.5 * H + 0.5 * H.T)
-            tol = max(ATOL["analytic"], RTOL["analytic"] * float(np.max(np.abs(lam))))
-            kind = spectrum_kind(lam, lam.size, tol)
+            # on every successful newton run): eigenvalues, tol = max(atol, rtol max|lambda|).
+            # H is symmetric (a method's H was symmetrized by the engine as it was
+            # evaluated); eigvalsh returns the eigenvalues in ascending order
+            lam = np.linalg.eigvalsh(H).tolist()
+            if not math.isfinite(sum(lam)):
+                raise ValueError("non-finite curvature")
+            tol = max(ATOL["analytic"], RTOL["analytic"] * max(-lam[0], lam[-1]))
+            kind = kind_of_ascending(lam, tol)
         else:
             # imported here: only a run without the Hessian matrix loads newtonlab.analysis
             from .analysis.classify import classify
