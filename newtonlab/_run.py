@@ -36,6 +36,7 @@ _READY = set()          # (method name, args type) with a compiled solve in this
 #: switch off: "auto" then runs Python parts interpreted.
 AUTO_COMPILE_AFTER = 1.0
 _INTERPRETED = {}       # method name -> [runs, seconds] of its interpreted runs
+_NO_CONTEXT = nullcontext()
 
 
 class AsymmetricHessianWarning(UserWarning):
@@ -165,8 +166,11 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     ``callback``: cb(k, x, f, g) -> int (1 stops), or None.
     """
     probe_unbounded = probe_unbounded and opts.get("unbounded_probe", True)
-    mode = execution_mode(m, obj, callback, opts)
-    given, context = obj, nullcontext()
+    if obj.compiled and callback is None and opts.get("execution", "auto") == "auto":
+        mode = "compiled"          # (the common case, without a call: a small solve is ~10 us)
+    else:
+        mode = execution_mode(m, obj, callback, opts)
+    given, context = obj, _NO_CONTEXT
     if mode == "bridged":     # (a FiniteSum is never bridged: plan.objective stays None)
         context = _bridge.calling(None if obj.compiled else obj.ob[:5], obj.args, callback)
         if not obj.compiled:
