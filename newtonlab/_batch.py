@@ -28,8 +28,8 @@ from ._engine import status as S
 from ._engine import trace as T
 from ._engine.config import CACHE, FLAGS
 from ._engine.ls_driver import GTOL_G0
-from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, driver_for, no_callback,
-                                 objective_type, resolved)
+from ._engine.signatures import (F64_1D, F64_2D, OB_ADDRESSES, driver_for, no_callback,
+                                 resolved)
 from ._kinds import ATOL, RTOL
 from ._objective import make_objective
 from ._registry import get_method
@@ -114,7 +114,7 @@ def _compiled_loop(plan, A, label):
         disp = driver_for(plan.solve, A, (F64_1D, otype, F64_2D, F64_2D, F64_2D), label=label)
         # the one signature the solve's dispatcher holds (driver_for compiles exactly one)
         solve_fc = resolved(disp, disp.overloads[disp.signatures[0]].signature)
-        head = (types.FunctionType(solve_fc.sig), objective_type(A), CALLBACK_TYPE, A,
+        head = (types.FunctionType(solve_fc.sig), OB_ADDRESSES, types.int64, A,
                 F64_2D, otype, types.int64, types.int64, types.int64, types.int64, F64_2D,
                 F64_2D, F64_2D, F64_1D, F64_1D, types.float64[:, :, ::1], types.int64[:, ::1],
                 types.int64[::1])
@@ -223,13 +223,13 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
     keep_h = plan.matrix == "hess" and plan.H.shape[0] == n     # the end-point test reads it
     HOUT = np.empty((k,) + plan.H.shape if keep_h else (0, 0, 0))
     rows, cols = plan.maxiter + 1, T.NCOL + len(plan.columns)
-    cb = no_callback()
+    cb = no_callback().addr
     H0 = np.ascontiguousarray(plan.H, dtype=float)
     workers = max(1, min(k, workers or _cores()))
     STOP = np.zeros(1, dtype=np.int64)
 
     def chunk(first):
-        loop(solve_fc, obj.ob, cb, obj.args, X0, plan.options, first, workers, rows, cols,
+        loop(solve_fc, obj.addresses, cb, obj.args, X0, plan.options, first, workers, rows, cols,
              H0, X, G, F, SIG, HOUT, OUT, STOP)
     futures = [_pool(workers - 1).submit(chunk, t) for t in range(1, workers)]
     try:

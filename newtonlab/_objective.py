@@ -12,6 +12,7 @@ form of the same driver source runs.  The driver counts calls of ``eval_fg`` and
 differences are counted exactly in both modes.
 """
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numba
 import numpy as np
@@ -62,6 +63,12 @@ class Objective:
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
     fun: object = None  # the user's fun as given (runners may recognize special objectives)
     user: tuple = ()    # (fun, jac, hess, hessp) as given, for error messages
+
+    @cached_property
+    def addresses(self):
+        """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``): the machine
+        code addresses of its compiled functions, then its modes and scale."""
+        return tuple(f.addr for f in self.ob[:5]) + self.ob[5:]
 
     def explain(self, x):
         """Call the user's functions at x from Python with the shape checks of the Python

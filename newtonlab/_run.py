@@ -185,15 +185,17 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     compiled = mode != "interpreted" and obj.compiled and hasattr(plan.solve, "py_func")
     if compiled:
         solve = compiled_solve(m, plan.solve, obj.args_type, plan.options)
-        cb = _bridge.callback() if callback is not None else no_callback()
+        ob = obj.addresses
+        cb = (_bridge.callback() if callback is not None else no_callback()).addr
     else:
         solve = python_form(plan.solve)
+        ob = obj.ob
         cb = _never if callback is None else callback
     tick0 = ticks()
     t0 = time.perf_counter()
     try:
         with context:
-            x, f, g, status, nit, n_fg, n_h, events = solve(obj.ob, cb, obj.args, x0,
+            x, f, g, status, nit, n_fg, n_h, events = solve(ob, cb, obj.args, x0,
                                                             plan.options, trace, allvecs, H)
     except ValueError:
         if compiled and mode == "compiled" and plan.objective is None:

@@ -61,6 +61,7 @@ from numba.extending import overload
 
 from ._engine import evaluate as EV
 from ._engine.config import jit_nocache
+from ._engine.function_values import address_of
 from ._engine.function_values import function_value as _function_value
 from ._engine.placeholders import MAX_ARGS, STANDINS
 from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, _no_callback, driver_for,
@@ -123,9 +124,10 @@ def run(slots, args, x0, gtol, maxiter, extras):
     n = x0.size
     it = maxiter if maxiter > 0 else IT_A + IT_B * n
     o = PACK(({values},))
-    ob = (slots[0], slots[1], slots[2], slots[3], slots[4], G, HM, HPM, 1.0)
+    ob = (AT(slots[0]), AT(slots[1]), AT(slots[2]), AT(slots[3]), AT(slots[4]), G, HM, HPM,
+          1.0)
     x, f, g, status, nit, nf, nh, events = SOLVE(
-        ob, CB(_no_callback), args, np.ascontiguousarray(x0).astype(np.float64), o,
+        ob, AT(CB(_no_callback)), args, np.ascontiguousarray(x0).astype(np.float64), o,
         np.empty((it + 1, NCOL)), np.empty((0, n)), np.zeros((R_A + R_B * n, C_A + C_B * n)))
     success = False
     for s in SUCCESS:
@@ -162,6 +164,7 @@ def _runner(name, derivs, A, extra_names):
     ns["C_A"], ns["C_B"] = tpl.cols
     ns["FF"], ns["FH"], ns["JF"], ns["JH"], ns["HH"] = tpl.cost
     ns["CB"] = _function_value(CALLBACK_TYPE)
+    ns["AT"] = address_of           # the solve takes addresses (signatures.OB_ADDRESSES)
     ns["G"] = EV.G_JAC
     ns["HM"] = EV.H_ANALYTIC if "hess" in derivs else EV.H_NONE
     ns["HPM"] = (EV.HP_ANALYTIC if "hessp" in derivs else

@@ -37,6 +37,7 @@ from . import linesearch as LS
 from . import status as S
 from . import trace as T
 from .config import dual
+from .signatures import functions
 from .evaluate import G_FD2, G_FD3, _scale, eval_fg, fd_step
 from .ls_driver import D_LS_EVALS, RUNNING, scale_run, stop_test, unscale_run
 
@@ -91,6 +92,7 @@ def _eval_fg_box(ob, x, g, args, lb, ub):
 def box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, lb, ub):
     """Minimize over the box [lb, ub]; returns (x, f, g, status, nit, nfev, nhev, events)
     as ``linesearch_loop``.  ``mo`` is lbfgs's options record (m, curvature_eps)."""
+    ob, cb = functions(ob, cb, args)     # addresses -> callables (signatures.py)
     n = x0.size
     m = mo.m
     x = x0.copy()

@@ -48,6 +48,7 @@ from . import status as S
 from . import trace as T
 from .clock import ticks
 from .config import dual, jit
+from .signatures import functions
 from .evaluate import eval_fg
 from .ls_driver import GTOL_F, GTOL_G0
 from .schedules import Schedule, lr_at
@@ -187,6 +188,7 @@ def firstorder_loop(ob, cb, args, x0, lo, mo, trace, allvecs, init, step):
     rows when iterates are kept, else 0.  The returned f and g are full-batch
     values at x.
     """
+    ob, cb = functions(ob, cb, args)     # addresses -> callables (signatures.py)
     n = x0.size
     bfg = lo.bfg
     batch = lo.batch

@@ -1,4 +1,5 @@
-"""Dispatchers as first-class function values that name their machine code by symbol only.
+"""First-class function values built in compiled code: from dispatchers, by symbol only,
+and from the addresses a solver's objective tuple carries.
 
 Why its own module: ``newtonlab.jit`` passes the user's ``@njit`` objective to a
 method's cached ``solve`` as first-class function values.  numba's own conversion
@@ -48,3 +49,45 @@ def function_value(toty):
             return fn._getvalue()
         return toty(disp), codegen
     return as_function
+
+
+@functools.lru_cache(maxsize=None)
+def function_at(toty):
+    """An intrinsic ``function_at(address) -> toty``: the C wrapper at ``address`` (an
+    int64: ``signatures.CompiledFunction.addr``) as a first-class function value.
+
+    This is how a solver receives its objective (``signatures.functions``): the call
+    from Python then unboxes integers, where numba unboxes a first-class function
+    through two Python calls (~1.7 us each: six per solve, the largest part of a small
+    solve's fixed cost).  Calls go through the C wrapper, as for an unboxed value; the
+    value holds no Python object and no numba entry.
+    """
+    toty = toty.get_precise()
+
+    @intrinsic
+    def as_function(typingctx, address):
+        if not isinstance(address, types.Integer):
+            return None
+
+        def codegen(context, builder, sig, args):
+            voidptr = context.get_value_type(types.voidptr)
+            fn = cgutils.create_struct_proxy(toty)(context, builder)
+            fn.c_addr = builder.inttoptr(args[0], voidptr)
+            fn.jit_addr = voidptr(None)
+            fn.py_addr = voidptr(None)
+            return fn._getvalue()
+        return toty(address), codegen
+    return as_function
+
+
+@intrinsic
+def address_of(typingctx, fn):
+    """The address of a first-class function value's C wrapper, as an int64 (what
+    :func:`function_at` takes back)."""
+    if not isinstance(fn, types.FunctionType):
+        return None
+
+    def codegen(context, builder, sig, args):
+        value = cgutils.create_struct_proxy(fn)(context, builder, value=args[0])
+        return builder.ptrtoint(value.c_addr, context.get_value_type(types.int64))
+    return types.int64(fn), codegen

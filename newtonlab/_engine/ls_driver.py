@@ -71,6 +71,7 @@ from . import status as S
 from . import tcg as TC
 from . import trace as T
 from .config import dual, jit
+from .signatures import functions
 from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp,
                        scale_point, scaled)
 
@@ -131,10 +132,10 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev,
     events), ``events`` the counters ``trace.EV_*`` (int64[NEVENTS]).
 
-    ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates
-    are kept, else 0; ``H`` is the method's (n, n) matrix (Hessian, or inverse
-    Hessian approximation) or (0, 0).
+    ``trace`` has maxiter + 1 rows; ``allvecs`` maxiter + 1 rows when iterates are kept,
+    else 0; ``H`` the method's (n, n) matrix (Hessian or its inverse's model) or (0, 0).
     """
+    ob, cb = functions(ob, cb, args)     # addresses -> callables (signatures.py)
     n = x0.size
     x = x0.copy()
     g = np.empty(n)

@@ -1,14 +1,16 @@
 """Fixed numba signatures: how objectives enter compiled drivers.
 
-The user's functions are passed as first-class function values
-(``numba.types.FunctionType``) whose signatures depend only on the type ``A``
-of the ``args`` tuple.  A driver is therefore compiled once per args type,
-cached on disk, and reused for every objective (DESIGN.md §1).
-``compiled_entry`` returns the machine-code entry point of that one
-compilation, bypassing the dispatcher, so a jitted objective is passed as a
-function pointer and never triggers a specialization of its own.
+The user's functions reach a solver as the addresses of their compiled C
+wrappers (:data:`OB_ADDRESSES`), which the solver turns into first-class
+function values (``numba.types.FunctionType``, :func:`functions`) whose
+signatures depend only on the type ``A`` of the ``args`` tuple.  A driver is
+therefore compiled once per args type, cached on disk, and reused for every
+objective (DESIGN.md §1).  ``compiled_entry`` returns the machine-code entry
+point of that one compilation, bypassing the dispatcher, so a jitted objective
+never triggers a specialization of its own.
 """
 from numba import types
+from numba.extending import overload
 
 import functools
 import sys
@@ -17,6 +19,7 @@ import threading
 import numba
 
 from .config import CACHE, FLAGS, jit
+from .function_values import function_at
 from .placeholders import MAX_ARGS, STANDINS  # noqa: F401  (MAX_ARGS re-exported)
 
 F64_1D = types.float64[::1]
@@ -38,6 +41,33 @@ def objective_type(A):
     """numba type of the objective tuple ``ob`` (see ``evaluate.py``)."""
     fts = tuple(types.FunctionType(s) for s in user_signatures(A))
     return types.Tuple(fts + (types.int64, types.int64, types.int64, types.float64))
+
+
+#: How a solver receives its objective ``ob``: the C-wrapper addresses of its five
+#: functions (``CompiledFunction.addr``), then its three derivative modes and its scale
+#: (``evaluate.py``); the callback is one more address.  Integers unbox in nanoseconds,
+#: first-class function values in ~1.7 us each.
+OB_ADDRESSES = types.Tuple((types.int64,) * 8 + (types.float64,))
+
+
+def functions(ob, cb, args):
+    """A solver's objective tuple and callback as callables: from addresses
+    (:data:`OB_ADDRESSES`) in compiled code, as given otherwise (the interpreted
+    driver gets the callables themselves)."""
+    return ob, cb
+
+
+@overload(functions)
+def _functions(ob, cb, args):
+    if not isinstance(ob.types[0], types.Integer):
+        return lambda ob, cb, args: (ob, cb)
+    F0, F1, F2, F3, F4 = (function_at(types.FunctionType(s)) for s in user_signatures(args))
+    FC = function_at(CALLBACK_TYPE)
+
+    def impl(ob, cb, args):
+        return (F0(ob[0]), F1(ob[1]), F2(ob[2]), F3(ob[3]), F4(ob[4]), ob[5], ob[6], ob[7],
+                ob[8]), FC(cb)
+    return impl
 
 
 class CompiledFunction(types.WrapperAddressProtocol):
@@ -137,16 +167,17 @@ def driver_for(driver, A, rest, callback=True, label=None):
     """``driver`` compiled for (ob, cb, args: A, *rest), as a dispatcher of its own.
 
     One dispatcher per args type, each with exactly one signature and implicit
-    compilation disabled: a call from compiled code that passes objectives as
-    dispatchers (``newtonlab.jit``) then converts them to first-class functions
-    and reuses this cached machine code, never specializing the driver per
-    objective (with several signatures on one dispatcher, numba's overload
-    resolution tries to compile the user's function for the other args types'
-    signatures and fails).  All these dispatchers share one disk cache.
+    compilation disabled: a call from compiled code (``newtonlab.jit``) passes the
+    user's functions by address and reuses this cached machine code, never
+    specializing the driver per objective (with several signatures on one
+    dispatcher, numba's overload resolution would try the other args types'
+    signatures too).  All these dispatchers share one disk cache.
     """
     key = (driver, A, tuple(rest), callback)
     if key not in _DRIVERS:
-        head = (objective_type(A), CALLBACK_TYPE, A) if callback else (objective_type(A), A)
+        # a solver (with a callback) takes its objective as addresses; a kernel without
+        # (analysis' lm_batch) as first-class function values
+        head = (OB_ADDRESSES, types.int64, A) if callback else (objective_type(A), A)
         with compile_notice(label or driver.__name__):
             # numba's eager form: compiles (or loads) this one signature and disables
             # further compilation on this dispatcher

@@ -67,6 +67,7 @@ from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
 from .config import dual, jit_borrow
+from .signatures import functions
 from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hessp
 from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401
                         RUNNING, hessian, no_curvature, scale_run, stop_test, unscale_run)
@@ -102,6 +103,7 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     are kept, else 0; ``B`` is the method's (n, n) matrix (Hessian or SR1
     approximation) or (0, 0).
     """
+    ob, cb = functions(ob, cb, args)     # addresses -> callables (signatures.py)
     n = x0.size
     x = x0.copy()
     g = np.empty(n)
