@@ -208,7 +208,8 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
     obj = make_objective(fun, X0[0], args, jac, hess if m.needs_hess else None,
                          hessp if m.needs_hessp else None, m.needs_hess, m.needs_hessp)
     plan = m.prepare(dict(opts), obj, X0[0].copy())
-    compiled = obj.compiled and plan.objective is None and hasattr(plan.solve, "py_func")
+    compiled = (obj.compiled and plan.objective is None and hasattr(plan.solve, "py_func")
+                and opts.get("execution", "auto") != "interpreted")
 
     def one(x0):
         from ._minimize import minimize

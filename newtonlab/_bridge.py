@@ -10,10 +10,14 @@ iteration of the interpreted loop's own overhead at small n.
 
 A trampoline is reached through a C function pointer, which cannot carry a
 Python exception.  So the first exception a Python function raises (any
-``BaseException``: KeyboardInterrupt too) is kept, every later call of the run
-returns NaN at once without calling Python, the callback trampoline stops the
-loop at its next iteration, and :class:`calling` raises the kept exception when
-the loop returns.  The user's functions are never called after they raised.
+``BaseException``, KeyboardInterrupt too) is kept, every later call of the run
+returns NaN at once without calling Python, the callback trampoline (installed
+on every bridged run) stops the loop at its next iteration, and :class:`calling`
+raises the kept exception when the loop returns.  The user's functions are
+never called after they raised.  A Ctrl-C is seen when Python runs next, which
+in a bridged run is inside a trampoline's call: kept as above, except in the few
+bytecodes of numba's own objmode glue around it, where numba reports it as
+ignored ("Exception ignored in CPUContext") and the run goes on.
 """
 import math
 import threading
@@ -70,12 +74,22 @@ def _failed(slot, n):
     return np.full((n, n) if slot == 3 else n, math.nan)
 
 
-def _python(slot, x, p=None):
-    """Slot ``slot`` of the running context at x (hessp: at x, p), as the trampoline's
-    objmode block unboxes it: a float, or C-contiguous float64 arrays."""
+def _keep(exc):
+    """Keep ``exc`` as the running context's error (the first one stays)."""
     c = _local.stack[-1]
     if c.error is None:
-        try:
+        c.error = exc
+
+
+def _python(slot, x, p=None):
+    """Slot ``slot`` of the running context at x (hessp: at x, p), as the trampoline's
+    objmode block unboxes it: a float, or C-contiguous float64 arrays.
+
+    Everything is inside the ``try``, the context lookup included: a signal handler
+    (Ctrl-C) runs at whatever line Python reaches next."""
+    try:
+        c = _local.stack[-1]
+        if c.error is None:
             fn = c.slots[slot]
             out = fn(x, *c.args) if p is None else fn(x, p, *c.args)
             if slot == 0:
@@ -83,20 +97,21 @@ def _python(slot, x, p=None):
             if slot == 2:
                 return out[0], np.ascontiguousarray(out[1], dtype=np.float64)
             return np.ascontiguousarray(out, dtype=np.float64)
-        except BaseException as exc:        # noqa: BLE001  (kept, raised on exit)
-            c.error = exc
+    except BaseException as exc:        # noqa: BLE001  (kept, raised on exit)
+        _keep(exc)
     return _failed(slot, x.size)
 
 
 def _python_callback(k, x, f, g):
     """The running context's callback: 1 (stop) when it asks to, or once the run failed."""
-    c = _local.stack[-1]
-    if c.error is None and c.callback is not None:
-        try:
+    try:
+        c = _local.stack[-1]
+        if c.error is None and c.callback is not None:
             return int(c.callback(k, x, f, g))
-        except BaseException as exc:        # noqa: BLE001
-            c.error = exc
-    return 1 if c.error is not None else 0
+        return 0 if c.error is None else 1
+    except BaseException as exc:        # noqa: BLE001
+        _keep(exc)
+    return 1
 
 
 # The trampolines.  Not nogil: objmode takes the GIL anyway, and numba warns about nogil

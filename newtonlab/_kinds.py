@@ -7,9 +7,7 @@ Second-order conditions (Nocedal & Wright 2006, Thms 2.2-2.4) with "zero" meanin
 points, plots, rates) for it cost a fresh process ~10 ms.  ``analysis.classify`` uses and
 documents the same rule.
 
->>> from bisect import bisect_left, bisect_right
-
-import numpy as np
+>>> import numpy as np
 >>> kind(np.array([-1.0, 2.0]), 2, 1e-12), kind(np.array([0.0, 2.0]), 2, 1e-12)
 ('saddle', 'degenerate')
 """

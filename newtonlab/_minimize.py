@@ -137,7 +137,8 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     A drop-in for :func:`scipy.optimize.minimize` (unconstrained case) over
     newtonlab's methods.  When ``fun`` and every given derivative are numba
     ``@njit`` functions, the whole solver loop runs compiled; plain Python
-    callables run the same algorithm interpreted, with the same iterates.
+    callables run the same algorithm interpreted, or are called back from the compiled
+    loop (``options["execution"]``), with the same iterates.
 
     Parameters
     ----------

@@ -6,8 +6,9 @@ way into the engine (``_engine/evaluate.py``).  When every user callable is a
 numba dispatcher and ``args`` has a numba type, the user's functions are
 compiled for the engine's fixed signatures (loaded from the user's own cache
 when they use ``cache=True``) and the solver runs as a fully compiled loop;
-otherwise they are wrapped in validating Python shims and the interpreted
-form of the same driver source runs.  The driver counts calls of ``eval_fg`` and
+otherwise they are wrapped in validating Python shims, which the interpreted
+form of the same driver source calls, or the compiled loop calls back
+(``_bridge``, ``_run.execution_mode``).  The driver counts calls of ``eval_fg`` and
 ``eval_hess``; ``Cost`` turns those into nfev / njev / nhev, so finite
 differences are counted exactly in both modes.
 """
@@ -282,8 +283,9 @@ def complex_step_jac(fun):
 
     No difference is taken, so there is no cancellation: for an analytic f the
     gradient is exact to rounding.  ``fun`` must accept complex x (NumPy
-    arithmetic does; ``abs``, comparisons and ``max`` of x do not); the run is
-    interpreted (the engine's compiled slots are real).  Costs n evaluations.
+    arithmetic does; ``abs``, comparisons and ``max`` of x do not); it is a Python
+    function (the engine's compiled slots are real), run as any Python ``jac``.  Costs n
+    evaluations.
     """
     eps = np.finfo(float).eps
 

@@ -105,7 +105,8 @@ def _lbfgs_probe(obj, x, maxiter):
     """newtonlab's lbfgs on ``obj`` from ``x``, interpreted, without a probe of its own."""
     from ._registry import get_method
     m = get_method("lbfgs")
-    opts = m.options({"maxiter": maxiter})
+    # interpreted whatever the run's mode: a method never pays lbfgs's compiled loop for it
+    opts = m.options({"maxiter": maxiter, "execution": "interpreted"})
     opts.pop("second_order", None)
     opts.pop("max_escapes", None)
     return run_method(m, obj, x, opts, None, probe_unbounded=False)
@@ -186,7 +187,9 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     if compiled:
         solve = compiled_solve(m, plan.solve, obj.args_type, plan.options)
         ob = obj.addresses
-        cb = (_bridge.callback() if callback is not None else no_callback()).addr
+        # bridged: the callback trampoline even without a callback, to stop the loop at the
+        # next iteration once a Python function raised (_bridge)
+        cb = (_bridge.callback() if mode == "bridged" else no_callback()).addr
     else:
         solve = python_form(plan.solve)
         ob = obj.ob
@@ -202,7 +205,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
-    if not compiled:
+    if not compiled and opts.get("execution", "auto") == "auto":
         _count_interpreted(m, t_wall)
     nsym = int(events[T.EV_ASYMMETRIC])
     if nsym:

@@ -180,7 +180,7 @@ def end_point_kind(res, m, obj, hess, hessp):
             # H is symmetric (a method's H was symmetrized by the engine as it was
             # evaluated); eigvalsh returns the eigenvalues in ascending order
             lam = np.linalg.eigvalsh(H).tolist()
-            if not math.isfinite(sum(lam)):
+            if not all(map(math.isfinite, lam)):
                 raise ValueError("non-finite curvature")
             tol = max(ATOL["analytic"], RTOL["analytic"] * max(-lam[0], lam[-1]))
             kind = kind_of_ascending(lam, tol)

@@ -143,6 +143,7 @@ def test_a_python_callback_with_a_jitted_objective():
     assert [r.nit for r in seen] == list(range(1, res.nit + 1))
     np.testing.assert_array_equal(seen[-1].x, res.x)
     assert seen[-1].fun == res.fun
+    assert not np.array_equal(seen[0].x, seen[-1].x)        # copies, not one aliased view
 
     def stop(xk):
         if len(seen) > 2:
@@ -163,6 +164,20 @@ def test_a_callback_that_raises():
     with pytest.raises(ZeroDivisionError, match="in the callback"):
         nl.minimize(ROS.fun, X0, jac=ROS.jac, method="bfgs", callback=broken,
                     options=BRIDGED)
+    raised, calls_after = [], []
+
+    def raises_once(xk):
+        raised.append(1)
+        raise ZeroDivisionError("in the callback")
+
+    def counted(x):
+        if raised:
+            calls_after.append(1)
+        return ROS.fun(x)
+    with pytest.raises(ZeroDivisionError, match="in the callback"):
+        nl.minimize(counted, X0, jac=python(ROS.jac), method="lbfgs", callback=raises_once,
+                    options=BRIDGED)
+    assert raised == [1] and calls_after == []
 
 
 # ----------------------------------------------------- nested, concurrent runs
@@ -183,21 +198,53 @@ def test_a_run_inside_an_objective():
     np.testing.assert_allclose(res.x, 1.0, atol=1e-5)
 
 
+@pytest.mark.nojit
+def test_an_error_inside_a_nested_run_caught_by_the_outer_objective():
+    def inner(x):
+        raise ArithmeticError("inner")
+
+    def outer(y):
+        try:
+            nl.minimize(inner, y, jac=lambda x: x, method="bfgs", options=BRIDGED)
+        except ArithmeticError:
+            pass
+        return float(np.sum((y - 2.0) ** 2))
+
+    res = nl.minimize(outer, np.zeros(2), method="lbfgs", options=BRIDGED)
+    assert res.success
+    np.testing.assert_allclose(res.x, 2.0, atol=1e-5)
+
+
 def test_runs_in_threads_call_their_own_functions():
-    targets = [float(k) for k in range(8)]
+    """Four runs at once (every objective waits at a barrier on its first calls, so the
+    runs overlap), one of them failing: each sees its own functions and its own error."""
+    targets = [1.0, 2.0, 3.0, 4.0]
+    barrier = threading.Barrier(len(targets), timeout=60)
     out = {}
 
     def work(c):
-        r = nl.minimize(lambda x: float(np.sum((x - c) ** 2)), np.zeros(3),
-                        jac=lambda x: 2.0 * (x - c), method="lbfgs", options=BRIDGED)
-        out[c] = r
+        calls = [0]
+
+        def f(x):
+            calls[0] += 1
+            if calls[0] <= 2:
+                barrier.wait()
+            if c == 3.0 and calls[0] == 2:
+                raise LookupError("run 3")
+            return float(np.sum((x - c) ** 2))
+        try:
+            out[c] = nl.minimize(f, np.zeros(3), jac=lambda x: 2.0 * (x - c), method="lbfgs",
+                                 options=BRIDGED)
+        except LookupError as exc:
+            out[c] = exc
 
     threads = [threading.Thread(target=work, args=(c,)) for c in targets]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for c in targets:
+    assert isinstance(out[3.0], LookupError) and str(out[3.0]) == "run 3"
+    for c in (1.0, 2.0, 4.0):
         assert out[c].execution == "compiled"
         np.testing.assert_allclose(out[c].x, c, atol=1e-6)
 
@@ -251,3 +298,27 @@ def test_interpreted_on_request_even_for_a_jitted_objective():
     assert res.execution == "interpreted"
     np.testing.assert_allclose(res.x, ref.x, rtol=1e-10)
     assert res.nit == ref.nit
+
+
+@pytest.mark.nojit
+def test_the_unboundedness_probe_runs_interpreted():
+    """A maxiter stop while f falls runs an lbfgs probe: interpreted, never bridged (a
+    user who asked for "interpreted" gets no compiled loop around their function)."""
+    from newtonlab import _bridge
+    bridged = []
+
+    def f(x):
+        bridged.append(bool(getattr(_bridge._local, "stack", None)))
+        return -float(np.sum(x))
+
+    res = nl.minimize(f, np.zeros(2), jac=lambda x: -np.ones(2), method="gd",
+                      options={"maxiter": 20, "execution": "interpreted"})
+    assert "unbounded_probe" in res and len(bridged) > 21 and not any(bridged)
+
+
+@pytest.mark.nojit
+def test_minimize_batch_takes_the_execution_option():
+    X0 = np.array([[-1.2, 1.0], [0.5, 0.5]])
+    R = nl.minimize_batch(ROS.fun, X0, jac=ROS.jac, method="bfgs",
+                          options={"execution": "interpreted"})
+    assert R.execution == "interpreted" and R.success.all()
