@@ -90,7 +90,7 @@ def execution_mode(m, obj, callback, opts):
         return "interpreted"
     if (m.name, obj.args_type if obj.compiled else _bridge.EMPTY) in _READY:
         return "bridged"
-    runs, seconds = _INTERPRETED.get(m.name, (0, 0.0))
+    seconds = _INTERPRETED.get(m.name, (0, 0.0))[1]
     return "bridged" if seconds >= AUTO_COMPILE_AFTER else "interpreted"
 
 
