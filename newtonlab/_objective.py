@@ -6,11 +6,10 @@ way into the engine (``_engine/evaluate.py``).  When every user callable is a
 numba dispatcher and ``args`` has a numba type, the user's functions are
 compiled for the engine's fixed signatures (loaded from the user's own cache
 when they use ``cache=True``) and the solver runs as a fully compiled loop;
-otherwise they are wrapped in validating Python shims, which the interpreted
-form of the same driver source calls, or the compiled loop calls back
-(``_bridge``, ``_run.execution_mode``).  The driver counts calls of ``eval_fg`` and
-``eval_hess``; ``Cost`` turns those into nfev / njev / nhev, so finite
-differences are counted exactly in both modes.
+otherwise they are wrapped in validating Python shims, called by the interpreted
+driver or back from the compiled loop (``_bridge``).  The driver counts calls of
+``eval_fg`` and ``eval_hess``; ``Cost`` turns them into nfev / njev / nhev, so
+finite differences are counted exactly in every mode.
 """
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -46,8 +45,7 @@ class Cost:
                 self.hev_per_hess * n_hess)
 
 
-#: analytic derivatives, one evaluation per call (``_result`` skips its count arithmetic)
-UNIT_COST = Cost()
+UNIT_COST = Cost()    #: analytic derivatives, one evaluation per call (``_result``: no arithmetic)
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,7 @@ class Objective:
 
     @cached_property
     def addresses(self):
-        """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``): the machine
-        code addresses of its compiled functions, then its modes and scale."""
+        """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``)."""
         return tuple(f.addr for f in self.ob[:5]) + self.ob[5:]
 
     def explain(self, x):
@@ -210,9 +207,7 @@ def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
 
 _EMPTY_ARGS = numba.typeof(())   # the common case, typed once
 
-# resolved machine code by (user callables, gradient kind, args type): a repeated
-# minimize() on the same objective reuses it
-_SLOTS = {}
+_SLOTS = {}    # resolved machine code by (callables, gradient kind, args type), reused
 
 
 def _slots(fun, jac, hess, hessp, grad_kind, A):
@@ -283,9 +278,8 @@ def complex_step_jac(fun):
 
     No difference is taken, so there is no cancellation: for an analytic f the
     gradient is exact to rounding.  ``fun`` must accept complex x (NumPy
-    arithmetic does; ``abs``, comparisons and ``max`` of x do not); it is a Python
-    function (the engine's compiled slots are real), run as any Python ``jac``.  Costs n
-    evaluations.
+    arithmetic does; ``abs``, comparisons and ``max`` of x do not); a Python ``jac`` (the
+    engine's compiled slots are real).  Costs n evaluations.
     """
     eps = np.finfo(float).eps
 
