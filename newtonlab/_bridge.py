@@ -14,10 +14,10 @@ Python exception.  So the first exception a Python function raises (any
 returns NaN at once without calling Python, the callback trampoline (installed
 on every bridged run) stops the loop at its next iteration, and :class:`calling`
 raises the kept exception when the loop returns.  The user's functions are
-never called after they raised.  A Ctrl-C is seen when Python runs next, which
-in a bridged run is inside a trampoline's call: kept as above, except in the few
-bytecodes of numba's own objmode glue around it, where numba reports it as
-ignored ("Exception ignored in CPUContext") and the run goes on.
+never called after they raised.  A Ctrl-C is raised where Python runs next,
+inside a trampoline's call, and kept as above; landing in numba's own objmode
+glue around that call, it is deferred to the next call (``_interrupts``: numba
+would report it as ignored, or fail).
 """
 import math
 import threading
@@ -29,6 +29,7 @@ from numba import objmode
 
 from ._engine.config import CACHE
 from ._engine.signatures import CALLBACK_SIG, placeholder, resolved, user_signatures
+from ._interrupts import raise_pending
 
 #: args type of every bridged run: the run's own args stay on the Python side
 EMPTY = numba.typeof(())
@@ -105,6 +106,7 @@ def _python(slot, x, p=None):
 def _python_callback(k, x, f, g):
     """The running context's callback: 1 (stop) when it asks to, or once the run failed."""
     try:
+        raise_pending()                   # a Ctrl-C deferred out of numba's code
         c = _local.stack[-1]
         if c.error is None and c.callback is not None:
             return int(c.callback(k, x, f, g))

@@ -19,7 +19,9 @@ import numpy as np
 from numba.core.registry import CPUDispatcher
 
 from ._engine import evaluate as EV
+from ._complex_step import complex_step_jac
 from ._engine.signatures import MAX_ARGS, placeholder, resolved, user_signatures
+from ._interrupts import raise_pending
 
 FD_MODES = ("2-point", "3-point")
 _GRAD = {"jac": EV.G_JAC, "fused": EV.G_FUSED, "2-point": EV.G_FD2, "3-point": EV.G_FD3,
@@ -151,6 +153,7 @@ def _python_slots(fun, jac, hess, hessp, n, differences=False):
     "success" at x0).  newtonlab computes in float64 throughout.
     """
     def f_(x, *a):
+        raise_pending()                   # a Ctrl-C deferred out of numba's code
         f = fun(x.copy(), *a)
         if differences and getattr(f, "dtype", None) in _LOW_PRECISION:
             raise ValueError(
@@ -163,6 +166,7 @@ def _python_slots(fun, jac, hess, hessp, n, differences=False):
         return _vector(jac(x.copy(), *a), n, "jac")
 
     def fused_(x, *a):
+        raise_pending()                   # (f_ and fused_: every evaluation calls one)
         f, g = _split_fused(fun(x.copy(), *a))
         return _scalar(f), _vector(g, n, "jac")
 
@@ -271,38 +275,6 @@ def _widen_integers(args, A, user):
         except (ValueError, numba.core.errors.NumbaError):
             _NARROW.add(key)         # needs its integers: remembered, not compiled again
     return (args, A) if key in _NARROW else (wide, WA)
-
-
-def complex_step_jac(fun):
-    """scipy's ``jac="cs"``: g_i = Im f(x + i h e_i) / h, h = sqrt(eps) max(1, |x_i|).
-
-    No difference is taken, so there is no cancellation: for an analytic f the
-    gradient is exact to rounding.  ``fun`` must accept complex x (NumPy
-    arithmetic does; ``abs``, comparisons and ``max`` of x do not); a Python ``jac`` (the
-    engine's compiled slots are real).  Costs n evaluations.
-    """
-    eps = np.finfo(float).eps
-
-    def jac(x, *args):
-        n = x.size
-        g = np.empty(n)
-        xc = x.astype(complex)
-        for i in range(n):
-            h = eps ** 0.5 * max(1.0, abs(x[i]))
-            xc[i] = x[i] + 1j * h
-            try:
-                fc = fun(xc, *args)
-            except Exception as exc:           # noqa: BLE001  (the user's code, any error)
-                raise ValueError(f"jac='cs' needs fun to accept complex x; it raised "
-                                 f"{type(exc).__name__}: {exc}") from None
-            if not np.iscomplexobj(fc):
-                raise ValueError("jac='cs' needs fun to keep complex x complex; it returned "
-                                 f"{type(fc).__name__} (abs, comparisons or a float() cast "
-                                 "drop the imaginary part)")
-            g[i] = np.imag(fc) / h
-            xc[i] = x[i]
-        return g
-    return jac
 
 
 # compiled objectives by (user callables, needs, n, args type), kept without their args

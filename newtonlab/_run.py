@@ -22,6 +22,7 @@ from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
 from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
+from ._interrupts import deferred_sigint, raise_pending
 from ._result import build_result, make_trace
 from ._unbounded import probe
 
@@ -46,7 +47,16 @@ class AsymmetricHessianWarning(UserWarning):
 
 
 def _never(k, x, f, g):
+    raise_pending()                       # a Ctrl-C deferred out of numba's code
     return 0
+
+
+def _checked(callback):
+    """The interpreted loop's callback: a deferred Ctrl-C first (``_interrupts``)."""
+    def cb(k, x, f, g):
+        raise_pending()
+        return callback(k, x, f, g)
+    return cb
 
 
 def python_form(solve):
@@ -193,11 +203,12 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     else:
         solve = python_form(plan.solve)
         ob = obj.ob
-        cb = _never if callback is None else callback
+        cb = _never if callback is None else _checked(callback)
     tick0 = ticks()
     t0 = time.perf_counter()
     try:
-        with context:
+        # Python parts: Ctrl-C delivered where numba cannot crash on it (_interrupts)
+        with context, (deferred_sigint() if mode != "compiled" else _NO_CONTEXT):
             x, f, g, status, nit, n_fg, n_h, events = solve(ob, cb, obj.args, x0,
                                                             plan.options, trace, allvecs, H)
     except ValueError:

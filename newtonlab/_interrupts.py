@@ -1,0 +1,76 @@
+"""Ctrl-C during a run with Python parts, delivered where it cannot crash numba.
+
+numba boxes a NamedTuple that a compiled function returns to Python (a
+component's ``State``, every iteration of the interpreted loop) by fetching its
+class through a Python call (``numba.core.serialize._numba_unpickle``), and does
+not check that call for an error.  A KeyboardInterrupt raised there by Python's
+default SIGINT handler leaves the class NULL, and numba calls it: a segmentation
+fault (15 lines reproduce it without newtonlab; the fix belongs in numba).
+
+So while a run with Python parts runs in the main thread, :class:`deferred_sigint`
+replaces the default handler by one that raises at once, as Python's would,
+unless numba's own Python code is running; then it only records the interrupt,
+and :func:`raise_pending` raises it at the next safe point: the next call of one
+of the user's functions, the next iteration's callback, or the run's end.
+"""
+import os
+import signal
+import threading
+
+import numba
+
+_NUMBA_DIR = os.path.dirname(os.path.abspath(numba.__file__))
+_MAIN = threading.main_thread().ident     # signals are handled in the main thread only
+_pending = False      # a Ctrl-C seen inside numba's code, not yet raised
+_active = False       # a deferred_sigint handler is installed (the outermost run's)
+
+
+def _inside_numba(frame):
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_NUMBA_DIR):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _handler(signum, frame):
+    global _pending
+    if _inside_numba(frame):
+        _pending = True
+        return
+    raise KeyboardInterrupt
+
+
+def raise_pending():
+    """Raise the KeyboardInterrupt a Ctrl-C left pending (a safe point: no numba frame
+    below)."""
+    global _pending
+    if _pending and threading.get_ident() == _MAIN:
+        _pending = False
+        raise KeyboardInterrupt
+
+
+class deferred_sigint:
+    """Install :func:`_handler` for SIGINT around a run (main thread only, and only over
+    Python's default handler: a handler the user installed is left alone); a nested run
+    leaves the outer run's in place.  A Ctrl-C still pending at the end is raised."""
+
+    __slots__ = ("previous",)
+
+    def __enter__(self):
+        global _active
+        self.previous = None
+        if (not _active and threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self.previous = signal.signal(signal.SIGINT, _handler)
+            _active = True
+        return self
+
+    def __exit__(self, kind, value, tb):
+        global _active, _pending
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            _active = False
+            if kind is None:
+                raise_pending()
+            _pending = False          # (the run's own exception is raised instead)

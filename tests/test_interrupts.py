@@ -1,0 +1,101 @@
+"""Ctrl-C during runs with Python parts: raised as KeyboardInterrupt, never a crash.
+
+numba segfaults when a KeyboardInterrupt is raised inside the Python call it makes to
+box a returned NamedTuple (``newtonlab/_interrupts.py``); the interpreted loop gets
+such a NamedTuple from a component every iteration.  A child process is sent SIGINT
+at random moments of many interpreted and bridged runs: it must survive, and every
+interrupt must surface as a KeyboardInterrupt from ``minimize`` (or be absorbed by a run
+that ends first).
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import newtonlab as nl
+from newtonlab import _interrupts
+
+
+def interrupted_runs(mode, runs, defer):
+    """Child: ``runs`` bfgs runs at n = 200 with Python callables, each sent one SIGINT
+    at a random moment; prints the outcomes.  ``defer=False`` disables the deferral
+    (to show the crash it prevents)."""
+    import random
+    import signal
+    import threading
+    if not defer:
+        _interrupts._active = True          # as if an outer run had installed it: none is
+    n = 200
+    A = np.random.default_rng(0).standard_normal((n, n))
+    A = A @ A.T + n * np.eye(n)
+
+    def f(x):
+        return float(0.5 * x @ A @ x - x.sum())
+
+    def g(x):
+        return A @ x - 1.0
+    opts = {"execution": mode, "maxiter": 400}
+    nl.minimize(f, np.zeros(n), jac=g, method="bfgs", options=opts)      # loads the kernels
+    import time
+    t0 = time.perf_counter()
+    nl.minimize(f, np.zeros(n), jac=g, method="bfgs", options=opts)
+    seconds = time.perf_counter() - t0                 # the signal lands within a run
+    out = {"interrupted": 0, "finished": 0, "modes": []}
+    pid = os.getpid()
+    i = 0
+    while i < runs:
+        timer = threading.Timer(random.uniform(0.0, 0.9 * seconds), os.kill,
+                                (pid, signal.SIGINT))
+        try:
+            try:
+                timer.start()
+                r = nl.minimize(f, np.zeros(n), jac=g, method="bfgs", options=opts)
+                out["finished"] += 1
+                out["modes"].append(r.execution)
+            finally:
+                timer.cancel()
+                timer.join()
+        except KeyboardInterrupt:
+            out["interrupted"] += 1
+        i += 1
+    out["modes"] = sorted(set(out["modes"]))
+    print(json.dumps(out))
+
+
+def run_child(mode, runs, defer=True):
+    return subprocess.run([sys.executable, __file__, mode, str(runs), str(int(defer))],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("mode", ["interpreted", "compiled"])
+def test_ctrl_c_never_crashes_a_run(mode):
+    p = run_child(mode, 150)
+    assert p.returncode == 0, p.stderr[-2000:]
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["interrupted"] + out["finished"] == 150
+    assert out["interrupted"] >= 15             # (a busy machine delays some signals)
+    assert set(out["modes"]) <= {mode}
+
+
+def test_a_users_own_sigint_handler_is_left_alone():
+    import signal
+    seen = []
+    previous = signal.signal(signal.SIGINT, lambda *a: seen.append(1))
+    try:
+        def f(x):
+            if not seen:
+                signal.raise_signal(signal.SIGINT)
+            return float(np.sum((x - 1.0) ** 2))
+        res = nl.minimize(f, np.zeros(3), jac=lambda x: 2.0 * (x - 1.0), method="bfgs",
+                          options={"execution": "interpreted"})
+        assert res.success and seen == [1]
+        assert signal.getsignal(signal.SIGINT) is not _interrupts._handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+if __name__ == "__main__":
+    interrupted_runs(sys.argv[1], int(sys.argv[2]), bool(int(sys.argv[3])))
