@@ -198,13 +198,18 @@ def eval_hess(ob, x, H, args):
     return K.symmetrize(H, SYM_RTOL)
 
 
+@dual(inline=True)
+def _square(Hv, n):
+    """Hv, the matrix a user's hess returned, once its shape is checked to be (n, n)."""
+    if Hv.shape[0] != n or Hv.shape[1] != n:
+        raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
+    return Hv
+
+
 @dual
 def _hess_into(hess, x, H, args):
     """H = hess(x, *args)."""
-    Hv = hess(x, *args)
-    n = x.shape[0]
-    if Hv.shape[0] != n or Hv.shape[1] != n:
-        raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
+    Hv = _square(hess(x, *args), x.shape[0])
     K.copy_matrix(Hv, H)
 
 
@@ -239,11 +244,7 @@ def _hessp_into(hessp, x, v, out, args):
 @dual
 def _hess_times(hess, x, v, out, args):
     """out = hess(x, *args) v."""
-    Hv = hess(x, *args)
-    n = x.shape[0]
-    if Hv.shape[0] != n or Hv.shape[1] != n:
-        raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
-    K.matvec(Hv, v, out)
+    K.matvec(_square(hess(x, *args), x.shape[0]), v, out)
 
 
 @dual
