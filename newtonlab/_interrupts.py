@@ -8,10 +8,13 @@ default SIGINT handler leaves the class NULL, and numba calls it: a segmentation
 fault (15 lines reproduce it without newtonlab; the fix belongs in numba).
 
 So while a run with Python parts runs in the main thread, :class:`deferred_sigint`
-replaces the default handler by one that raises at once, as Python's would,
-unless numba's own Python code is running; then it only records the interrupt,
-and :func:`raise_pending` raises it at the next safe point: the next call of one
-of the user's functions, the next iteration's callback, or the run's end.
+replaces the default handler by one that raises at once, as Python's would, only
+inside the user's own code (below one of the shims :func:`user_code` registers,
+with no numba frame in between); anywhere else (numba's Python code, numba's C
+code checking for signals on the loop's behalf, the loop itself) it records the
+interrupt, and :func:`raise_pending` raises it at the next safe point: the next
+call of one of the user's functions, the next iteration's callback, or the
+run's end.
 """
 import os
 import signal
@@ -25,20 +28,25 @@ _pending = False      # a Ctrl-C seen inside numba's code, not yet raised
 _active = False       # a deferred_sigint handler is installed (the outermost run's)
 
 
-def _inside_numba(frame):
-    while frame is not None:
-        if frame.f_code.co_filename.startswith(_NUMBA_DIR):
-            return True
-        frame = frame.f_back
-    return False
+_USER_CODE = set()    # code objects of the shims that call the user's functions
+
+
+def user_code(fn):
+    """Register ``fn`` as a shim around the user's code (a Ctrl-C below it is raised)."""
+    _USER_CODE.add(fn.__code__)
+    return fn
 
 
 def _handler(signum, frame):
     global _pending
-    if _inside_numba(frame):
-        _pending = True
-        return
-    raise KeyboardInterrupt
+    while frame is not None:
+        code = frame.f_code
+        if code in _USER_CODE:
+            raise KeyboardInterrupt       # in the user's code: Python's own behaviour
+        if code.co_filename.startswith(_NUMBA_DIR):
+            break
+        frame = frame.f_back
+    _pending = True
 
 
 def raise_pending():

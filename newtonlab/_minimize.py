@@ -6,6 +6,7 @@ import numpy as np
 from scipy.optimize import Bounds, OptimizeResult
 
 from . import _options, _scipy_names
+from ._interrupts import user_code
 from ._objective import check_x0, make_objective
 from ._registry import METHODS, get_method
 from ._run import run_method
@@ -22,6 +23,7 @@ def _wrap_callback(callback):
     except (TypeError, ValueError):
         new_style = False
 
+    @user_code
     def cb(k, x, f, g):
         try:
             if new_style:

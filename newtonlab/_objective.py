@@ -21,7 +21,7 @@ from numba.core.registry import CPUDispatcher
 from ._engine import evaluate as EV
 from ._complex_step import complex_step_jac
 from ._engine.signatures import MAX_ARGS, placeholder, resolved, user_signatures
-from ._interrupts import raise_pending
+from ._interrupts import raise_pending, user_code
 
 FD_MODES = ("2-point", "3-point")
 _GRAD = {"jac": EV.G_JAC, "fused": EV.G_FUSED, "2-point": EV.G_FD2, "3-point": EV.G_FD3,
@@ -152,6 +152,7 @@ def _python_slots(fun, jac, hess, hessp, n, differences=False):
     its resolution, so the differences are rounding noise (a zero gradient, and
     "success" at x0).  newtonlab computes in float64 throughout.
     """
+    @user_code
     def f_(x, *a):
         raise_pending()                   # a Ctrl-C deferred out of numba's code
         f = fun(x.copy(), *a)
@@ -162,17 +163,21 @@ def _python_slots(fun, jac, hess, hessp, n, differences=False):
                 f"(~{np.finfo(f.dtype).eps:.0e}); compute f in float64 or pass jac")
         return _scalar(f)
 
+    @user_code
     def jac_(x, *a):
         return _vector(jac(x.copy(), *a), n, "jac")
 
+    @user_code
     def fused_(x, *a):
         raise_pending()                   # (f_ and fused_: every evaluation calls one)
         f, g = _split_fused(fun(x.copy(), *a))
         return _scalar(f), _vector(g, n, "jac")
 
+    @user_code
     def hess_(x, *a):
         return _matrix(hess(x.copy(), *a), n, "hess")
 
+    @user_code
     def hessp_(x, v, *a):
         return _vector(hessp(x.copy(), v.copy(), *a), n, "hessp")
     return (f_, jac_ if callable(jac) else None, fused_, hess_ if callable(hess) else None,
