@@ -23,6 +23,7 @@ import os
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # before numpy loads OpenBLAS (see above)
+os.environ.setdefault("NEWTONLAB_AUTO_COMPILE_AFTER", "0")  # compiled loops only
 
 import numpy as np  # noqa: E402
 from scipy.optimize import minimize as sp_minimize  # noqa: E402

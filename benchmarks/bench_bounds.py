@@ -25,6 +25,7 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")   # scipy's L-BFGS-B: BLAS on tiny matrices
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NEWTONLAB_AUTO_COMPILE_AFTER", "0")  # compiled loops only
 
 import numpy as np                                    # noqa: E402
 from scipy.optimize import minimize as scipy_minimize  # noqa: E402

@@ -2,7 +2,10 @@
 
 For each method, a fresh process with an empty numba cache imports newtonlab and
 solves the 2-D Rosenbrock problem once with jitted derivatives (what a new
-user's first script does); a second fresh process does the same with the cache
+user's first script does), with the default ``execution="auto"`` (on a cold cache the
+loop runs interpreted, over its compiled kernels) and, in another fresh process with an
+empty cache, with ``execution="compiled"`` (the whole compiled loop: what
+``newtonlab warmup`` compiles); a third fresh process runs the default again on the cache
 the first one left (a returning user).  scipy's first result (fresh process,
 ``scipy.optimize.minimize(rosen, ..., method="BFGS")``) is measured in the same
 run as the yardstick.  Times are wall-clock seconds from process start.
@@ -34,7 +37,8 @@ if m.needs_hess:
     kw["hess"] = p.hess
 if getattr(m, "needs_hessp", False) and not m.needs_hess:
     kw["hessp"] = p.hessp
-res = nl.minimize(p.fun, p.x0, method=sys.argv[1], options={"maxiter": 5}, **kw)
+res = nl.minimize(p.fun, p.x0, method=sys.argv[1],
+                  options={"maxiter": 5, "execution": sys.argv[2]}, **kw)
 t2 = time.perf_counter()
 print(json.dumps({"import": t1 - t0, "first": t2 - t1, "execution": res.get("execution")}))
 """
@@ -70,19 +74,22 @@ def main():
     sp = child(SCIPY, [], tempfile.mkdtemp())["wall"]
     rows = [f"### Compile time per method {a.label}".rstrip(), "",
             f"scipy.optimize.minimize(BFGS) first result, fresh process: **{sp:.2f} s**", "",
-            "| method | cold: process start to first result (s) | ratio to scipy | "
-            "warm cache (s) |", "|---|---|---|---|"]
+            "| method | cold, default options: first result (s) | ratio to scipy | "
+            "cold, `execution=\"compiled\"` (s) | ratio to scipy | warm cache (s) |",
+            "|---|---|---|---|---|---|"]
     print("\n".join(rows), flush=True)
     for name in a.methods:
         cache = tempfile.mkdtemp(prefix="nl-cold-")
         try:
-            cold = child(CHILD, [name], cache)
-            warm = child(CHILD, [name], cache)
+            cold = child(CHILD, [name, "auto"], cache)
+            warm = child(CHILD, [name, "auto"], cache)
+            comp = child(CHILD, [name, "compiled"], tempfile.mkdtemp(prefix="nl-cold-"))
         except subprocess.CalledProcessError as exc:
-            row = f"| {name} | failed: {exc.stderr.strip().splitlines()[-1][:80]} | | |"
+            row = f"| {name} | failed: {exc.stderr.strip().splitlines()[-1][:80]} | | | | |"
         else:
-            row = (f"| {name} | {cold['wall']:.1f} | {cold['wall'] / sp:.1f}x | "
-                   f"{warm['wall']:.2f} |")
+            row = (f"| {name} | {cold['wall']:.1f} ({cold['execution']}) | "
+                   f"{cold['wall'] / sp:.1f}x | {comp['wall']:.1f} | {comp['wall'] / sp:.1f}x | "
+                   f"{warm['wall']:.2f} ({warm['execution']}) |")
         print(row, flush=True)
         rows.append(row)
     if a.out:

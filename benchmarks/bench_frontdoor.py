@@ -28,6 +28,7 @@ import os
 
 for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")     # scipy's L-BFGS-B calls BLAS on tiny matrices
+os.environ.setdefault("NEWTONLAB_AUTO_COMPILE_AFTER", "0")  # compiled loops only
 
 import argparse                      # noqa: E402
 import gc                            # noqa: E402

@@ -22,11 +22,14 @@ it), also shown alone.  Run::
     python benchmarks/bench_large.py [--n 1000000] [--m 10] [--iters 40] [--reps 3]
 """
 import argparse
+import os
 import statistics
 import time
 
-import numba
-import numpy as np
+os.environ.setdefault("NEWTONLAB_AUTO_COMPILE_AFTER", "0")  # compiled loops only
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 @numba.njit(cache=True, nogil=True)

@@ -18,6 +18,7 @@ import os
 # extra OpenBLAS threads only add latency (badly so on a loaded machine)
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+os.environ.setdefault("NEWTONLAB_AUTO_COMPILE_AFTER", "0")  # compiled loops only
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402

@@ -1,13 +1,15 @@
 """The one runner: a method's plan -> compiled or interpreted solve -> OptimizeResult.
 
 Compiled: the method's ``solve`` is compiled once per args type (cached on disk)
-and called through its machine-code entry point.  With a jitted objective and no
-Python callback that is every run.  Python parts (a plain objective or a
-callback) are called back from the compiled loop (``_bridge``), or the loop runs
-as Python: ``solve.py_func``, the same source over the same compiled kernels
-(``_engine/config.dual``).  :func:`execution_mode` chooses.
+and called through its machine-code entry point.  Python parts (a plain objective or a
+callback) are called back from the compiled loop (``_bridge``).  Interpreted: the loop
+runs as Python, ``solve.py_func``, the same source over the same compiled kernels
+(``_engine/config.dual``), which compile in about half the time.  :func:`execution_mode`
+chooses, tiered for ``"auto"``: the compiled loop when it is ready, else interpreted until
+the method's runs have earned a compile.
 """
 import math
+import os
 import time
 import warnings
 from contextlib import nullcontext
@@ -21,21 +23,38 @@ from ._engine import trace as T
 from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
-from ._engine.signatures import F64_1D, F64_2D, compiled_entry, no_callback
+from ._engine.signatures import F64_1D, F64_2D, compile_notice, compiled_entry, no_callback
 from ._interrupts import deferred_sigint, raise_pending
 from ._result import build_result, make_trace
 from ._unbounded import probe
 
-_ENTRIES = {}
-_READY = set()          # (method name, args type) with a compiled solve in this process
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value >= 0.0:
+        raise ValueError(f"NEWTONLAB_AUTO_COMPILE_AFTER must be a number of seconds >= 0 "
+                         f"(or inf), not {text!r}")
+    return value
 
-#: execution="auto" calls Python parts from the compiled loop once the method's interpreted
-#: runs in this process (after its first, which loads its kernels) have taken this many
-#: seconds in all, or at once when that loop is ready in this process.  Ski rental: only a
-#: program that runs a method long enough to repay loading (~0.5 s) or compiling (~10 s)
-#: its loop pays for it, and a long one then runs 1.5-3x faster.  ``math.inf`` turns the
-#: switch off: "auto" then runs Python parts interpreted.
-AUTO_COMPILE_AFTER = 1.0
+
+_ENTRIES = {}           # (solve, args type) -> machine-code entry of the compiled solve
+_NOT_CACHED = set()     # (solve, args type) that numba's disk cache did not hold when asked
+
+#: ``execution="auto"`` is tiered.  It runs the method's compiled loop when that is ready:
+#: loaded in this process, or in numba's disk cache (a load takes ~0.1-0.2 s).  Otherwise
+#: the loop runs interpreted (its kernels compile in 4-6 s on a cold cache, the compiled
+#: loop in 8-14 s) until the method's interpreted runs in this process (after its first,
+#: which loads its kernels) have taken this many seconds in all; then the loop is
+#: compiled.  Ski rental: a short script gets its first result at once, and only a
+#: program that runs a method long enough to repay compiling (~10 s) pays for it, and
+#: then runs up to ~10x faster.  ``math.inf`` switches the tiers off: "auto" then compiles
+#: a jitted objective's loop at once and runs Python parts interpreted (the test suite's
+#: setting: a run's mode never depends on what ran before it, nor on the disk cache); 0
+#: compiles at first use.  The environment variable ``NEWTONLAB_AUTO_COMPILE_AFTER`` sets it
+#: for a process and its children (the benchmarks set 0: they time the compiled loop).
+AUTO_COMPILE_AFTER = _seconds(os.environ.get("NEWTONLAB_AUTO_COMPILE_AFTER", "1.0"))
 _INTERPRETED = {}       # method name -> [runs, seconds] of its interpreted runs
 _NO_CONTEXT = nullcontext()
 
@@ -64,28 +83,33 @@ def python_form(solve):
     return getattr(solve, "py_func", solve)
 
 
-def compiled_solve(m, solve, A, options):
+def compiled_solve(m, solve, A, options, compile=True):
     """Machine-code entry of ``solve`` for args type ``A`` and these options' record type
-    (the same for every run of ``solve``), looked up once per (solve, A)."""
+    (the same for every run of ``solve``), looked up once per (solve, A).  ``compile=False``:
+    None unless it is loaded or in numba's disk cache (asked once per process)."""
     key = (solve, A)
     entry = _ENTRIES.get(key)
     if entry is None:
+        if not compile and key in _NOT_CACHED:
+            return None
         rest = (F64_1D, numba.typeof(options), F64_2D, F64_2D, F64_2D)
-        entry = _ENTRIES[key] = compiled_entry(solve, A, rest, label=m.name)
-        _READY.add((m.name, A))
+        entry = compiled_entry(solve, A, rest, label=m.name, compile=compile)
+        if entry is None:
+            _NOT_CACHED.add(key)
+            return None
+        _ENTRIES[key] = entry
     return entry
 
 
-def execution_mode(m, obj, callback, opts):
-    """How a run executes: "compiled" (the jitted objective inside the compiled loop),
+def execution_mode(m, obj, callback, choice):
+    """The loop a run asks for: "compiled" (the jitted objective inside the compiled loop),
     "bridged" (the compiled loop calling Python parts back) or "interpreted".
 
-    ``options={"execution": ...}``: "compiled" whenever numba's JIT is on, "interpreted"
-    always, "auto" (default) compiled for a jitted objective without callback, else as
-    :data:`AUTO_COMPILE_AFTER` says.  A ``FiniteSum`` runs compiled when its batch function
-    is jitted and no callback is given, else interpreted.
+    ``options={"execution": choice}``: "interpreted" always; "compiled" and "auto"
+    the compiled loop whenever numba's JIT is on ("auto" may still run it interpreted:
+    :func:`tiered`).  A ``FiniteSum`` runs compiled when its batch function is jitted and
+    no callback is given, else interpreted.
     """
-    choice = opts.get("execution", "auto")
     if numba.config.DISABLE_JIT or choice == "interpreted":
         return "interpreted"
     if obj.compiled and callback is None:
@@ -94,14 +118,19 @@ def execution_mode(m, obj, callback, opts):
         from .stochastic import finite_sum_of
         if finite_sum_of(obj) is not None:     # compiled when its batch function is jitted
             return "interpreted" if callback is not None else "compiled"
-    if choice == "compiled":
-        return "bridged"
+    return "bridged"
+
+
+def tiered(m, loop, plan, A):
+    """``execution="auto"``'s choice between ``loop`` (compiled or bridged) and the
+    interpreted loop for ``plan``, as :data:`AUTO_COMPILE_AFTER` says."""
     if AUTO_COMPILE_AFTER == math.inf:
-        return "interpreted"
-    if (m.name, obj.args_type if obj.compiled else _bridge.EMPTY) in _READY:
-        return "bridged"
+        return loop if loop == "compiled" else "interpreted"
+    if (not hasattr(plan.solve, "py_func")
+            or compiled_solve(m, plan.solve, A, plan.options, compile=False) is not None):
+        return loop
     seconds = _INTERPRETED.get(m.name, (0, 0.0))[1]
-    return "bridged" if seconds >= AUTO_COMPILE_AFTER else "interpreted"
+    return loop if seconds >= AUTO_COMPILE_AFTER else "interpreted"
 
 
 def _count_interpreted(m, seconds):
@@ -177,16 +206,23 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     ``callback``: cb(k, x, f, g) -> int (1 stops), or None.
     """
     probe_unbounded = probe_unbounded and opts.get("unbounded_probe", True)
-    if obj.compiled and callback is None and opts.get("execution", "auto") == "auto":
+    choice = opts.get("execution", "auto")
+    if obj.compiled and callback is None and choice == "auto":
         mode = "compiled"          # (the common case, without a call: a small solve is ~10 us)
     else:
-        mode = execution_mode(m, obj, callback, opts)
+        mode = execution_mode(m, obj, callback, choice)
+    plan, H = plan_for(m, opts, obj, x0, shared_opts)
+    if choice == "auto" and mode != "interpreted":
+        run = obj if plan.objective is None else plan.objective
+        key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
+        if mode == "bridged" or key not in _ENTRIES:   # (one lookup on the common path)
+            mode = tiered(m, mode, plan, key[1])
     given, context = obj, _NO_CONTEXT
     if mode == "bridged":     # (a FiniteSum is never bridged: plan.objective stays None)
         context = _bridge.calling(None if obj.compiled else obj.ob[:5], obj.args, callback)
         if not obj.compiled:
             obj = _bridge.objective(obj)
-    plan, H = plan_for(m, opts, obj, x0, shared_opts)
+            plan, H = plan_for(m, opts, obj, x0, shared_opts)
     if plan.objective is not None:      # the method evaluates another form of fun
         obj = plan.objective
         probe_unbounded = False
@@ -208,7 +244,8 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     t0 = time.perf_counter()
     try:
         # Python parts: Ctrl-C delivered where numba cannot crash on it (_interrupts)
-        with context, (deferred_sigint() if mode != "compiled" else _NO_CONTEXT):
+        with context, (deferred_sigint() if mode != "compiled" else _NO_CONTEXT), \
+                (_NO_CONTEXT if compiled else compile_notice(f"the kernels of {m.name}")):
             x, f, g, status, nit, n_fg, n_h, events = solve(ob, cb, obj.args, x0,
                                                             plan.options, trace, allvecs, H)
     except ValueError:
@@ -216,7 +253,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
-    if not compiled and opts.get("execution", "auto") == "auto":
+    if not compiled and choice == "auto":
         _count_interpreted(m, t_wall)
     nsym = int(events[T.EV_ASYMMETRIC])
     if nsym:

@@ -87,7 +87,8 @@ def warm_one(method, problem=None):
                                hessp=hessp if m.needs_hessp and v.get("hessp", True) else None,
                                # a finite box selects the bounded loop (lbfgs: L-BFGS-B)
                                bounds=[(-1e3, 1e3)] * x0.size if v.get("bounds") else None,
-                               options={"maxiter": 2, **v.get("options", {})})
+                               options={"maxiter": 2, "execution": "compiled",
+                                        **v.get("options", {})})
             if res.execution != "compiled":
                 error = "ran interpreted"
     except Exception as exc:                  # reported by the parent, per method

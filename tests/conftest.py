@@ -6,11 +6,12 @@ everything interpreted, so coverage tools and debuggers see the engine's
 source.  In that run a test module without a ``nojit`` test is not even
 imported: its module-level code may compile or use ``.py_func``.
 
-Plain-Python objectives run interpreted here unless a test asks for
-``options={"execution": "compiled"}``: ``execution="auto"`` would switch a
-method to the compiled loop once a worker has spent a second in its
-interpreted runs, so a test's mode would depend on what ran before it in the
-same worker.  ``test_bridge.py`` tests that switch itself.
+``execution="auto"`` is not tiered here (``_run.AUTO_COMPILE_AFTER = inf``): a jitted
+objective's loop is compiled at once, and plain-Python objectives run interpreted unless a
+test asks for ``options={"execution": "compiled"}``.  Tiered, a run's mode would depend on
+numba's disk cache and on what ran before it in the same worker (a method switches to the
+compiled loop once a worker has spent a second in its interpreted runs).
+``test_bridge.py`` tests the tiers themselves.
 """
 import math
 import os

@@ -14,7 +14,10 @@ import pytest
 import newtonlab as nl
 import newtonlab._run as R
 from newtonlab import problems
+from newtonlab._bridge import EMPTY
+from newtonlab._engine import signatures as SIG
 from newtonlab._engine import status as S
+from newtonlab.methods import sr1
 
 JIT = os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
 COMPILED = "compiled" if JIT else "interpreted"
@@ -253,15 +256,24 @@ def test_runs_in_threads_call_their_own_functions():
 
 @pytest.fixture
 def fresh_process_state(monkeypatch):
-    """``_run``'s per-process memory of interpreted time and compiled loops, emptied."""
+    """``_run``'s per-process memory of interpreted time and compiled loops, emptied, and
+    ``execution="auto"`` tiered (``conftest.py`` switches the tiers off)."""
     monkeypatch.setattr(R, "_INTERPRETED", {})
-    monkeypatch.setattr(R, "_READY", set())
     monkeypatch.setattr(R, "_ENTRIES", {})
+    monkeypatch.setattr(R, "_NOT_CACHED", set())
+    monkeypatch.setattr(R, "AUTO_COMPILE_AFTER", 3600.0)
     return monkeypatch
+
+
+def not_cached(solve=sr1.solve, A=EMPTY):
+    """Make ``_run`` believe that numba's disk cache lacks ``solve`` for args type A, as on
+    a fresh install (the fixture empties this memory again)."""
+    R._NOT_CACHED.add((solve, A))
 
 
 def test_auto_switches_after_the_interpreted_time(fresh_process_state):
     fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 1e-9)
+    not_cached()
     f, g = python(ROS.fun), python(ROS.jac)
     runs = [nl.minimize(f, X0, jac=g, method="sr1") for _ in range(3)]
     # the first run loads the kernels: its time is not counted; the second's is
@@ -270,18 +282,63 @@ def test_auto_switches_after_the_interpreted_time(fresh_process_state):
 
 
 def test_auto_stays_interpreted_below_the_threshold(fresh_process_state):
-    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 3600.0)
+    not_cached()
     f, g = python(ROS.fun), python(ROS.jac)
     runs = [nl.minimize(f, X0, jac=g, method="sr1") for _ in range(3)]
     assert {r.execution for r in runs} == {"interpreted"}
     assert R._INTERPRETED["sr1"][0] == 3
 
 
-def test_auto_uses_a_compiled_loop_this_process_already_has(fresh_process_state):
-    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 3600.0)
-    nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1")          # compiles (or loads) it
+def test_auto_runs_a_jitted_objective_interpreted_until_its_loop_pays(fresh_process_state):
+    """A cold cache: the first result without compiling the loop (4-6 s instead of 8-14 s
+    on a fresh install), the loop compiled once the interpreted runs took the threshold."""
+    not_cached()
+    first = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1")
+    assert first.execution == "interpreted"
+    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 1e-9)
+    runs = [nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1") for _ in range(2)]
+    assert [r.execution for r in runs] == ["interpreted", "compiled"]
+    np.testing.assert_array_equal(first.x, runs[1].x)
+    assert first.nit == runs[1].nit and first.nfev == runs[1].nfev
+
+
+def test_auto_loads_a_compiled_loop_from_the_disk_cache(fresh_process_state):
+    nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1", options=BRIDGED)   # on disk now
+    # a new process: nothing loaded yet (the dispatchers are made again, from the cache)
+    fresh_process_state.setattr(SIG, "_DRIVERS", {})
+    fresh_process_state.setattr(SIG, "_ENTRIES", {})
     res = nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac), method="sr1")
     assert res.execution == "compiled"
+    assert nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1").execution == "compiled"
+
+
+def test_auto_uses_a_compiled_loop_this_process_already_has(fresh_process_state):
+    not_cached()
+    nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1", options=BRIDGED)  # compiles or loads
+    res = nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac), method="sr1")
+    assert res.execution == "compiled"
+
+
+def test_a_load_only_request_compiles_nothing(tmp_path, monkeypatch):
+    """``driver_for(..., compile=False)``: None on a cache miss, without compiling; the
+    same dispatcher's code from numba's disk cache once it was compiled."""
+    (tmp_path / "toy_driver.py").write_text(
+        "def toy(ob, cb, args, x):\n    return x[0] + cb\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(SIG, "_DRIVERS", {})
+    import importlib
+    toy = importlib.import_module("toy_driver").toy
+    driver = type("Driver", (), {"py_func": staticmethod(toy), "__name__": "toy"})()
+    rest = (SIG.F64_1D,)
+    assert SIG.driver_for(driver, EMPTY, rest, compile=False) is None
+    compiled = SIG.driver_for(driver, EMPTY, rest)
+    assert compiled.signatures and compiled.stats.cache_misses
+    SIG._DRIVERS.clear()
+    loaded = SIG.driver_for(driver, EMPTY, rest, compile=False)
+    assert loaded is not None and loaded is not compiled and loaded.stats.cache_hits
+    x = np.array([2.0])
+    ob = (0,) * 8 + (1.0,)
+    assert loaded(ob, 1, (), x) == compiled(ob, 1, (), x) == 3.0
 
 
 @pytest.mark.nojit

@@ -17,6 +17,7 @@ import sys
 import threading
 
 import numba
+from numba.core import event as ev
 
 from .config import CACHE, FLAGS, jit
 from .function_values import function_at
@@ -131,12 +132,13 @@ def placeholder(slot, A):
 _DRIVERS = {}
 
 
-class compile_notice:
-    """A one-line notice on stderr when compiling ``label`` takes longer than ``after`` s.
+class compile_notice(ev.Listener):
+    """A one-line notice on stderr when numba compiles for longer than ``after`` s inside
+    this context (numba's documented event API, ``numba.core.event``).
 
-    A warm disk cache loads in well under that, so the notice appears only when
-    numba really compiles (a first use, or after an upgrade), and says so before
-    the wait rather than after it.
+    A load from the disk cache is no compile, so the notice appears only when numba
+    really compiles (a first use, or after an upgrade), and says so before the wait rather
+    than after it.  The clock starts at the first compile the context sees.
     """
 
     #: False silences the notice (``newtonlab warmup``'s workers: the parent reports progress)
@@ -145,52 +147,86 @@ class compile_notice:
     def __init__(self, label, after=0.5):
         self.label = label
         self.after = after
+        self.timer = None
 
     def _say(self):
-        if not self.enabled:
-            return
         print(f"newtonlab: compiling {self.label} (first use; a few seconds, cached for later "
               f"runs; `python -m newtonlab warmup` compiles every method ahead)",
               file=sys.stderr, flush=True)
 
+    def on_start(self, event):
+        if self.timer is None and self.enabled:
+            self.timer = threading.Timer(self.after, self._say)
+            self.timer.daemon = True
+            self.timer.start()
+
+    def on_end(self, event):
+        pass
+
     def __enter__(self):
-        self.timer = threading.Timer(self.after, self._say)
-        self.timer.daemon = True
-        self.timer.start()
+        ev.register("numba:compile", self)
         return self
 
     def __exit__(self, *exc):
-        self.timer.cancel()
+        ev.unregister("numba:compile", self)
+        if self.timer is not None:
+            self.timer.cancel()
 
 
-def driver_for(driver, A, rest, callback=True, label=None):
+class _NotCached(Exception):
+    """Raised by :class:`_LoadOnly` to stop a compile before it starts."""
+
+
+class _LoadOnly(ev.Listener):
+    """Refuses to compile ``target``: numba announces a compile only after its disk cache
+    missed, so a load still happens and a compile is stopped before any work."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def on_start(self, event):
+        if event.data["dispatcher"] is self.target:
+            raise _NotCached
+
+    def on_end(self, event):
+        pass
+
+
+def driver_for(driver, A, rest, callback=True, label=None, compile=True):
     """``driver`` compiled for (ob, cb, args: A, *rest), as a dispatcher of its own.
 
-    One dispatcher per args type, each with exactly one signature and implicit
-    compilation disabled: a call from compiled code (``newtonlab.jit``) passes the
-    user's functions by address and reuses this cached machine code, never
-    specializing the driver per objective (with several signatures on one
-    dispatcher, numba's overload resolution would try the other args types'
-    signatures too).  All these dispatchers share one disk cache.
+    One dispatcher per args type, each with exactly one signature and compilation then
+    disabled: a call from compiled code (``newtonlab.jit``) passes the user's functions
+    by address and reuses this cached machine code, never specializing the driver per
+    objective (with several signatures on one dispatcher, numba's overload resolution
+    would try the other args types' signatures too).  All these dispatchers share one
+    disk cache.  ``compile=False``: only a load from numba's disk cache, else None (and
+    nothing compiled; ``_run``'s "auto" execution asks so).
     """
     key = (driver, A, tuple(rest), callback)
-    if key not in _DRIVERS:
+    disp = _DRIVERS.get(key)
+    if disp is None:
         # a solver (with a callback) takes its objective as addresses; a kernel without
         # (analysis' lm_batch) as first-class function values
         head = (OB_ADDRESSES, types.int64, A) if callback else (objective_type(A), A)
-        with compile_notice(label or driver.__name__):
-            # numba's eager form: compiles (or loads) this one signature and disables
-            # further compilation on this dispatcher
-            disp = numba.njit(head + tuple(rest), cache=CACHE, **FLAGS)(driver.py_func)
+        disp = numba.njit(cache=CACHE, **FLAGS)(driver.py_func)
+        try:
+            with (compile_notice(label or driver.__name__) if compile else
+                  ev.install_listener("numba:compile", _LoadOnly(disp))):
+                disp.compile(head + tuple(rest))     # loads from the disk cache, or compiles
+        except _NotCached:
+            return None
+        disp.disable_compile()
         _DRIVERS[key] = disp
-    return _DRIVERS[key]
+    return disp
 
 
 _ENTRIES = {}
 
 
-def compiled_entry(driver, A, rest, callback=True, label=None):
-    """Machine-code entry point of ``driver_for(driver, A, rest, callback)``.
+def compiled_entry(driver, A, rest, callback=True, label=None, compile=True):
+    """Machine-code entry point of ``driver_for(driver, A, rest, callback)`` (None when
+    ``compile=False`` and numba's disk cache does not hold it).
 
     Called from Python, it bypasses the dispatcher, so a jitted objective is
     passed as a function pointer.  Looked up on every solve: the key avoids
@@ -199,6 +235,8 @@ def compiled_entry(driver, A, rest, callback=True, label=None):
     key = (driver, A, callback)
     entry = _ENTRIES.get(key)
     if entry is None:
-        disp = driver_for(driver, A, rest, callback, label)
+        disp = driver_for(driver, A, rest, callback, label, compile)
+        if disp is None:
+            return None
         entry = _ENTRIES[key] = disp.overloads[disp.signatures[0]].entry_point
     return entry
