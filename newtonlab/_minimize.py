@@ -139,8 +139,10 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
     A drop-in for :func:`scipy.optimize.minimize` (unconstrained case) over
     newtonlab's methods.  When ``fun`` and every given derivative are numba
     ``@njit`` functions, the whole solver loop runs compiled; plain Python
-    callables run the same algorithm interpreted, or are called back from the compiled
-    loop (``options["execution"]``), with the same iterates.
+    callables are called back from the compiled loop.  Until a method's loop is
+    compiled (a fresh install: ``newtonlab warmup`` compiles every method) the default
+    ``options["execution"] = "auto"`` runs the same algorithm interpreted, with the same
+    iterates, and compiles the loop once the method has run for a second.
 
     Parameters
     ----------
@@ -186,7 +188,7 @@ def minimize(fun, x0, args=(), method="lbfgs", jac=None, hess=None, hessp=None,
         (``options["execution"]``).
     options : dict, optional
         ``maxiter``, ``gtol``, ``return_all``, ``disp``, ``execution`` ("auto",
-        "compiled" or "interpreted": the docs' "Compiled vs interpreted execution")
+        "compiled" or "interpreted": the user guide's "Compiled vs interpreted execution")
         and each method's own
         (``newtonlab.METHODS[method].defaults``).  Unknown keys raise; scipy's
         names are accepted where the meaning is the same (``maxfun`` ->
