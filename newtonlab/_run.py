@@ -133,6 +133,18 @@ def tiered(m, loop, plan, A):
     return loop if seconds >= AUTO_COMPILE_AFTER else "interpreted"
 
 
+_NO_VECS = {}
+
+
+def _no_vecs(n):
+    """The (0, n) ``allvecs`` of a run without ``return_all`` (nothing is written to it:
+    one per n serves every run)."""
+    empty = _NO_VECS.get(n)
+    if empty is None:
+        empty = _NO_VECS[n] = np.empty((0, n))
+    return empty
+
+
 def _count_interpreted(m, seconds):
     entry = _INTERPRETED.setdefault(m.name, [0, 0.0])
     if entry[0]:                      # the first run includes loading the kernels
@@ -212,10 +224,12 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     else:
         mode = execution_mode(m, obj, callback, choice)
     plan, H = plan_for(m, opts, obj, x0, shared_opts)
+    entry = None
     if choice == "auto" and mode != "interpreted":
         run = obj if plan.objective is None else plan.objective
         key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
-        if mode == "bridged" or key not in _ENTRIES:   # (one lookup on the common path)
+        entry = _ENTRIES.get(key)                # (the common path's one lookup)
+        if mode == "bridged" or entry is None:
             mode = tiered(m, mode, plan, key[1])
     given, context = obj, _NO_CONTEXT
     if mode == "bridged":     # (a FiniteSum is never bridged: plan.objective stays None)
@@ -228,10 +242,10 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
         probe_unbounded = False
     n = x0.size
     trace = np.empty((plan.maxiter + 1, T.NCOL + len(plan.columns)))   # rows past nit unread
-    allvecs = np.empty((plan.maxiter + 1 if opts["return_all"] else 0, n))
+    allvecs = np.empty((plan.maxiter + 1, n)) if opts["return_all"] else _no_vecs(n)
     compiled = mode != "interpreted" and obj.compiled and hasattr(plan.solve, "py_func")
     if compiled:
-        solve = compiled_solve(m, plan.solve, obj.args_type, plan.options)
+        solve = entry or compiled_solve(m, plan.solve, obj.args_type, plan.options)
         ob = obj.addresses
         # bridged: the callback trampoline even without a callback, to stop the loop at the
         # next iteration once a Python function raised (_bridge)
@@ -243,11 +257,15 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     tick0 = ticks()
     t0 = time.perf_counter()
     try:
-        # Python parts: Ctrl-C delivered where numba cannot crash on it (_interrupts)
-        with context, (deferred_sigint() if mode != "compiled" else _NO_CONTEXT), \
-                (_NO_CONTEXT if compiled else compile_notice(f"the kernels of {m.name}")):
+        if mode == "compiled":
             x, f, g, status, nit, n_fg, n_h, events = solve(ob, cb, obj.args, x0,
                                                             plan.options, trace, allvecs, H)
+        else:
+            # Python parts: Ctrl-C delivered where numba cannot crash on it (_interrupts)
+            with context, deferred_sigint(), \
+                    (_NO_CONTEXT if compiled else compile_notice(f"the kernels of {m.name}")):
+                x, f, g, status, nit, n_fg, n_h, events = solve(ob, cb, obj.args, x0,
+                                                                plan.options, trace, allvecs, H)
     except ValueError:
         if compiled and mode == "compiled" and plan.objective is None:
             obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
@@ -255,7 +273,8 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     t_wall = time.perf_counter() - t0
     if not compiled and choice == "auto":
         _count_interpreted(m, t_wall)
-    nsym = int(events[T.EV_ASYMMETRIC])
+    events = events.tolist()
+    nsym = events[T.EV_ASYMMETRIC]
     if nsym:
         warnings.warn(f"hess returned a matrix that is not symmetric (|H - H^T| > "
                       f"{SYM_RTOL:g} max|H|) at {nsym} point(s); newtonlab used (H + H^T)/2",
@@ -264,7 +283,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     extra = {}
     if m.family == "linesearch":
         # directions the method proposed that were not descent directions (-g used instead)
-        extra["nondescent_resets"] = int(events[T.EV_NONDESCENT])
+        extra["nondescent_resets"] = events[T.EV_NONDESCENT]
     if opts["return_all"]:
         extra["allvecs"] = [v.copy() for v in allvecs[: nit + 1]]
     if plan.matrix is not None and H.shape[0] == n and (plan.matrix != "hess" or n_h > 0):
