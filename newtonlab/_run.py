@@ -28,7 +28,11 @@ from ._interrupts import deferred_sigint, raise_pending
 from ._result import build_result, make_trace
 from ._unbounded import probe
 
+
 def _seconds(text):
+    """``NEWTONLAB_AUTO_COMPILE_AFTER``'s value (unset or empty: 1 s)."""
+    if not text.strip():
+        return 1.0
     try:
         value = float(text)
     except ValueError:
@@ -43,12 +47,12 @@ _ENTRIES = {}           # (solve, args type) -> machine-code entry of the compil
 _NOT_CACHED = set()     # (solve, args type) that numba's disk cache did not hold when asked
 
 #: ``execution="auto"`` is tiered.  It runs the method's compiled loop when that is ready:
-#: loaded in this process, or in numba's disk cache (a load takes ~0.1-0.2 s).  Otherwise
-#: the loop runs interpreted (its kernels compile in 4-6 s on a cold cache, the compiled
-#: loop in 8-14 s) until the method's interpreted runs in this process (after its first,
-#: which loads its kernels) have taken this many seconds in all; then the loop is
-#: compiled.  Ski rental: a short script gets its first result at once, and only a
-#: program that runs a method long enough to repay compiling (~10 s) pays for it, and
+#: loaded in this process, or (for a jitted objective) in numba's disk cache (a load takes
+#: ~0.1-0.2 s).  Otherwise the loop runs interpreted (its kernels compile in 3-6 s on a cold
+#: cache, the compiled loop in 6-14 s) until the method's interpreted runs in this process
+#: (after its first, which loads its kernels) have taken this many seconds in all; then the
+#: loop is compiled, or loaded.  Ski rental: a short script gets its first result at once,
+#: and only a program that runs a method long enough to repay compiling pays for it, and
 #: then runs up to ~10x faster.  ``math.inf`` switches the tiers off: "auto" then compiles
 #: a jitted objective's loop at once and runs Python parts interpreted (the test suite's
 #: setting: a run's mode never depends on what ran before it, nor on the disk cache); 0
@@ -121,13 +125,21 @@ def execution_mode(m, obj, callback, choice):
     return "bridged"
 
 
-def tiered(m, loop, plan, A):
+def tiered(m, loop, plan, key, entry):
     """``execution="auto"``'s choice between ``loop`` (compiled or bridged) and the
-    interpreted loop for ``plan``, as :data:`AUTO_COMPILE_AFTER` says."""
+    interpreted loop for ``plan``, as :data:`AUTO_COMPILE_AFTER` says; ``key`` is the
+    compiled solve's (solve, args type) and ``entry`` that solve if this process has it.
+
+    Only a jitted objective asks numba's disk cache: a Python objective's plan is not the
+    bridged run's (that one's records hold compiled stand-ins), and making the bridged
+    objective costs ~0.15 s in a new process, more than a short interpreted run.
+    """
     if AUTO_COMPILE_AFTER == math.inf:
-        return loop if loop == "compiled" else "interpreted"
-    if (not hasattr(plan.solve, "py_func")
-            or compiled_solve(m, plan.solve, A, plan.options, compile=False) is not None):
+        return "compiled" if loop == "compiled" else "interpreted"
+    if entry is not None or not hasattr(plan.solve, "py_func"):
+        return loop
+    if loop == "compiled" and compiled_solve(m, plan.solve, key[1], plan.options,
+                                             compile=False) is not None:
         return loop
     seconds = _INTERPRETED.get(m.name, (0, 0.0))[1]
     return loop if seconds >= AUTO_COMPILE_AFTER else "interpreted"
@@ -227,16 +239,26 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     entry = None
     if choice == "auto" and mode != "interpreted":
         run = obj if plan.objective is None else plan.objective
-        key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
-        entry = _ENTRIES.get(key)                # (the common path's one lookup)
-        if mode == "bridged" or entry is None:
-            mode = tiered(m, mode, plan, key[1])
+        if mode == "compiled" and not run.compiled:
+            mode = "interpreted"                 # a FiniteSum whose batch function is Python
+        else:
+            key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
+            entry = _ENTRIES.get(key)            # (the common path's one lookup)
+            if mode == "bridged" or entry is None:
+                mode = tiered(m, mode, plan, key, entry)
     given, context = obj, _NO_CONTEXT
+    if mode == "bridged" and not obj.compiled:
+        try:
+            bridged = _bridge.objective(obj)
+            plan_b, H_b = plan_for(m, opts, bridged, x0, shared_opts)
+        except ValueError:
+            if choice != "auto":
+                raise
+            mode = "interpreted"     # options only the interpreted loop takes (Python functions)
+        else:
+            obj, plan, H = bridged, plan_b, H_b
     if mode == "bridged":     # (a FiniteSum is never bridged: plan.objective stays None)
-        context = _bridge.calling(None if obj.compiled else obj.ob[:5], obj.args, callback)
-        if not obj.compiled:
-            obj = _bridge.objective(obj)
-            plan, H = plan_for(m, opts, obj, x0, shared_opts)
+        context = _bridge.calling(None if given.compiled else given.ob[:5], given.args, callback)
     if plan.objective is not None:      # the method evaluates another form of fun
         obj = plan.objective
         probe_unbounded = False

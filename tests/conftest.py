@@ -16,7 +16,10 @@ compiled loop once a worker has spent a second in its interpreted runs).
 import math
 import os
 
-import newtonlab._run
+# before newtonlab is imported, and inherited by the child processes tests start
+os.environ["NEWTONLAB_AUTO_COMPILE_AFTER"] = "inf"
+
+import newtonlab._run  # noqa: E402
 
 
 def pytest_configure(config):

@@ -5,6 +5,7 @@ in ``test_matrix.py``; the first-order ones here), errors raised as the user's
 function raised them and never calling it again, nested and concurrent runs, and
 ``execution="auto"``'s switch from the interpreted to the compiled loop.
 """
+import math
 import os
 import threading
 
@@ -302,14 +303,45 @@ def test_auto_runs_a_jitted_objective_interpreted_until_its_loop_pays(fresh_proc
     assert first.nit == runs[1].nit and first.nfev == runs[1].nfev
 
 
-def test_auto_loads_a_compiled_loop_from_the_disk_cache(fresh_process_state):
+def test_auto_loads_a_jitted_objective_s_loop_from_the_disk_cache(fresh_process_state):
     nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1", options=BRIDGED)   # on disk now
     # a new process: nothing loaded yet (the dispatchers are made again, from the cache)
     fresh_process_state.setattr(SIG, "_DRIVERS", {})
     fresh_process_state.setattr(SIG, "_ENTRIES", {})
-    res = nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac), method="sr1")
+    fresh_process_state.setattr(R, "_ENTRIES", {})
+    asked = []
+    real = SIG.driver_for
+
+    def spy(*a, **k):
+        disp = real(*a, **k)
+        asked.append((k.get("compile", a[5] if len(a) > 5 else True), disp))
+        return disp
+    fresh_process_state.setattr(SIG, "driver_for", spy)
+    # a Python objective does not ask the disk (its plan is not the bridged run's)
+    assert nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac),
+                       method="sr1").execution == "interpreted"
+    assert asked == []
+    res = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1")
     assert res.execution == "compiled"
-    assert nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1").execution == "compiled"
+    [(compile, disp)] = asked
+    assert compile is False and disp.stats.cache_hits and not disp.stats.cache_misses
+    # now loaded in this process: the Python objective is called back from it
+    assert nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac),
+                       method="sr1").execution == "compiled"
+
+
+def test_auto_runs_a_python_finite_sum_interpreted(fresh_process_state):
+    """A FiniteSum whose batch function is Python has no compiled loop to ask for."""
+    from newtonlab.stochastic import FiniteSum
+    D = np.random.default_rng(0).standard_normal((50, 3))
+
+    def batch_fg(x, idx):
+        r = D[idx] @ x - 1.0
+        return 0.5 * float(r @ r) / idx.size, D[idx].T @ r / idx.size
+    for method in ("gd", "adam"):
+        res = nl.minimize(FiniteSum(batch_fg, 50), np.zeros(3), method=method,
+                          options={"maxiter": 20})
+        assert res.execution == "interpreted" and res.nit == 20
 
 
 def test_auto_uses_a_compiled_loop_this_process_already_has(fresh_process_state):
@@ -339,6 +371,69 @@ def test_a_load_only_request_compiles_nothing(tmp_path, monkeypatch):
     x = np.array([2.0])
     ob = (0,) * 8 + (1.0,)
     assert loaded(ob, 1, (), x) == compiled(ob, 1, (), x) == 3.0
+
+
+def test_auto_keeps_options_only_the_interpreted_loop_takes(fresh_process_state):
+    """A Python curvature batch (hessian-free) cannot enter the compiled loop: once "auto"
+    would switch, the run stays interpreted ("compiled" asked explicitly still refuses)."""
+    fresh_process_state.setattr(R, "AUTO_COMPILE_AFTER", 0.0)
+    D = np.random.default_rng(0).standard_normal((40, 3))
+    kw = dict(jac=lambda x: D.T @ (D @ x - 1.0) / 40, hessp=lambda x, p: D.T @ (D @ p) / 40,
+              method="hessian-free")
+    opts = {"curvature_batch": lambda x, v, idx: D[idx].T @ (D[idx] @ v) / idx.size,
+            "curvature_batch_size": 10, "n_samples": 40}
+
+    def f(x):
+        r = D @ x - 1.0
+        return 0.5 * float(r @ r) / 40
+    res = nl.minimize(f, np.zeros(3), options=opts, **kw)
+    assert res.execution == "interpreted" and res.nit > 0
+    with pytest.raises(ValueError, match="curvature_batch"):
+        nl.minimize(f, np.zeros(3), options={**opts, **BRIDGED}, **kw)
+
+
+def _toy_module(tmp_path, monkeypatch, body):
+    """A module of its own in tmp_path (numba caches a function beside its source file)."""
+    import importlib
+    import uuid
+    name = "toy_" + uuid.uuid4().hex[:12]
+    (tmp_path / f"{name}.py").write_text(body)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return importlib.import_module(name)
+
+
+def test_the_compile_notice_counts_only_newtonlab_s_compiles(capfd, tmp_path, monkeypatch):
+    """Silent for a load from the disk cache, for a stopped load-only request and for the
+    user's own functions compiled inside the context; said once newtonlab's code compiled
+    for ``after`` seconds in all."""
+    user = _toy_module(tmp_path, monkeypatch,
+                       "import numba\n@numba.njit\ndef helper(x):\n    return x + 1.0\n")
+    with SIG.compile_notice("user code", after=0.0):
+        user.helper(1.0)                          # compiles, but not newtonlab's
+    with SIG.compile_notice("loads", after=0.0):
+        SIG.no_callback()                         # loaded (or already in this process)
+    monkeypatch.setattr(SIG, "_DRIVERS", {})
+    toy = _toy_module(tmp_path, monkeypatch, "def toy(ob, cb, args, x):\n    return x[0]\n")
+    toy.toy.__module__ = "newtonlab.toy"          # counted as newtonlab's
+    driver = type("Driver", (), {"py_func": staticmethod(toy.toy), "__name__": "toy"})()
+    with SIG.compile_notice("refused", after=0.2):     # (stopped within microseconds)
+        assert SIG.driver_for(driver, EMPTY, (SIG.F64_1D,), compile=False) is None
+    assert "newtonlab: compiling" not in capfd.readouterr().err
+    notice = SIG.compile_notice("the toy", after=0.0)
+    with notice:
+        SIG.driver_for(driver, EMPTY, (SIG.F64_1D,))
+        notice.timer and notice.timer.join()
+    assert notice.said
+    assert "newtonlab: compiling the toy" in capfd.readouterr().err
+
+
+@pytest.mark.nojit
+def test_auto_compile_after_is_read_from_the_environment():
+    assert R._seconds("") == 1.0 and R._seconds(" 2.5 ") == 2.5
+    assert R._seconds("0") == 0.0 and R._seconds("inf") == math.inf
+    for bad in ("soon", "-1", "nan"):
+        with pytest.raises(ValueError, match="NEWTONLAB_AUTO_COMPILE_AFTER"):
+            R._seconds(bad)
 
 
 @pytest.mark.nojit

@@ -15,6 +15,7 @@ from numba.extending import overload
 import functools
 import sys
 import threading
+import time
 
 import numba
 from numba.core import event as ev
@@ -132,13 +133,68 @@ def placeholder(slot, A):
 _DRIVERS = {}
 
 
-class compile_notice(ev.Listener):
-    """A one-line notice on stderr when numba compiles for longer than ``after`` s inside
-    this context (numba's documented event API, ``numba.core.event``).
+class _Watch(ev.Listener):
+    """numba's compile events (its documented event API, ``numba.core.event``), handed to
+    the compile notices and load-only requests active in the thread that compiles.
 
-    A load from the disk cache is no compile, so the notice appears only when numba
-    really compiles (a first use, or after an upgrade), and says so before the wait rather
-    than after it.  The clock starts at the first compile the context sees.
+    One listener, registered once: numba broadcasts an event in the thread that compiles,
+    so a thread-local stack keeps each thread's watchers apart, and no listener is added
+    to or removed from numba's list while another thread may be iterating it.
+    """
+
+    def __init__(self):
+        self.local = threading.local()
+
+    def active(self):
+        stack = getattr(self.local, "stack", None)
+        if stack is None:
+            stack = self.local.stack = []
+        return stack
+
+    def on_start(self, event):
+        stack = self.active()
+        for w in stack:
+            w.started(event)
+        for w in stack:        # after every notice saw the start: the end comes even so
+            w.refuse(event)
+
+    def on_end(self, event):
+        for w in self.active():
+            w.ended(event)
+
+
+_WATCH = _Watch()
+ev.register("numba:compile", _WATCH)
+
+
+class _Watcher:
+    """A context during which :data:`_WATCH` hands this thread's compile events here."""
+
+    def __enter__(self):
+        _WATCH.active().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _WATCH.active().remove(self)
+
+    def started(self, event):
+        pass
+
+    def refuse(self, event):
+        pass
+
+    def ended(self, event):
+        pass
+
+
+class compile_notice(_Watcher):
+    """A one-line notice on stderr once numba has compiled newtonlab's code for ``after``
+    seconds in all inside this context (in this thread).
+
+    A load from the disk cache is no compile, and a user's own functions compiled inside
+    it (a helper called by a Python objective) do not count, so the notice appears only
+    when newtonlab's code really compiles (a first use, or after an upgrade).  It says so
+    during the wait, not after it.
     """
 
     #: False silences the notice (``newtonlab warmup``'s workers: the parent reports progress)
@@ -146,29 +202,39 @@ class compile_notice(ev.Listener):
 
     def __init__(self, label, after=0.5):
         self.label = label
-        self.after = after
+        self.left = after          # seconds of compiling still to go before the notice
+        self.depth = 0             # nesting of the compile events seen
+        self.ours = False          # the outermost compile is newtonlab's
         self.timer = None
+        self.said = False
 
     def _say(self):
+        self.said = True
         print(f"newtonlab: compiling {self.label} (first use; a few seconds, cached for later "
               f"runs; `python -m newtonlab warmup` compiles every method ahead)",
               file=sys.stderr, flush=True)
 
-    def on_start(self, event):
-        if self.timer is None and self.enabled:
-            self.timer = threading.Timer(self.after, self._say)
+    def started(self, event):
+        self.depth += 1
+        if self.depth > 1:
+            return
+        fn = getattr(event.data["dispatcher"], "py_func", None)
+        self.ours = getattr(fn, "__module__", "").startswith("newtonlab")
+        if self.ours and self.enabled and not self.said:
+            self.t0 = time.perf_counter()
+            self.timer = threading.Timer(self.left, self._say)
             self.timer.daemon = True
             self.timer.start()
 
-    def on_end(self, event):
-        pass
-
-    def __enter__(self):
-        ev.register("numba:compile", self)
-        return self
+    def ended(self, event):
+        self.depth -= 1
+        if self.depth == 0 and self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+            self.left -= time.perf_counter() - self.t0
 
     def __exit__(self, *exc):
-        ev.unregister("numba:compile", self)
+        super().__exit__(*exc)
         if self.timer is not None:
             self.timer.cancel()
 
@@ -177,19 +243,16 @@ class _NotCached(Exception):
     """Raised by :class:`_LoadOnly` to stop a compile before it starts."""
 
 
-class _LoadOnly(ev.Listener):
+class _LoadOnly(_Watcher):
     """Refuses to compile ``target``: numba announces a compile only after its disk cache
     missed, so a load still happens and a compile is stopped before any work."""
 
     def __init__(self, target):
         self.target = target
 
-    def on_start(self, event):
+    def refuse(self, event):
         if event.data["dispatcher"] is self.target:
             raise _NotCached
-
-    def on_end(self, event):
-        pass
 
 
 def driver_for(driver, A, rest, callback=True, label=None, compile=True):
@@ -211,8 +274,7 @@ def driver_for(driver, A, rest, callback=True, label=None, compile=True):
         head = (OB_ADDRESSES, types.int64, A) if callback else (objective_type(A), A)
         disp = numba.njit(cache=CACHE, **FLAGS)(driver.py_func)
         try:
-            with (compile_notice(label or driver.__name__) if compile else
-                  ev.install_listener("numba:compile", _LoadOnly(disp))):
+            with compile_notice(label or driver.__name__) if compile else _LoadOnly(disp):
                 disp.compile(head + tuple(rest))     # loads from the disk cache, or compiles
         except _NotCached:
             return None
