@@ -70,15 +70,27 @@ class deferred_sigint:
         self.previous = None
         if (not _active and threading.current_thread() is threading.main_thread()
                 and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
-            self.previous = signal.signal(signal.SIGINT, _handler)
+            # The state is set before the handler and reset in a ``finally``: a Ctrl-C can
+            # land inside ``signal.signal`` (its Python wrapper runs bytecode), and one that
+            # left ``_active`` set with the default handler back would disarm every later
+            # run (a run of the interrupt test then segfaulted in numba's boxing).
             _active = True
+            try:
+                signal.signal(signal.SIGINT, _handler)
+            except BaseException:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                _active = False
+                raise
+            self.previous = signal.default_int_handler
         return self
 
     def __exit__(self, kind, value, tb):
         global _active, _pending
         if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            _active = False
-            if kind is None:
-                raise_pending()
-            _pending = False          # (the run's own exception is raised instead)
+            try:
+                signal.signal(signal.SIGINT, self.previous)
+            finally:
+                _active = False
+                pending, _pending = _pending, False
+            if pending and kind is None:    # (else the run's own exception is raised)
+                raise KeyboardInterrupt

@@ -3,7 +3,8 @@
 numba segfaults when a KeyboardInterrupt is raised inside the Python call it makes to
 box a returned NamedTuple (``newtonlab/_interrupts.py``); the interpreted loop gets
 such a NamedTuple from a component every iteration.  A child process is sent SIGINT
-at random moments of many interpreted and bridged runs: it must survive, and every
+at random moments of many interpreted and bridged runs, and of interpreted runs of a
+jitted objective (``execution="auto"``'s first tier): it must survive, and every
 interrupt must surface as a KeyboardInterrupt from ``minimize`` (or be absorbed by a run
 that ends first).
 """
@@ -11,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -46,20 +48,32 @@ def interrupted_runs(mode, runs, defer):
     def g(x):
         return A @ x - 1.0
     opts = {"execution": mode, "maxiter": 400}
+    if mode == "jitted":      # the interpreted loop over a jitted objective ("auto"'s first tier)
+        import numba
+        f = numba.njit(lambda x: 0.5 * x @ (A @ x) - x.sum())
+        g = numba.njit(lambda x: A @ x - 1.0)
+        opts["execution"] = "interpreted"
+    t = time.perf_counter()
     first = nl.minimize(f, np.zeros(n), jac=g, method="bfgs", options=opts)  # loads kernels
+    t = time.perf_counter()
+    nl.minimize(f, np.zeros(n), jac=g, method="bfgs", options=opts)
+    duration = time.perf_counter() - t
     out = {"interrupted": 0, "finished": 0, "modes": [first.execution]}
     i = 0
     while i < runs:
         arm.update(at=random.randint(1, 10), calls=0)
         try:
             try:
+                if mode == "jitted":  # no Python function to arm it from: a random moment
+                    signal.setitimer(signal.ITIMER_REAL, random.uniform(1e-6, 0.8 * duration))
                 r = nl.minimize(f, np.zeros(n), jac=g, method="bfgs", options=opts)
-                out["finished"] += 1
-                out["modes"].append(r.execution)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
         except KeyboardInterrupt:
             out["interrupted"] += 1
+        else:
+            out["finished"] += 1
+            out["modes"].append(r.execution)
         i += 1
     out["modes"] = sorted(set(out["modes"]))
     print(json.dumps(out))
@@ -70,14 +84,15 @@ def run_child(mode, runs, defer=True):
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("mode", ["interpreted", "compiled"])
+@pytest.mark.parametrize("mode", ["interpreted", "compiled", "jitted"])
 def test_ctrl_c_never_crashes_a_run(mode):
     p = run_child(mode, 150)
     assert p.returncode == 0, p.stderr[-2000:]
     out = json.loads(p.stdout.strip().splitlines()[-1])
     assert out["interrupted"] + out["finished"] == 150
-    assert out["interrupted"] >= 120            # (the signal is sent inside each run)
-    assert out["modes"] == [mode]
+    # the signal is sent inside each run (jitted: at a random moment of its usual duration)
+    assert out["interrupted"] >= (100 if mode == "jitted" else 120)
+    assert out["modes"] == ["interpreted" if mode == "jitted" else mode]
 
 
 def test_a_users_own_sigint_handler_is_left_alone():
