@@ -29,6 +29,7 @@ _active = False       # a deferred_sigint handler is installed (the outermost ru
 
 
 _USER_CODE = set()    # code objects of the shims that call the user's functions
+_OURS = {__file__, signal.__file__}   # a Ctrl-C while the handler is swapped is deferred too
 
 
 def user_code(fn):
@@ -43,8 +44,8 @@ def _handler(signum, frame):
         code = frame.f_code
         if code in _USER_CODE:
             raise KeyboardInterrupt       # in the user's code: Python's own behaviour
-        if code.co_filename.startswith(_NUMBA_DIR):
-            break
+        if code.co_filename.startswith(_NUMBA_DIR) or code.co_filename in _OURS:
+            break                         # numba's code, or this module installing itself
         frame = frame.f_back
     _pending = True
 
@@ -77,9 +78,10 @@ class deferred_sigint:
             _active = True
             try:
                 signal.signal(signal.SIGINT, _handler)
-            except BaseException:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+            except BaseException:     # a Ctrl-C before the handler was in place
                 _active = False
+                if signal.getsignal(signal.SIGINT) is _handler:
+                    signal.signal(signal.SIGINT, signal.default_int_handler)
                 raise
             self.previous = signal.default_int_handler
         return self

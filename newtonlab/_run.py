@@ -125,10 +125,11 @@ def execution_mode(m, obj, callback, choice):
     return "bridged"
 
 
-def tiered(m, loop, plan, key, entry):
+def tiered(m, loop, plan, key, entry, jitted):
     """``execution="auto"``'s choice between ``loop`` (compiled or bridged) and the
     interpreted loop for ``plan``, as :data:`AUTO_COMPILE_AFTER` says; ``key`` is the
-    compiled solve's (solve, args type) and ``entry`` that solve if this process has it.
+    compiled solve's (solve, args type), ``entry`` that solve if this process has it, and
+    ``jitted`` whether the objective is (a Python callback may still bridge it).
 
     Only a jitted objective asks numba's disk cache: a Python objective's plan is not the
     bridged run's (that one's records hold compiled stand-ins), and making the bridged
@@ -138,8 +139,8 @@ def tiered(m, loop, plan, key, entry):
         return "compiled" if loop == "compiled" else "interpreted"
     if entry is not None or not hasattr(plan.solve, "py_func"):
         return loop
-    if loop == "compiled" and compiled_solve(m, plan.solve, key[1], plan.options,
-                                             compile=False) is not None:
+    if jitted and compiled_solve(m, plan.solve, key[1], plan.options,
+                                 compile=False) is not None:
         return loop
     seconds = _INTERPRETED.get(m.name, (0, 0.0))[1]
     return loop if seconds >= AUTO_COMPILE_AFTER else "interpreted"
@@ -237,15 +238,14 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
         mode = execution_mode(m, obj, callback, choice)
     plan, H = plan_for(m, opts, obj, x0, shared_opts)
     entry = None
-    if choice == "auto" and mode != "interpreted":
-        run = obj if plan.objective is None else plan.objective
-        if mode == "compiled" and not run.compiled:
-            mode = "interpreted"                 # a FiniteSum whose batch function is Python
-        else:
-            key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
-            entry = _ENTRIES.get(key)            # (the common path's one lookup)
-            if mode == "bridged" or entry is None:
-                mode = tiered(m, mode, plan, key, entry)
+    run = obj if plan.objective is None else plan.objective
+    if mode == "compiled" and not run.compiled:
+        mode = "interpreted"                     # a FiniteSum whose batch function is Python
+    elif choice == "auto" and mode != "interpreted":
+        key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
+        entry = _ENTRIES.get(key)                # (the common path's one lookup)
+        if mode == "bridged" or entry is None:
+            mode = tiered(m, mode, plan, key, entry, run.compiled)
     given, context = obj, _NO_CONTEXT
     if mode == "bridged" and not obj.compiled:
         try:

@@ -321,10 +321,12 @@ def test_auto_loads_a_jitted_objective_s_loop_from_the_disk_cache(fresh_process_
     assert nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac),
                        method="sr1").execution == "interpreted"
     assert asked == []
-    res = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1")
+    # a jitted objective asks, with a Python callback too (the same compiled solve, bridged)
+    res = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1", callback=lambda xk: None)
     assert res.execution == "compiled"
     [(compile, disp)] = asked
     assert compile is False and disp.stats.cache_hits and not disp.stats.cache_misses
+    assert nl.minimize(ROS.fun, X0, jac=ROS.jac, method="sr1").execution == "compiled"
     # now loaded in this process: the Python objective is called back from it
     assert nl.minimize(python(ROS.fun), X0, jac=python(ROS.jac),
                        method="sr1").execution == "compiled"

@@ -108,15 +108,39 @@ def test_an_interrupt_while_the_handler_is_restored_leaves_nothing_armed(monkeyp
             raise KeyboardInterrupt               # after the C-level restore, as a Ctrl-C would
         return previous
     monkeypatch.setattr(signal, "signal", interrupted)
+    inside = []
     with pytest.raises(KeyboardInterrupt):
         with _interrupts.deferred_sigint():
-            assert signal.getsignal(signal.SIGINT) is _interrupts._handler
-    assert not _interrupts._active
+            inside.append(signal.getsignal(signal.SIGINT))
+    assert inside == [_interrupts._handler] and not _interrupts._active
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     monkeypatch.setattr(signal, "signal", real)
     with _interrupts.deferred_sigint():
         assert signal.getsignal(signal.SIGINT) is _interrupts._handler
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_interrupt_while_the_handler_is_installed_leaves_nothing_armed(monkeypatch):
+    """A Ctrl-C inside ``signal.signal`` before the deferral's handler is in place: it is
+    raised, nothing stays armed, and the clean-up makes no second interruptible call."""
+    import signal
+    real = signal.signal
+    calls = []
+
+    def interrupted(signum, handler):
+        calls.append(handler)
+        if len(calls) == 1:               # before the C-level install: the default handler
+            raise KeyboardInterrupt
+        return real(signum, handler)
+    monkeypatch.setattr(signal, "signal", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with _interrupts.deferred_sigint():
+            pass
+    assert calls == [_interrupts._handler] and not _interrupts._active
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with _interrupts.deferred_sigint():
+        inside = signal.getsignal(signal.SIGINT)
+    assert inside is _interrupts._handler
 
 
 def test_a_users_own_sigint_handler_is_left_alone():

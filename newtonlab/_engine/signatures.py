@@ -175,7 +175,9 @@ class _Watcher:
         return self
 
     def __exit__(self, *exc):
-        _WATCH.active().remove(self)
+        stack = _WATCH.active()
+        if self in stack:
+            stack.remove(self)
 
     def started(self, event):
         pass
@@ -219,7 +221,7 @@ class compile_notice(_Watcher):
         if self.depth > 1:
             return
         fn = getattr(event.data["dispatcher"], "py_func", None)
-        self.ours = getattr(fn, "__module__", "").startswith("newtonlab")
+        self.ours = (getattr(fn, "__module__", None) or "").startswith("newtonlab")
         if self.ours and self.enabled and not self.said:
             self.t0 = time.perf_counter()
             self.timer = threading.Timer(self.left, self._say)
