@@ -27,8 +27,8 @@ why the slope is never taken as the verdict: there the probe's L-BFGS simply
 heads for the minimum and ends without one.  Its evaluations are reported
 as ``res.unbounded_probe``, apart from ``nfev``/``njev``, which keep counting the
 method's own; it runs interpreted (over the compiled kernels) whatever the run's
-``execution``, so a method never pays L-BFGS's compiled loop for it.  It makes at most as many iterations as the run did
-(at most 50), and ``options={"unbounded_probe": False}`` turns it off (timing studies
+``execution``, so a method never pays L-BFGS's compiled loop for it.  It makes at most as
+many iterations as the run did (at most 50), and ``options={"unbounded_probe": False}`` turns it off (timing studies
 of fixed-budget runs).
 """
 import math

@@ -17,6 +17,17 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 
+def _value(context, builder, toty, c_addr, jit_addr=None):
+    """A first-class function value of type ``toty``: these addresses of its C wrapper
+    and numba entry (none: calls go through the wrapper), and no Python object."""
+    voidptr = context.get_value_type(types.voidptr)
+    fn = cgutils.create_struct_proxy(toty)(context, builder)
+    fn.c_addr = c_addr
+    fn.jit_addr = voidptr(None) if jit_addr is None else jit_addr
+    fn.py_addr = voidptr(None)
+    return fn._getvalue()
+
+
 @functools.lru_cache(maxsize=None)
 def function_value(toty):
     """An intrinsic ``as_function(dispatcher) -> toty``: the dispatcher's machine code as a
@@ -37,16 +48,13 @@ def function_value(toty):
         def codegen(context, builder, sig, args):
             cres = disp.dispatcher.get_compile_result(toty.signature)
             voidptr = context.get_value_type(types.voidptr)
-            fn = cgutils.create_struct_proxy(toty)(context, builder)
             wrapper = cgutils.get_or_insert_function(
                 builder.module, context.get_value_type(toty.ftype).pointee,
                 cres.fndesc.llvm_cfunc_wrapper_name)
-            fn.c_addr = builder.bitcast(wrapper, voidptr)
-            fn.jit_addr = builder.bitcast(context.declare_function(builder.module, cres.fndesc),
-                                          voidptr)
-            fn.py_addr = voidptr(None)
+            entry = context.declare_function(builder.module, cres.fndesc)
             context.active_code_library.add_linking_library(cres.library)
-            return fn._getvalue()
+            return _value(context, builder, toty, builder.bitcast(wrapper, voidptr),
+                          builder.bitcast(entry, voidptr))
         return toty(disp), codegen
     return as_function
 
@@ -71,11 +79,7 @@ def function_at(toty):
 
         def codegen(context, builder, sig, args):
             voidptr = context.get_value_type(types.voidptr)
-            fn = cgutils.create_struct_proxy(toty)(context, builder)
-            fn.c_addr = builder.inttoptr(args[0], voidptr)
-            fn.jit_addr = voidptr(None)
-            fn.py_addr = voidptr(None)
-            return fn._getvalue()
+            return _value(context, builder, toty, builder.inttoptr(args[0], voidptr))
         return toty(address), codegen
     return as_function
 
