@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+from newtonlab._engine import factor as FA
 from newtonlab._engine import kernels as K
 from newtonlab._engine import linesearch as LS
 from newtonlab.methods.lbfgs import lbfgs_push
@@ -131,14 +132,14 @@ def test_two_loop_equals_dense_bfgs_recursion():
 def test_cholesky_and_solve():
     A = spd(8)
     L = np.zeros_like(A)
-    assert K.cholesky(A, 0.0, L)
+    assert FA.cholesky(A, 0.0, L)
     np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-12)
     b = RNG.standard_normal(8)
     out = np.empty(8)
-    K.cholesky_solve(L, b, out)
+    FA.cholesky_solve(L, b, out)
     np.testing.assert_allclose(out, np.linalg.solve(A, b), rtol=1e-10)
-    assert not K.cholesky(-A, 0.0, L)
-    assert not K.cholesky(np.full((2, 2), np.nan), 0.0, np.zeros((2, 2)))
+    assert not FA.cholesky(-A, 0.0, L)
+    assert not FA.cholesky(np.full((2, 2), np.nan), 0.0, np.zeros((2, 2)))
 
 
 @pytest.mark.parametrize("n", [1, 7, 100, 131])
@@ -146,11 +147,90 @@ def test_cholesky_vectorized_rows_match_numpy(n):
     """Sizes beyond and between the vector width: rows_dot's vector body and its tail."""
     A = spd(n)
     L = np.full_like(A, np.nan)             # every entry written, upper triangle zeroed
-    assert K.cholesky(A, 0.5, L)
+    assert FA.cholesky(A, 0.5, L)
     np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.5 * np.eye(n)), rtol=1e-10,
                                atol=1e-12)
     i, j = n - 1, n // 2
-    assert np.isclose(K.rows_dot(L, i, j, j), L[i, :j] @ L[j, :j], rtol=1e-12, atol=1e-14)
+    assert np.isclose(FA.rows_dot(L, i, j, 0, j), L[i, :j] @ L[j, :j], rtol=1e-12, atol=1e-14)
+    lo = j // 3
+    assert np.isclose(FA.rows_dot(L, i, j, lo, j), L[i, lo:j] @ L[j, lo:j], rtol=1e-12,
+                      atol=1e-14)
+
+
+def banded_spd(n, b, rng):
+    """A symmetric positive definite matrix of bandwidth b (diagonally dominant)."""
+    A = np.zeros((n, n))
+    for i in range(n):
+        for j in range(max(0, i - b), i):
+            A[i, j] = A[j, i] = rng.standard_normal()
+        A[i, i] = 2.0 * b + 3.0
+    return A
+
+
+@pytest.mark.parametrize("n, b", [(2, 1), (7, 1), (40, 1), (40, 3), (131, 2), (100, 10)])
+def test_cholesky_over_the_envelope_matches_numpy(n, b):
+    """Banded matrices take the envelope path: the factor is NumPy's, zeros outside the
+    band included, whatever L held before; both paths agree."""
+    rng = np.random.default_rng(n + b)
+    A = banded_spd(n, b, rng)
+    L = np.full_like(A, np.nan)
+    assert FA.cholesky(A, 0.25, L)
+    np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.25 * np.eye(n)), rtol=1e-10,
+                               atol=1e-12)
+    Lc = np.full_like(A, np.nan)
+    assert FA._cholesky_columns(A, 0.25, Lc)
+    np.testing.assert_allclose(L, Lc, rtol=1e-13, atol=1e-15)
+    b_ = rng.standard_normal(n)
+    out = np.empty(n)
+    FA.cholesky_solve(L, b_, out)
+    np.testing.assert_allclose(out, np.linalg.solve(A + 0.25 * np.eye(n), b_), rtol=1e-10)
+
+
+def test_cholesky_envelope_with_holes_and_a_late_row():
+    """An envelope that is not monotone (a last row coupled only to the first), zeros
+    inside the envelope that fill in, a row with no off-diagonal entry."""
+    rng = np.random.default_rng(5)
+    n = 30
+    A = banded_spd(n, 2, rng)
+    A[10, 8] = A[8, 10] = 0.0                       # a hole inside row 10's envelope
+    A[n - 1, :n - 1] = A[:n - 1, n - 1] = 0.0
+    A[n - 1, 0] = A[0, n - 1] = 0.7                 # row n-1's envelope starts at 0
+    A[15, 13:15] = A[13:15, 15] = 0.0               # row 15: diagonal only
+    L = np.full_like(A, 3.0)
+    assert FA._cholesky_envelope(A, 0.0, L)
+    np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
+    assert FA.cholesky(A, 0.0, L)
+    np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
+
+
+def test_cholesky_envelope_reports_failure():
+    """Not positive definite, or NaN inside or at the start of an envelope: False."""
+    rng = np.random.default_rng(6)
+    A = banded_spd(20, 1, rng)
+    L = np.zeros_like(A)
+    assert not FA.cholesky(-A, 0.0, L)
+    B = A.copy()
+    B[12, 12] = -50.0
+    assert not FA.cholesky(B, 0.0, L)
+    for i, j in [(7, 6), (7, 0), (7, 7)]:
+        B = A.copy()
+        B[i, j] = np.nan
+        assert not FA.cholesky(B, 0.0, L)
+
+
+@pytest.mark.parametrize("m", [0, 1, 5, 17, 40])
+def test_first_nonzero_matches_numpy(m):
+    rng = np.random.default_rng(m)
+    a = np.zeros(40)
+    for _ in range(3):
+        a[:] = 0.0
+        if m:
+            a[rng.integers(0, m, size=rng.integers(1, 3))] = rng.standard_normal()
+        nz = np.flatnonzero(a[:m])
+        assert FA.first_nonzero(a, m) == (nz[0] if nz.size else m)
+    a[:] = 0.0
+    a[m // 2:] = np.nan
+    assert FA.first_nonzero(a, m) == (m // 2 if m else 0)
 
 
 def modified_cholesky_oracle(A, beta):
@@ -169,7 +249,7 @@ def modified_cholesky_oracle(A, beta):
 def test_modified_cholesky_matches_alg_3_3(shift):
     A = spd(5) + shift * np.eye(5) - 8 * np.eye(5)
     L = np.zeros_like(A)
-    tau = K.modified_cholesky_shift(A, 1e-3, L)
+    tau = FA.modified_cholesky_shift(A, 1e-3, L)
     assert tau == modified_cholesky_oracle(A, 1e-3)
     np.testing.assert_allclose(L @ L.T, A + tau * np.eye(5), rtol=1e-10, atol=1e-10)
 
@@ -186,7 +266,7 @@ def test_eigen_modified_direction(absolute):
     mu = np.maximum(np.abs(lam) if absolute else lam, delta)
     ref = -V @ ((V.T @ g) / mu)
     out = np.empty(3)
-    lmin = K.eigen_modified_direction(A, g, 1e-8, absolute, out)
+    lmin = FA.eigen_modified_direction(A, g, 1e-8, absolute, out)
     assert lmin == pytest.approx(-4.0)
     np.testing.assert_allclose(out, ref, rtol=1e-8)
 
@@ -319,12 +399,12 @@ def test_symmetrize_finds_every_nonfinite_entry(bad, where):
 def test_cholesky_solve_in_place_matches_numpy(n):
     A = spd(n)
     L = np.zeros_like(A)
-    assert K.cholesky(A, 0.0, L)
+    assert FA.cholesky(A, 0.0, L)
     b = RNG.standard_normal(n)
     out = np.empty(n)
-    K.cholesky_solve(L, b, out)
+    FA.cholesky_solve(L, b, out)
     np.testing.assert_allclose(out, np.linalg.solve(A, b), rtol=1e-10, atol=1e-13)
     inplace = b.copy()
-    K.cholesky_solve(L, inplace, inplace)                  # out is b: newton's call
+    FA.cholesky_solve(L, inplace, inplace)                  # out is b: newton's call
     np.testing.assert_array_equal(inplace, out)
-    assert np.isclose(K.row_vec_dot(L, n - 1, b, n - 1), L[n - 1, :n - 1] @ b[:n - 1])
+    assert np.isclose(FA.row_vec_dot(L, n - 1, b, n - 1), L[n - 1, :n - 1] @ b[:n - 1])

@@ -18,7 +18,7 @@ import pytest
 
 import newtonlab as nl
 from newtonlab import problems
-from newtonlab._engine import kernels as K
+from newtonlab._engine import factor as FA
 from newtonlab._engine import krylov as KR
 from newtonlab._engine import tcg as TC
 from newtonlab._engine.ls_driver import DONE, NEED_PRODUCT
@@ -119,7 +119,7 @@ def test_full_dimension_equals_dense_step():
         g = RNG.standard_normal(n)
         p, lmin, products = jitted_step(H, g, n)
         dense = np.empty(n)
-        lmin_dense = K.eigen_modified_direction(H, g, 1e-8, True, dense)   # the "eig" kernel
+        lmin_dense = FA.eigen_modified_direction(H, g, 1e-8, True, dense)   # the "eig" kernel
         U = np.linalg.eigh(H)[1]
         exact = -U @ ((U.T @ g) / np.abs(np.linalg.eigvalsh(H)))
         assert products == n
@@ -136,7 +136,7 @@ def test_breakdown_stops_early_and_still_equals_dense_step():
     g = U[:, [0, 5, 9]] @ np.array([1.0, -2.0, 0.5])
     p, _, products = jitted_step(H, g, n)
     dense = np.empty(n)
-    K.eigen_modified_direction(H, g, 1e-8, True, dense)
+    FA.eigen_modified_direction(H, g, 1e-8, True, dense)
     assert products == 3
     assert np.linalg.norm(p - dense) <= 1e-9 * np.linalg.norm(dense)
 

@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from . import factor as FA
 from . import kernels as K
 from .config import jit, jit_borrow
 
@@ -115,9 +116,9 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     Returns (lambda, factorizations, exit code, hard case flag).
     """
     n = g.size
-    if K.cholesky(B, 0.0, L):
+    if FA.cholesky(B, 0.0, L):
         K.neg(g, p)
-        K.cholesky_solve(L, p, p)
+        FA.cholesky_solve(L, p, p)
         if K.norm2(p) <= delta:
             return 0.0, 1, EXIT_INTERIOR, False
         pole = 0.0           # B is positive definite: every lambda >= 0 is admissible
@@ -155,7 +156,7 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     # Newton's iteration on phi(lambda) = 1/||p(lambda)|| - 1/delta (N&W Alg. 4.3)
     lo = lam
     for it in range(maxiter):
-        if not K.cholesky(B, lam, L):
+        if not FA.cholesky(B, lam, L):
             # rounding made B + lam I numerically indefinite: move right within the bracket
             lo = lam
             lam = min(lam + 4.0 * (lam - pole) + SQRT_EPS, 0.5 * (lam + hi))
@@ -163,7 +164,7 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
             continue
         nfac += 1
         K.neg(g, p)
-        K.cholesky_solve(L, p, p)
+        FA.cholesky_solve(L, p, p)
         pn = K.norm2(p)
         if abs(pn - delta) <= rtol * delta:
             break
@@ -193,11 +194,11 @@ def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     Returns (lambda (NaN unless fallen back), factorizations, exit code, hard case flag).
     """
     n = g.size
-    if not K.cholesky(B, 0.0, L):
+    if not FA.cholesky(B, 0.0, L):
         lam, nfac, _, hard = exact_step(B, g, delta, p, L, w, rtol, maxiter)
         return lam, nfac + 1, EXIT_FALLBACK, hard
     K.neg(g, p)
-    K.cholesky_solve(L, p, p)
+    FA.cholesky_solve(L, p, p)
     if K.norm2(p) <= delta:
         return math.nan, 1, EXIT_INTERIOR, False
     gg = K.dot(g, g)

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import prange, types
 
+from .._engine import factor as FA
 from .._engine import kernels as K
 from .._engine.config import jit
 from .._engine.evaluate import eval_fg, eval_hess
@@ -118,11 +119,11 @@ def lm_solve(ob, args, x, lo, hi, fopt, maxiter):
             break
         k += 1
         # propose: A + mu I is positive definite for mu > 0 unless round-off says otherwise
-        if not K.cholesky(A, mu, L):
+        if not FA.cholesky(A, mu, L):
             mu *= nu
             nu *= 2.0
             continue
-        K.cholesky_solve(L, b, p)
+        FA.cholesky_solve(L, b, p)
         step = box_step(x, p, lo, hi, xt)
         if not step > fopt[F_XTOL] * (K.norm_inf(x) + fopt[F_XSCALE]):
             status = STALLED   # NaN step included

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
+from .._engine import factor as FA
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import status as S
@@ -41,15 +42,15 @@ def newton_direction(H, g, p, L, mod, beta, floor):
     """p = -(H + E)^{-1} g with E the chosen modification; returns the shift
     tau (Cholesky) or the smallest eigenvalue of H (eigen modifications)."""
     if mod == MOD_CHOLESKY:
-        tau = K.modified_cholesky_shift(H, beta, L)
+        tau = FA.modified_cholesky_shift(H, beta, L)
         if not math.isfinite(tau):
             for i in range(g.size):
                 p[i] = math.nan
             return tau
         K.neg(g, p)
-        K.cholesky_solve(L, p, p)
+        FA.cholesky_solve(L, p, p)
         return tau
-    return K.eigen_modified_direction(H, g, floor, mod == MOD_ABS, p)
+    return FA.eigen_modified_direction(H, g, floor, mod == MOD_ABS, p)
 
 
 class Options(NamedTuple):

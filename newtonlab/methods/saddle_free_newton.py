@@ -73,6 +73,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _options as O
+from .._engine import factor as FA
 from .._engine import kernels as K
 from .._engine import krylov as KR
 from .._engine import linesearch as LS
@@ -115,7 +116,7 @@ def init(mo, x, g, H):
 def direction(work, state, mo, g, p):
     if not state.have_hess:
         return State(True, state.shift), NEED_HESS
-    lmin = K.eigen_modified_direction(work.H, g, mo.floor, True, p)   # p = -|H|^{-1} g
+    lmin = FA.eigen_modified_direction(work.H, g, mo.floor, True, p)   # p = -|H|^{-1} g
     return State(False, lmin), DONE
 
 
