@@ -154,23 +154,33 @@ def _row_asymmetry(H, i):
     return amax
 
 
-@jit_reduce
+@jit_borrow
 def _nonfinite_sum(H):
     """sum of 0 * H_ij: exactly 0 when every entry is finite, NaN otherwise (0 * inf and
-    0 * NaN are NaN, and a NaN stays in any sum); a pure reduction, vectorized."""
+    0 * NaN are NaN, and a NaN stays in any sum); row by row (:func:`_nonfinite_row`:
+    a reduction over a 1-d row vectorizes, one over both indices did not: 0.5 against
+    1.4 us at n = 100)."""
     t = 0.0
     for i in range(H.shape[0]):
-        for j in range(H.shape[1]):
-            t += H[i, j] * 0.0
+        t += _nonfinite_row(H[i])
+    return t
+
+
+@jit_reduce
+def _nonfinite_row(a):
+    """sum of 0 * a_k, a pure reduction, vectorized (see :func:`_nonfinite_sum`)."""
+    t = 0.0
+    for k in range(a.size):
+        t += a[k] * 0.0
     return t
 
 
 @jit_borrow
 def copy_matrix(src, dst):
-    """dst[:, :] = src, elementwise (no shape-check machinery compiled in)."""
+    """dst[:, :] = src, row by row (:func:`copy_into`: no shape-check machinery compiled
+    in, and a 1-d loop vectorizes)."""
     for i in range(dst.shape[0]):
-        for j in range(dst.shape[1]):
-            dst[i, j] = src[i, j]
+        copy_into(src[i], dst[i])
 
 
 @jit_borrow
