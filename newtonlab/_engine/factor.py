@@ -22,8 +22,8 @@ def cholesky(A, tau, L):
     column of the first nonzero in A[i, :i], L[i, :f_i] = 0.  When the envelope holds at
     most a quarter of the lower triangle (banded Hessians: chained problems, discretized
     equations) :func:`_cholesky_envelope` computes only the envelope; otherwise
-    :func:`_cholesky_columns` factors densely.  At n = 100 (``benchmarks/bench_kernels.py``):
-    tridiagonal 3 us (27 densely), bandwidth 10 11 us (30), dense 27 us.
+    :func:`_cholesky_columns` factors densely.  At n = 100 (``benchmarks/results_factor.md``):
+    tridiagonal 2.3 us (22 densely), bandwidth 10 8 us (22), dense 22 us.
 
     A plain loop rather than LAPACK so that it runs allocation-free inside batched
     (prange) code and reports failure instead of raising.
@@ -41,7 +41,7 @@ def cholesky(A, tau, L):
 def _cholesky_columns(A, tau, L):
     """:func:`cholesky` column by column (left-looking).  The inner products of rows of
     L (:func:`rows_dot`, vectorized) for one column do not depend on each other, so they
-    overlap: a dense n = 100 factor in 27 us (58 us as scalar loops)."""
+    overlap: a dense n = 100 factor in 22 us (58 us as scalar loops)."""
     n = A.shape[0]
     for j in range(n):
         d = A[j, j] + tau - rows_dot(L, j, j, 0, j)
@@ -60,7 +60,7 @@ def _cholesky_columns(A, tau, L):
 def _cholesky_envelope(A, tau, L):
     """:func:`cholesky` row by row, each over its envelope [f_i, i]: the inner products
     start at f_i.  Each entry of a row waits for the one before it (a row is a forward
-    substitution), so dense rows cost more than by columns (129 against 27 us at
+    substitution), so dense rows cost more than by columns (130 against 23 us at
     n = 100); a short envelope costs little."""
     n = A.shape[0]
     for i in range(n):
