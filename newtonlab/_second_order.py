@@ -21,14 +21,12 @@ negative-curvature direction lowers f) ends with status SADDLE and
 ``success=False``.  The classification and every escape are reported in
 ``res.second_order``; the Hessian evaluations they cost are counted.
 """
-import math
-
 import numpy as np
 
 from ._engine import status as S
 from ._engine import trace as T
 from ._engine.evaluate import eval_fg
-from ._kinds import ATOL, RTOL, kind_of_ascending
+from ._kinds import ATOL, RTOL, kind_of_symmetric
 
 from ._result import MESSAGES, Trace
 
@@ -176,14 +174,9 @@ def end_point_kind(res, m, obj, hess, hessp):
     try:
         if H is not None:
             # classify's dense rule without its Python overhead (117 -> ~30 us at n = 50,
-            # on every successful newton run): eigenvalues, tol = max(atol, rtol max|lambda|).
-            # H is symmetric (a method's H was symmetrized by the engine as it was
-            # evaluated); eigvalsh returns the eigenvalues in ascending order
-            lam = np.linalg.eigvalsh(H).tolist()
-            if not all(map(math.isfinite, lam)):
-                raise ValueError("non-finite curvature")
-            tol = max(ATOL["analytic"], RTOL["analytic"] * max(-lam[0], lam[-1]))
-            kind = kind_of_ascending(lam, tol)
+            # on every successful newton run).  H is symmetric (a method's H was
+            # symmetrized by the engine as it was evaluated)
+            kind = kind_of_symmetric(H, RTOL["analytic"], ATOL["analytic"])
         else:
             # imported here: only a run without the Hessian matrix loads newtonlab.analysis
             from .analysis.classify import classify

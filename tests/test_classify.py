@@ -373,3 +373,25 @@ def test_inertia_check_helpers_against_numpy():
                                                n, 0)
     assert step == pytest.approx(np.max(np.abs(np.linalg.pinv(A0, rcond=1e-8) @ b)), rel=1e-8)
     assert change == pytest.approx(np.linalg.norm(B - A0, 2), rel=1e-12) and note == ""
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_kind_of_symmetric_answers_what_the_eigenvalues_would(seed):
+    """The end-point rule's Cholesky shortcut (``_kinds.kind_of_symmetric``) only ever says
+    "minimum" where the eigenvalues say so: spectra whose smallest eigenvalue sits inside
+    the band |lambda| <= tol, at its edge, just beyond (where only the eigenvalues decide),
+    far beyond, or below zero."""
+    from newtonlab._kinds import CHOLESKY_FIRST, kind_of_ascending, kind_of_symmetric
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(CHOLESKY_FIRST, 60))
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = rng.uniform(1.0, 10.0, n)
+    edge = 1e-10 * lam.max()                      # the rule's tol for this spectrum
+    lam[0] = edge * [0.0, 0.5, 0.999, 1.001, 1.5, 2.5, 1e3, -1.0, -1e3][seed % 9]
+    H = (Q * lam) @ Q.T
+    H = 0.5 * (H + H.T)
+    ev = np.linalg.eigvalsh(H)
+    expected = kind_of_ascending(ev.tolist(), max(1e-12, 1e-10 * max(-ev[0], ev[-1])))
+    assert kind_of_symmetric(H, 1e-10, 1e-12) == expected
+    assert kind_of_symmetric(-H, 1e-10, 1e-12) == kind_of_ascending(
+        (-ev[::-1]).tolist(), max(1e-12, 1e-10 * max(ev[-1], -ev[0])))
