@@ -5,14 +5,16 @@ Run from the repository root::
 
     python benchmarks/bench_factor.py [--n 100 400] [--out benchmarks/results_factor.md]
 
-Matrices: symmetric positive definite of bandwidth b (b = n - 1: dense), diagonally
-dominant, as a Newton iteration sees them (a full (n, n) array).  Per matrix, the median
+Matrices: symmetric positive definite of bandwidth b (b = n - 1: dense), and "arrow":
+tridiagonal with its last n / 8 rows and columns dense (a few variables coupled to all,
+ordered last: an envelope path trap), diagonally dominant, as a Newton iteration sees
+them (a full (n, n) array).  Per matrix, the median
 time per call in one warm process (each timed loop runs inside compiled code, so no call
 overhead is counted for newtonlab; scipy's calls are timed from Python and include its
 argument checks, as a user's would):
 
-* ``cholesky``: newtonlab's factor (over the envelope when it holds at most a quarter of
-  the lower triangle, else by columns), and the dense column order alone;
+* ``cholesky``: newtonlab's factor (over the envelope when ``envelope_pays``, else by
+  columns), and each order alone: by rows over the envelope, densely by columns;
 * scipy ``cholesky`` (LAPACK ``potrf``, dense) and ``cholesky_banded`` (``pbtrf``, given
   the band as a (b + 1, n) array: it is told the bandwidth, newtonlab finds it);
 * ``cholesky_solve`` and ``symmetrize`` (a symmetric matrix: the check only).
@@ -54,6 +56,14 @@ def _repeat_columns(A, L, k):
 
 
 @numba.njit
+def _repeat_envelope(A, L, k):
+    ok = True
+    for _ in range(k):
+        ok &= FA._cholesky_envelope(A, 0.0, L)
+    return ok
+
+
+@numba.njit
 def _repeat_solve(L, b, out, k):
     for _ in range(k):
         FA.cholesky_solve(L, b, out)
@@ -67,12 +77,13 @@ def _repeat_symmetrize(H, k):
     return code
 
 
-def banded_spd(n, b, rng):
+def banded_spd(n, b, rng, arrow=0):
+    """Bandwidth b, plus ``arrow`` last rows and columns dense; diagonally dominant."""
     A = np.zeros((n, n))
     for i in range(n):
-        for j in range(max(0, i - b), i):
+        for j in range(0 if i >= n - arrow else max(0, i - b), i):
             A[i, j] = A[j, i] = rng.standard_normal()
-    A[np.diag_indices(n)] = 2.0 * b + 3.0
+    A[np.diag_indices(n)] = 2.0 * np.abs(A).sum(axis=1).max() + 1.0
     return A
 
 
@@ -87,15 +98,16 @@ def per_call(run, k, repeats=7):
     return statistics.median(times)
 
 
-def measure(n, b):
+def measure(n, b, arrow=0):
     rng = np.random.default_rng(n + b)
-    A = banded_spd(n, b, rng)
+    A = banded_spd(n, b, rng, arrow)
     L = np.zeros((n, n))
     k = max(3, int(2e5 / n ** 2))
     assert _repeat_cholesky(A, L, 1)
     np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
-    ab = np.zeros((b + 1, n))                       # lower band storage for pbtrf
-    for d in range(b + 1):
+    bw = n - 1 if arrow else b
+    ab = np.zeros((bw + 1, n))                      # lower band storage for pbtrf
+    for d in range(bw + 1):
         ab[d, :n - d] = np.diagonal(A, -d)
     rhs = rng.standard_normal(n)
     out = np.empty(n)
@@ -108,7 +120,9 @@ def measure(n, b):
         return run
     return {
         "cholesky": per_call(lambda kk: _repeat_cholesky(A, L, kk), k),
+        "envelope": per_call(lambda kk: _repeat_envelope(A, L, kk), k),
         "columns": per_call(lambda kk: _repeat_columns(A, L, kk), k),
+        "pays": bool(FA.envelope_pays(A)),
         "potrf": per_call(py(lambda: scipy.linalg.cholesky(A, lower=True)), kpy),
         "pbtrf": per_call(py(lambda: scipy.linalg.cholesky_banded(ab, lower=True)), kpy),
         "solve": per_call(lambda kk: _repeat_solve(L, rhs, out, kk), k),
@@ -131,18 +145,23 @@ def main():
         f"`python benchmarks/bench_factor.py --n {' '.join(map(str, args.n))}`, "
         f"{platform.machine()}, numba {numba.__version__}, scipy "
         f"{scipy.__version__}, one BLAS thread; median us per call.  b: bandwidth "
-        "(n - 1: dense).  pbtrf is told the band; newtonlab's cholesky finds it.",
+        "(n - 1: dense).  pbtrf is told the band (an arrow's is n - 1); newtonlab's "
+        "cholesky finds the envelope.",
         "",
-        "| n | b | cholesky | dense column order | scipy cholesky (potrf) | scipy "
-        "cholesky_banded (pbtrf) | cholesky_solve | symmetrize (check) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| n | matrix | cholesky (path) | by rows over the envelope | by columns | scipy "
+        "cholesky (potrf) | scipy cholesky_banded (pbtrf) | cholesky_solve | symmetrize "
+        "(check) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for n in args.n:
-        for b in (1, 2, 5, 10, 20, n // 4, n - 1):
-            r = measure(n, b)
-            lines.append(f"| {n} | {b} | {us(r['cholesky'])} | {us(r['columns'])} | "
-                         f"{us(r['potrf'])} | {us(r['pbtrf'])} | {us(r['solve'])} | "
-                         f"{us(r['symmetrize'])} |")
+        cases = [(b, 0) for b in (1, 2, 5, 10, 20, n // 4, n - 1)] + [(1, n // 8)]
+        for b, arrow in cases:
+            r = measure(n, b, arrow)
+            name = f"arrow ({arrow} dense rows)" if arrow else f"b = {b}"
+            path = "envelope" if r["pays"] else "columns"
+            lines.append(f"| {n} | {name} | {us(r['cholesky'])} ({path}) | "
+                         f"{us(r['envelope'])} | {us(r['columns'])} | {us(r['potrf'])} | "
+                         f"{us(r['pbtrf'])} | {us(r['solve'])} | {us(r['symmetrize'])} |")
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     if args.out:

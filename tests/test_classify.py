@@ -395,3 +395,30 @@ def test_kind_of_symmetric_answers_what_the_eigenvalues_would(seed):
     assert kind_of_symmetric(H, 1e-10, 1e-12) == expected
     assert kind_of_symmetric(-H, 1e-10, 1e-12) == kind_of_ascending(
         (-ev[::-1]).tolist(), max(1e-12, 1e-10 * max(ev[-1], -ev[0])))
+
+
+def test_kind_of_symmetric_proves_a_minimum_without_eigenvalues(monkeypatch):
+    """Smallest eigenvalue well beyond the shortcut's shift (2 rtol ||H||_F): the Cholesky
+    factorization alone answers (eigvalsh would raise here); one not finite is never a
+    minimum, and a 0-d matrix stays an error the caller turns into "unclassified"."""
+    from newtonlab import _kinds
+    rng = np.random.default_rng(7)
+    n = 40
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = rng.uniform(1.0, 10.0, n)
+    lam[0] = 4e-10 * np.sqrt(np.sum(lam ** 2))
+    H = (Q * lam) @ Q.T
+    H = 0.5 * (H + H.T)
+
+    def no_eigenvalues(*a, **k):
+        raise AssertionError("eigvalsh called")
+    with monkeypatch.context() as m:
+        m.setattr(_kinds.np.linalg, "eigvalsh", no_eigenvalues)
+        assert _kinds.kind_of_symmetric(H, 1e-10, 1e-12) == "minimum"
+    for bad in (np.nan, np.inf):
+        B = H.copy()
+        B[5, 3] = B[3, 5] = bad
+        with pytest.raises((ValueError, np.linalg.LinAlgError)):
+            _kinds.kind_of_symmetric(B, 1e-10, 1e-12)
+    with pytest.raises(np.linalg.LinAlgError):
+        _kinds.kind_of_symmetric(np.array(2.0), 1e-10, 1e-12)

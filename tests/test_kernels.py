@@ -167,16 +167,20 @@ def banded_spd(n, b, rng):
     return A
 
 
-@pytest.mark.parametrize("n, b", [(2, 1), (7, 1), (40, 1), (40, 3), (131, 2), (100, 10)])
+@pytest.mark.parametrize("n, b", [(40, 1), (60, 2), (131, 2), (100, 10)])
 def test_cholesky_over_the_envelope_matches_numpy(n, b):
     """Banded matrices take the envelope path: the factor is NumPy's, zeros outside the
     band included, whatever L held before; both paths agree."""
     rng = np.random.default_rng(n + b)
     A = banded_spd(n, b, rng)
+    assert FA.envelope_pays(A)
     L = np.full_like(A, np.nan)
     assert FA.cholesky(A, 0.25, L)
     np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.25 * np.eye(n)), rtol=1e-10,
                                atol=1e-12)
+    Le = np.full_like(A, 5.0)
+    assert FA._cholesky_envelope(A, 0.25, Le)
+    np.testing.assert_array_equal(L, Le)
     Lc = np.full_like(A, np.nan)
     assert FA._cholesky_columns(A, 0.25, Lc)
     np.testing.assert_allclose(L, Lc, rtol=1e-13, atol=1e-15)
@@ -186,21 +190,46 @@ def test_cholesky_over_the_envelope_matches_numpy(n, b):
     np.testing.assert_allclose(out, np.linalg.solve(A + 0.25 * np.eye(n), b_), rtol=1e-10)
 
 
+def test_envelope_pays_only_for_a_narrow_envelope():
+    """Dense, wide-banded and arrow matrices (a few dense rows last: a short envelope
+    on average, long rows to factor) go by columns, whose factor they match bit for bit."""
+    rng = np.random.default_rng(3)
+    n = 100
+    dense = spd(n)
+    wide = banded_spd(n, 30, rng)
+    arrow = banded_spd(n, 1, rng)
+    arrow[-12:, :] = rng.standard_normal((12, n))
+    arrow = arrow + arrow.T
+    arrow[np.diag_indices(n)] = 2.0 * np.abs(arrow).sum(axis=1).max()
+    for A in (dense, wide, arrow):
+        assert not FA.envelope_pays(A)
+        L = np.full_like(A, np.nan)
+        Lc = np.full_like(A, np.nan)
+        assert FA.cholesky(A, 0.0, L) and FA._cholesky_columns(A, 0.0, Lc)
+        np.testing.assert_array_equal(L, Lc)
+        np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
+    assert FA.envelope_pays(banded_spd(n, 2, rng)) and FA.envelope_pays(np.eye(n))
+
+
 def test_cholesky_envelope_with_holes_and_a_late_row():
     """An envelope that is not monotone (a last row coupled only to the first), zeros
-    inside the envelope that fill in, a row with no off-diagonal entry."""
+    inside an envelope that fill in, a row with no off-diagonal entry."""
     rng = np.random.default_rng(5)
     n = 30
     A = banded_spd(n, 2, rng)
-    A[10, 8] = A[8, 10] = 0.0                       # a hole inside row 10's envelope
+    A[10, 5] = A[5, 10] = 0.5                       # row 10: [x 0 0 x x d], holes at 6, 7
+    A[10, 8] = A[8, 10] = 0.0                       # ... and at 8
     A[n - 1, :n - 1] = A[:n - 1, n - 1] = 0.0
     A[n - 1, 0] = A[0, n - 1] = 0.7                 # row n-1's envelope starts at 0
     A[15, 13:15] = A[13:15, 15] = 0.0               # row 15: diagonal only
+    A[np.diag_indices(n)] = 2.0 * np.abs(A).sum(axis=1).max()
+    expected = np.linalg.cholesky(A)
+    assert expected[10, 6] != 0.0 and expected[10, 8] != 0.0    # the holes fill in
     L = np.full_like(A, 3.0)
     assert FA._cholesky_envelope(A, 0.0, L)
-    np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(L, expected, rtol=1e-10, atol=1e-12)
     assert FA.cholesky(A, 0.0, L)
-    np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(L, expected, rtol=1e-10, atol=1e-12)
 
 
 def test_cholesky_envelope_reports_failure():
@@ -370,9 +399,20 @@ def test_symmetrize_against_numpy():
     np.testing.assert_allclose(H, 0.5 * (A + A.T), rtol=1e-15)
     H = S.copy()
     H[0, 1] += 1e-12 * np.abs(S).max()                                   # within tolerance
+    expected = 0.5 * H + 0.5 * H.T
     assert K.symmetrize(H, 1e-8) == 0
+    np.testing.assert_array_equal(H, expected)                           # ... yet averaged
     H[2, 3] = np.nan
     assert K.symmetrize(H, 1e-8) == 2
+
+
+def test_symmetrize_an_asymmetric_pair_near_overflow():
+    """a - b overflows to inf: still asymmetric (code 1), averaged without overflow."""
+    H = np.eye(3)
+    H[0, 1] = 1e308
+    H[1, 0] = -1e308
+    assert K.symmetrize(H, 1e-8) == 1
+    assert H[0, 1] == H[1, 0] == 0.0 and np.isfinite(H).all()
 
 
 def test_symmetrize_leaves_a_symmetric_matrix_near_overflow_alone():

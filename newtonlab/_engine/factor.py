@@ -19,29 +19,45 @@ def cholesky(A, tau, L):
     if it is not positive definite.  Reads A's lower triangle only.
 
     A factor has no fill outside A's envelope (George & Liu 1981, ch. 4): with f_i the
-    column of the first nonzero in A[i, :i], L[i, :f_i] = 0.  When the envelope holds at
-    most a quarter of the lower triangle (banded Hessians: chained problems, discretized
-    equations) :func:`_cholesky_envelope` computes only the envelope; otherwise
+    column of the first nonzero in A[i, :i], L[i, :f_i] = 0.  When that is cheaper
+    (:func:`envelope_pays`: banded Hessians of chained problems, discretized equations)
+    :func:`_cholesky_envelope` computes only the envelope; otherwise
     :func:`_cholesky_columns` factors densely.  At n = 100 (``benchmarks/results_factor.md``):
-    tridiagonal 2.3 us (22 densely), bandwidth 10 8 us (22), dense 22 us.
+    tridiagonal 2.4 us (23 densely), bandwidth 10 8.4 us (23), dense 24 us.
 
     A plain loop rather than LAPACK so that it runs allocation-free inside batched
     (prange) code and reports failure instead of raising.
     """
-    n = A.shape[0]
-    envelope = 0
-    for i in range(n):
-        envelope += i - first_nonzero(A[i], i)
-    if 8 * envelope <= n * (n - 1):
+    if envelope_pays(A):
         return _cholesky_envelope(A, tau, L)
     return _cholesky_columns(A, tau, L)
+
+
+@jit_borrow
+def envelope_pays(A):
+    """Whether factoring A row by row over its envelope costs less than densely.
+
+    Row by row, each of the envelope's E = sum_i (i - f_i) entries waits for the one
+    before it (a row is a forward substitution): ~15 ns each, plus ~0.45 ns per
+    multiply-add of their inner products, W = sum_i (i - f_i)^2 / 2; by columns, n^3 / 6
+    multiply-adds at ~0.11 ns.  Fitted on ``benchmarks/bench_factor.py`` (n = 100 and 400,
+    banded, arrow and dense matrices): the envelope pays when 34 E + W <= n^3 / 25.  A
+    scan of A's lower triangle, vectorized."""
+    n = A.shape[0]
+    entries = 0
+    work = 0
+    for i in range(n):
+        r = i - first_nonzero(A[i], i)
+        entries += r
+        work += r * r
+    return 34 * entries + work // 2 <= n * n * n // 25
 
 
 @jit_borrow
 def _cholesky_columns(A, tau, L):
     """:func:`cholesky` column by column (left-looking).  The inner products of rows of
     L (:func:`rows_dot`, vectorized) for one column do not depend on each other, so they
-    overlap: a dense n = 100 factor in 22 us (58 us as scalar loops)."""
+    overlap: a dense n = 100 factor in 23 us (58 us as scalar loops)."""
     n = A.shape[0]
     for j in range(n):
         d = A[j, j] + tau - rows_dot(L, j, j, 0, j)
@@ -60,8 +76,8 @@ def _cholesky_columns(A, tau, L):
 def _cholesky_envelope(A, tau, L):
     """:func:`cholesky` row by row, each over its envelope [f_i, i]: the inner products
     start at f_i.  Each entry of a row waits for the one before it (a row is a forward
-    substitution), so dense rows cost more than by columns (130 against 23 us at
-    n = 100); a short envelope costs little."""
+    substitution), so dense rows cost more than by columns (103 against 23 us at
+    n = 100, ``benchmarks/results_factor.md``); a short envelope costs little."""
     n = A.shape[0]
     for i in range(n):
         f = first_nonzero(A[i], i)

@@ -124,7 +124,8 @@ def symmetrize(H, rtol):
     Vectorized passes: finiteness (:func:`_nonfinite_sum`), then the largest asymmetry
     row by row (:func:`_row_asymmetry`, reads only); an H that is exactly symmetric, as
     most Hessians are, is then left as it is, and only another is averaged.  (One scalar
-    loop doing all three took 5.0 us at n = 100, every Hessian; these take 3.3.)"""
+    loop doing all three took 5.0 us at n = 100, every Hessian; these take 2.5,
+    ``benchmarks/results_factor.md``.)"""
     if _nonfinite_sum(H) != 0.0:
         return 2
     n = H.shape[0]
@@ -177,10 +178,13 @@ def _nonfinite_row(a):
 
 @jit_borrow
 def copy_matrix(src, dst):
-    """dst[:, :] = src, row by row (:func:`copy_into`: no shape-check machinery compiled
-    in, and a 1-d loop vectorizes)."""
+    """dst[:, :] = src (same shapes), row by row: a 1-d loop vectorizes, and no
+    shape-check machinery is compiled in."""
     for i in range(dst.shape[0]):
-        copy_into(src[i], dst[i])
+        s = src[i]
+        d = dst[i]
+        for j in range(d.size):
+            d[j] = s[j]
 
 
 @jit_borrow
