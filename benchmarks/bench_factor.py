@@ -13,8 +13,7 @@ time per call in one warm process (each timed loop runs inside compiled code, so
 overhead is counted for newtonlab; scipy's calls are timed from Python and include its
 argument checks, as a user's would):
 
-* ``cholesky``: newtonlab's factor (over the envelope when ``envelope_pays``, else by
-  columns), and each order alone: by rows over the envelope, densely by columns;
+* ``cholesky``: newtonlab's factor (left-looking over the envelope);
 * scipy ``cholesky`` (LAPACK ``potrf``, dense) and ``cholesky_banded`` (``pbtrf``, given
   the band as a (b + 1, n) array: it is told the bandwidth, newtonlab finds it);
 * ``cholesky_solve`` and ``symmetrize`` (a symmetric matrix: the check only).
@@ -44,22 +43,6 @@ def _repeat_cholesky(A, L, k):
     ok = True
     for _ in range(k):
         ok &= FA.cholesky(A, 0.0, L)
-    return ok
-
-
-@numba.njit
-def _repeat_columns(A, L, k):
-    ok = True
-    for _ in range(k):
-        ok &= FA._cholesky_columns(A, 0.0, L)
-    return ok
-
-
-@numba.njit
-def _repeat_envelope(A, L, k):
-    ok = True
-    for _ in range(k):
-        ok &= FA._cholesky_envelope(A, 0.0, L)
     return ok
 
 
@@ -120,9 +103,6 @@ def measure(n, b, arrow=0):
         return run
     return {
         "cholesky": per_call(lambda kk: _repeat_cholesky(A, L, kk), k),
-        "envelope": per_call(lambda kk: _repeat_envelope(A, L, kk), k),
-        "columns": per_call(lambda kk: _repeat_columns(A, L, kk), k),
-        "pays": bool(FA.envelope_pays(A)),
         "potrf": per_call(py(lambda: scipy.linalg.cholesky(A, lower=True)), kpy),
         "pbtrf": per_call(py(lambda: scipy.linalg.cholesky_banded(ab, lower=True)), kpy),
         "solve": per_call(lambda kk: _repeat_solve(L, rhs, out, kk), k),
@@ -148,19 +128,16 @@ def main():
         "(n - 1: dense).  pbtrf is told the band (an arrow's is n - 1); newtonlab's "
         "cholesky finds the envelope.",
         "",
-        "| n | matrix | cholesky (path) | by rows over the envelope | by columns | scipy "
-        "cholesky (potrf) | scipy cholesky_banded (pbtrf) | cholesky_solve | symmetrize "
-        "(check) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| n | matrix | cholesky | scipy cholesky (potrf) | scipy cholesky_banded (pbtrf) "
+        "| cholesky_solve | symmetrize (check) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for n in args.n:
         cases = [(b, 0) for b in (1, 2, 5, 10, 20, n // 4, n - 1)] + [(1, n // 8)]
         for b, arrow in cases:
             r = measure(n, b, arrow)
             name = f"arrow ({arrow} dense rows)" if arrow else f"b = {b}"
-            path = "envelope" if r["pays"] else "columns"
-            lines.append(f"| {n} | {name} | {us(r['cholesky'])} ({path}) | "
-                         f"{us(r['envelope'])} | {us(r['columns'])} | {us(r['potrf'])} | "
+            lines.append(f"| {n} | {name} | {us(r['cholesky'])} | {us(r['potrf'])} | "
                          f"{us(r['pbtrf'])} | {us(r['solve'])} | {us(r['symmetrize'])} |")
             print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"

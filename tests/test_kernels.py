@@ -151,9 +151,9 @@ def test_cholesky_vectorized_rows_match_numpy(n):
     np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.5 * np.eye(n)), rtol=1e-10,
                                atol=1e-12)
     i, j = n - 1, n // 2
-    assert np.isclose(FA.rows_dot(L, i, j, 0, j), L[i, :j] @ L[j, :j], rtol=1e-12, atol=1e-14)
+    assert np.isclose(FA.rows_dot(L, i, j, j), L[i, :j] @ L[j, :j], rtol=1e-12, atol=1e-14)
     lo = j // 3
-    assert np.isclose(FA.rows_dot(L, i, j, lo, j), L[i, lo:j] @ L[j, lo:j], rtol=1e-12,
+    assert np.isclose(FA.rows_dot_from(L, i, j, lo, j), L[i, lo:j] @ L[j, lo:j], rtol=1e-12,
                       atol=1e-14)
 
 
@@ -167,48 +167,36 @@ def banded_spd(n, b, rng):
     return A
 
 
-@pytest.mark.parametrize("n, b", [(40, 1), (60, 2), (131, 2), (100, 10)])
+@pytest.mark.parametrize("n, b", [(2, 1), (7, 1), (40, 1), (40, 3), (131, 2), (100, 10)])
 def test_cholesky_over_the_envelope_matches_numpy(n, b):
-    """Banded matrices take the envelope path: the factor is NumPy's, zeros outside the
-    band included, whatever L held before; both paths agree."""
+    """Banded matrices: the factor is NumPy's, zeros outside the band included, whatever
+    L held before (the envelope's bookkeeping borrows L's diagonal and last column)."""
     rng = np.random.default_rng(n + b)
     A = banded_spd(n, b, rng)
-    assert FA.envelope_pays(A)
-    L = np.full_like(A, np.nan)
-    assert FA.cholesky(A, 0.25, L)
-    np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.25 * np.eye(n)), rtol=1e-10,
-                               atol=1e-12)
-    Le = np.full_like(A, 5.0)
-    assert FA._cholesky_envelope(A, 0.25, Le)
-    np.testing.assert_array_equal(L, Le)
-    Lc = np.full_like(A, np.nan)
-    assert FA._cholesky_columns(A, 0.25, Lc)
-    np.testing.assert_allclose(L, Lc, rtol=1e-13, atol=1e-15)
+    for garbage in (np.nan, 7.0, -3.0):
+        L = np.full_like(A, garbage)
+        assert FA.cholesky(A, 0.25, L)
+        np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.25 * np.eye(n)), rtol=1e-10,
+                                   atol=1e-12)
     b_ = rng.standard_normal(n)
     out = np.empty(n)
     FA.cholesky_solve(L, b_, out)
     np.testing.assert_allclose(out, np.linalg.solve(A + 0.25 * np.eye(n), b_), rtol=1e-10)
 
 
-def test_envelope_pays_only_for_a_narrow_envelope():
-    """Dense, wide-banded and arrow matrices (a few dense rows last: a short envelope
-    on average, long rows to factor) go by columns, whose factor they match bit for bit."""
+def test_cholesky_of_dense_wide_and_arrow_matrices():
+    """Dense, wide-banded and arrow matrices (a few dense rows last: every column reaches
+    the last row, most rows start late) match NumPy's factor."""
     rng = np.random.default_rng(3)
     n = 100
-    dense = spd(n)
-    wide = banded_spd(n, 30, rng)
     arrow = banded_spd(n, 1, rng)
     arrow[-12:, :] = rng.standard_normal((12, n))
     arrow = arrow + arrow.T
     arrow[np.diag_indices(n)] = 2.0 * np.abs(arrow).sum(axis=1).max()
-    for A in (dense, wide, arrow):
-        assert not FA.envelope_pays(A)
+    for A in (spd(n), banded_spd(n, 30, rng), arrow):
         L = np.full_like(A, np.nan)
-        Lc = np.full_like(A, np.nan)
-        assert FA.cholesky(A, 0.0, L) and FA._cholesky_columns(A, 0.0, Lc)
-        np.testing.assert_array_equal(L, Lc)
+        assert FA.cholesky(A, 0.0, L)
         np.testing.assert_allclose(L, np.linalg.cholesky(A), rtol=1e-10, atol=1e-12)
-    assert FA.envelope_pays(banded_spd(n, 2, rng)) and FA.envelope_pays(np.eye(n))
 
 
 def test_cholesky_envelope_with_holes_and_a_late_row():
@@ -226,8 +214,6 @@ def test_cholesky_envelope_with_holes_and_a_late_row():
     expected = np.linalg.cholesky(A)
     assert expected[10, 6] != 0.0 and expected[10, 8] != 0.0    # the holes fill in
     L = np.full_like(A, 3.0)
-    assert FA._cholesky_envelope(A, 0.0, L)
-    np.testing.assert_allclose(L, expected, rtol=1e-10, atol=1e-12)
     assert FA.cholesky(A, 0.0, L)
     np.testing.assert_allclose(L, expected, rtol=1e-10, atol=1e-12)
 

@@ -18,77 +18,69 @@ def cholesky(A, tau, L):
     """Lower Cholesky factor of A + tau I into L (zeros above the diagonal); returns False
     if it is not positive definite.  Reads A's lower triangle only.
 
-    A factor has no fill outside A's envelope (George & Liu 1981, ch. 4): with f_i the
-    column of the first nonzero in A[i, :i], L[i, :f_i] = 0.  When that is cheaper
-    (:func:`envelope_pays`: banded Hessians of chained problems, discretized equations)
-    :func:`_cholesky_envelope` computes only the envelope; otherwise
-    :func:`_cholesky_columns` factors densely.  At n = 100 (``benchmarks/results_factor.md``):
-    tridiagonal 2.4 us (23 densely), bandwidth 10 8.4 us (23), dense 24 us.
+    Left-looking (column by column) over A's envelope.  With f_i the column of the first
+    nonzero in A[i, :i], L[i, :f_i] = 0 (a factor has no fill outside the envelope: George
+    & Liu 1981, ch. 4), so column j has entries only in rows i > j with f_i <= j, up to
+    the last such row r_j, each an inner product of two rows of L over the columns
+    k >= max(f_i, f_j) (:func:`rows_dot_from`).  Over a band of width b that is O(n b^2)
+    work after an O(n^2) scan; a full envelope takes the dense loop (:func:`rows_dot`).
+    The inner products of one column do not depend on each other, so they overlap (row
+    by row, each waits for the one before: 5x slower on dense rows).  At n = 100
+    (``benchmarks/results_factor.md``): tridiagonal 2.6 us, bandwidth 10 4.6 us, dense
+    20 us (58 with scalar inner products).  Both loops in one function: every compiled
+    helper adds to its callers' compile time (helpers by path cost 0.5 s more).
 
-    A plain loop rather than LAPACK so that it runs allocation-free inside batched
-    (prange) code and reports failure instead of raising.
+    Bookkeeping without allocation (it runs inside batched prange code): f_i waits in
+    L's diagonal until column i overwrites it, and r_j in L[j, n - 1], above the diagonal,
+    zeroed at the end.  A plain loop rather than LAPACK, which raises instead of
+    reporting failure.
     """
-    if envelope_pays(A):
-        return _cholesky_envelope(A, tau, L)
-    return _cholesky_columns(A, tau, L)
-
-
-@jit_borrow
-def envelope_pays(A):
-    """Whether factoring A row by row over its envelope costs less than densely.
-
-    Row by row, each of the envelope's E = sum_i (i - f_i) entries waits for the one
-    before it (a row is a forward substitution): ~15 ns each, plus ~0.45 ns per
-    multiply-add of their inner products, W = sum_i (i - f_i)^2 / 2; by columns, n^3 / 6
-    multiply-adds at ~0.11 ns.  Fitted on ``benchmarks/bench_factor.py`` (n = 100 and 400,
-    banded, arrow and dense matrices): the envelope pays when 34 E + W <= n^3 / 25.  A
-    scan of A's lower triangle, vectorized."""
     n = A.shape[0]
-    entries = 0
-    work = 0
-    for i in range(n):
-        r = i - first_nonzero(A[i], i)
-        entries += r
-        work += r * r
-    return 34 * entries + work // 2 <= n * n * n // 25
-
-
-@jit_borrow
-def _cholesky_columns(A, tau, L):
-    """:func:`cholesky` column by column (left-looking).  The inner products of rows of
-    L (:func:`rows_dot`, vectorized) for one column do not depend on each other, so they
-    overlap: a dense n = 100 factor in 23 us (58 us as scalar loops)."""
-    n = A.shape[0]
-    for j in range(n):
-        d = A[j, j] + tau - rows_dot(L, j, j, 0, j)
-        if not d > 0.0:  # also catches NaN
-            return False
-        d = math.sqrt(d)
-        L[j, j] = d
-        for i in range(j + 1, n):
-            L[i, j] = (A[i, j] - rows_dot(L, i, j, 0, j)) / d
-    for i in range(n):
-        L[i, i + 1:] = 0.0
-    return True
-
-
-@jit_borrow
-def _cholesky_envelope(A, tau, L):
-    """:func:`cholesky` row by row, each over its envelope [f_i, i]: the inner products
-    start at f_i.  Each entry of a row waits for the one before it (a row is a forward
-    substitution), so dense rows cost more than by columns (103 against 23 us at
-    n = 100, ``benchmarks/results_factor.md``); a short envelope costs little."""
-    n = A.shape[0]
+    last = n - 1
+    starts = 0
     for i in range(n):
         f = first_nonzero(A[i], i)
-        L[i, :f] = 0.0
-        for j in range(f, i):
-            L[i, j] = (A[i, j] - rows_dot(L, i, j, f, j)) / L[j, j]
-        d = A[i, i] + tau - rows_dot(L, i, i, f, i)
-        if not d > 0.0:  # also catches NaN
-            return False
-        L[i, i] = math.sqrt(d)
-        L[i, i + 1:] = 0.0
+        starts += f
+        Li = L[i]
+        for k in range(np.uint64(f)):       # (unsigned: no negative-index wraparound,
+            Li[k] = 0.0                     # so the loop vectorizes)
+        Li[i] = f
+        if i < last:
+            Li[last] = i                    # r_i >= i
+    if starts == 0:
+        # a full envelope: the dense loop, inner products from column 0 (a signed index
+        # known to start at 0 vectorizes best: rows_dot_from is 10% slower at n = 400)
+        for j in range(n):
+            d = A[j, j] + tau - rows_dot(L, j, j, j)
+            if not d > 0.0:  # also catches NaN
+                return False
+            d = math.sqrt(d)
+            L[j, j] = d
+            for i in range(j + 1, n):
+                L[i, j] = (A[i, j] - rows_dot(L, i, j, j)) / d
+    else:
+        for i in range(1, n):               # r_f >= i for f = f_i ...
+            f = int(L[i, i])
+            if f < last and L[f, last] < i:
+                L[f, last] = i
+        for j in range(1, last):            # ... and r_j is their running maximum
+            L[j, last] = max(L[j, last], L[j - 1, last])
+        for j in range(n):
+            fj = int(L[j, j])
+            d = A[j, j] + tau - rows_dot_from(L, j, j, fj, j)
+            if not d > 0.0:  # also catches NaN
+                return False
+            d = math.sqrt(d)
+            rj = int(L[j, last]) if j < last else j
+            L[j, j] = d
+            for i in range(j + 1, rj + 1):
+                fi = int(L[i, i])
+                if fi <= j:
+                    L[i, j] = (A[i, j] - rows_dot_from(L, i, j, max(fi, fj), j)) / d
+    for i in range(n):
+        Li = L[i]
+        for k in range(np.uint64(i + 1), np.uint64(n)):
+            Li[k] = 0.0
     return True
 
 
@@ -105,10 +97,21 @@ def first_nonzero(a, m):
 
 
 @jit_reduce
-def rows_dot(A, i, j, lo, hi):
-    """sum_{lo <= k < hi} A[i, k] A[j, k]: a pure reduction, reassociated (as :func:`dot`)."""
+def rows_dot(A, i, j, m):
+    """sum_{k < m} A[i, k] A[j, k]: a pure reduction, reassociated (as :func:`dot`)."""
     t = 0.0
-    for k in range(lo, hi):
+    for k in range(m):
+        t += A[i, k] * A[j, k]
+    return t
+
+
+@jit_reduce
+def rows_dot_from(A, i, j, lo, hi):
+    """sum_{lo <= k < hi} A[i, k] A[j, k], reassociated.  Unsigned k: with a signed index
+    numba adds negative-index wraparound, which kept the loop scalar for any lo not known
+    to be 0 (5x slower)."""
+    t = 0.0
+    for k in range(np.uint64(lo), np.uint64(hi)):
         t += A[i, k] * A[j, k]
     return t
 
