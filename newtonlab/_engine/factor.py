@@ -1,7 +1,7 @@
 """Factorizations of dense symmetric matrices, for Newton-type directions.
 
-Cholesky (over A's envelope when it is narrow, else densely) and its solve, the
-shift of N&W Alg. 3.3 that makes A + tau I positive definite, and the
+Cholesky (left-looking over A's envelope: O(n b^2) on a band of width b) and its
+solve, the shift of N&W Alg. 3.3 that makes A + tau I positive definite, and the
 eigenvalue-modified direction of §3.4 and of saddle-free Newton.  Leaf kernels, as
 ``kernels.py``'s: arrays and scalars in and out, each with a NumPy oracle in
 ``tests/test_kernels.py``.
