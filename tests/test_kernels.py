@@ -218,6 +218,28 @@ def test_cholesky_envelope_with_holes_and_a_late_row():
     np.testing.assert_allclose(L, expected, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_cholesky_of_random_sparsity_patterns(seed):
+    """Random symmetric patterns (any envelope: late starts, holes, rows reaching back to
+    column 0, empty rows), random n from 1 to 45, L full of garbage, a shift tau: NumPy's
+    factor; and a pattern made indefinite is reported, whatever its envelope."""
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(8):
+        n = int(rng.integers(1, 46))
+        A = np.where(rng.random((n, n)) < rng.uniform(0.0, 0.3), rng.standard_normal((n, n)),
+                     0.0)
+        A = np.tril(A, -1)
+        A = A + A.T
+        A[np.diag_indices(n)] = np.abs(A).sum(axis=1) + rng.uniform(0.1, 1.0, n)
+        L = rng.standard_normal((n, n)) * 1e3
+        assert FA.cholesky(A, 0.5, L)
+        np.testing.assert_allclose(L, np.linalg.cholesky(A + 0.5 * np.eye(n)), rtol=1e-10,
+                                   atol=1e-12)
+        k = int(rng.integers(0, n))
+        A[k, k] = -1.0
+        assert not FA.cholesky(A, 0.0, L)
+
+
 def test_cholesky_envelope_reports_failure():
     """Not positive definite, or NaN inside or at the start of an envelope: False."""
     rng = np.random.default_rng(6)
