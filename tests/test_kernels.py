@@ -255,6 +255,22 @@ def test_cholesky_envelope_reports_failure():
         assert not FA.cholesky(B, 0.0, L)
 
 
+def test_cholesky_rejects_an_infinite_pivot():
+    """+inf on the diagonal, tau = inf, or a diagonal that overflows with tau: False (an
+    infinite pivot made the column below it 0 and the factor "succeed"); the shift of
+    Alg. 3.3 then ends at inf, which newton treats as a failed direction."""
+    for A, tau in [(np.array([[np.inf]]), 0.0), (np.array([[1.0, 0.0], [0.5, np.inf]]), 0.0),
+                   (np.eye(2), np.inf), (np.diag([1.7e308, 1.0]), 1.7e308)]:
+        for dense in (True, False):
+            B = A.copy()
+            if not dense and B.shape[0] == 2:
+                B[1, 0] = 0.0                       # the envelope loop
+            assert not FA.cholesky(B, tau, np.zeros_like(B))
+    L = np.zeros((2, 2))
+    assert FA.modified_cholesky_shift(np.array([[1.7e308, 0.0], [0.0, -1e307]]), 1e-3, L) \
+        == np.inf
+
+
 @pytest.mark.parametrize("m", [0, 1, 5, 17, 40])
 def test_first_nonzero_matches_numpy(m):
     rng = np.random.default_rng(m)

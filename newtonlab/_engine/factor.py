@@ -32,8 +32,9 @@ def cholesky(A, tau, L):
 
     Bookkeeping without allocation (it runs inside batched prange code): f_i waits in
     L's diagonal until column i overwrites it, and r_j in L[j, n - 1], above the diagonal,
-    zeroed at the end.  A plain loop rather than LAPACK, which raises instead of
-    reporting failure.
+    zeroed at the end; both are always integers (a NaN in A counts as nonzero for f_i).
+    L is unspecified after False.  A plain loop rather than LAPACK, which raises instead
+    of reporting failure.
     """
     n = A.shape[0]
     last = n - 1
@@ -52,7 +53,7 @@ def cholesky(A, tau, L):
         # known to start at 0 vectorizes best: rows_dot_from is 10% slower at n = 400)
         for j in range(n):
             d = A[j, j] + tau - rows_dot(L, j, j, j)
-            if not d > 0.0:  # also catches NaN
+            if not 0.0 < d < math.inf:      # NaN, and overflow to inf, too
                 return False
             d = math.sqrt(d)
             L[j, j] = d
@@ -68,7 +69,7 @@ def cholesky(A, tau, L):
         for j in range(n):
             fj = int(L[j, j])
             d = A[j, j] + tau - rows_dot_from(L, j, j, fj, j)
-            if not d > 0.0:  # also catches NaN
+            if not 0.0 < d < math.inf:      # NaN, and overflow to inf, too
                 return False
             d = math.sqrt(d)
             rj = int(L[j, last]) if j < last else j
