@@ -136,8 +136,7 @@ def symmetrize(H, rtol):
         return 0
     hmax = 0.0
     for i in range(n):
-        for j in range(n):
-            hmax = max(hmax, abs(H[i, j]))
+        hmax = max(hmax, norm_inf(H[i]))
     for i in range(1, n):
         for j in range(i):
             a = H[i, j]
