@@ -28,11 +28,11 @@ import numpy as np
 from numba import objmode
 
 from ._engine.config import CACHE
-from ._engine.signatures import CALLBACK_SIG, placeholder, resolved, user_signatures
+from ._engine.signatures import CALLBACK_SIG, EMPTY_ARGS, placeholder, resolved, user_signatures
 from ._interrupts import raise_pending
 
 #: args type of every bridged run: the run's own args stay on the Python side
-EMPTY = numba.typeof(())
+EMPTY = EMPTY_ARGS
 
 _local = threading.local()
 

@@ -20,7 +20,7 @@ from numba.core.registry import CPUDispatcher
 
 from ._engine import evaluate as EV
 from ._complex_step import complex_step_jac
-from ._engine.signatures import MAX_ARGS, placeholder, resolved, user_signatures
+from ._engine.signatures import EMPTY_ARGS, MAX_ARGS, placeholder, resolved, user_signatures
 from ._interrupts import raise_pending, user_code
 
 FD_MODES = ("2-point", "3-point")
@@ -214,8 +214,6 @@ def _compiled_slots(fun, jac, hess, hessp, grad_kind, A):
 
 # ------------------------------------------------------------------ builder
 
-_EMPTY_ARGS = numba.typeof(())   # the common case, typed once
-
 _SLOTS = {}    # resolved machine code by (callables, gradient kind, args type), reused
 
 
@@ -300,7 +298,7 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
     if (not force_python and len(args) <= MAX_ARGS and is_jitted(fun)
             and all(is_jitted(c) for c in (jac, hess, hessp) if callable(c))):
         try:
-            A = _EMPTY_ARGS if not args else _args_type(args)
+            A = EMPTY_ARGS if not args else _args_type(args)
             # (None for the common args=(): hashing a numba type is a Python call)
             key = (fun, jac, hess, hessp, need_hess, need_hessp, n, A if args else None)
             hit = _COMPILED.get(key)
@@ -357,7 +355,7 @@ def make_objective(fun, x0, args, jac, hess, hessp, need_hess, need_hessp, force
     compiled = not force_python and all(is_jitted(c) for c in callables)
     if compiled:
         try:
-            A = _EMPTY_ARGS if not args else _args_type(args)
+            A = EMPTY_ARGS if not args else _args_type(args)
         except (ValueError, TypeError):
             compiled = False
         compiled = compiled and len(args) <= MAX_ARGS

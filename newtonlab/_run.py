@@ -18,12 +18,12 @@ from dataclasses import replace
 import numba
 import numpy as np
 
-from . import _bridge
 from ._engine import trace as T
 from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
-from ._engine.signatures import F64_1D, F64_2D, compile_notice, compiled_entry, no_callback
+from ._engine.signatures import (EMPTY_ARGS, F64_1D, F64_2D, compile_notice, compiled_entry,
+                                 no_callback)
 from ._interrupts import deferred_sigint, raise_pending
 from ._result import build_result, make_trace
 from ._unbounded import probe
@@ -242,11 +242,13 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     if mode == "compiled" and not run.compiled:
         mode = "interpreted"                     # a FiniteSum whose batch function is Python
     elif choice == "auto" and mode != "interpreted":
-        key = (plan.solve, run.args_type if run.compiled else _bridge.EMPTY)
+        key = (plan.solve, run.args_type if run.compiled else EMPTY_ARGS)
         entry = _ENTRIES.get(key)                # (the common path's one lookup)
         if mode == "bridged" or entry is None:
             mode = tiered(m, mode, plan, key, entry, run.compiled)
     given, context = obj, _NO_CONTEXT
+    if mode == "bridged":
+        from . import _bridge       # (its trampolines: ~1 ms of import no other run needs)
     if mode == "bridged" and not obj.compiled:
         try:
             bridged = _bridge.objective(obj)

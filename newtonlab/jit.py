@@ -53,7 +53,6 @@ args type) is called with your functions as first-class function values.
 import functools
 from collections import namedtuple
 
-import numba
 import numpy as np
 from numba import types
 from numba.core.errors import TypingError
@@ -63,8 +62,8 @@ from ._engine import evaluate as EV
 from ._engine.config import jit_nocache
 from ._engine.function_values import address_of
 from ._engine.function_values import function_value as _function_value
-from ._engine.placeholders import MAX_ARGS, STANDINS
-from ._engine.signatures import (CALLBACK_TYPE, F64_1D, F64_2D, _no_callback, driver_for,
+from ._engine.placeholders import MAX_ARGS, standin
+from ._engine.signatures import (CALLBACK_TYPE, EMPTY_ARGS, F64_1D, F64_2D, _no_callback, driver_for,
                                  no_callback, objective_type)
 from ._jit_template import Template, _affine, _leaves, _packer, _stand_in  # noqa: F401
 from ._registry import METHODS, get_method
@@ -101,8 +100,6 @@ Examples
 """
 
 _SUCCESS = tuple(sorted(SUCCESSFUL))
-_EMPTY_ARGS = numba.typeof(())
-
 
 # ------------------------------------------------------------ Python side
 
@@ -175,7 +172,7 @@ def _runner(name, derivs, A, extra_names):
     # typed by the user's dispatchers; the solve it calls is cached
     # the objective's functions by symbol (see _function_value), converted in the caller
     as_fn = tuple(_function_value(ft) for ft in objective_type(A).types[:5])
-    return jit_nocache(ns["run"]), tuple(STANDINS[slot][k] for slot in (2, 3, 4)), as_fn
+    return jit_nocache(ns["run"]), tuple(standin(slot, k) for slot in (2, 3, 4)), as_fn
 
 
 # ------------------------------------------------------- public functions
@@ -262,7 +259,7 @@ def _solver(name, *derivatives, extras=(), doc=None):
         extra_tuple="".join(f"{k}, " for k in extras),
         slots=f"F0(fun), F1(jac), F2(FUSED), F3({slot['hess']}), F4({slot['hessp']})")
     ns = {"__name__": __name__, "_python_call": _python_call, "_runner": _runner,
-          "_EMPTY_ARGS": _EMPTY_ARGS, "types": types}
+          "_EMPTY_ARGS": EMPTY_ARGS, "types": types}
     exec(compile(src, f"<newtonlab.jit solver {name}>", "exec"), ns)
     public = ns[fn]
     public.__doc__ = doc or (m.summary if m else f"The {name} method.")

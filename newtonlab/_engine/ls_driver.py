@@ -68,8 +68,8 @@ import numpy as np
 from . import kernels as K
 from . import linesearch as LS
 from . import status as S
-from . import tcg as TC
 from . import trace as T
+from . import workspace as WS
 from .config import dual, jit
 from .signatures import functions
 from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp,
@@ -78,7 +78,7 @@ from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_h
 # what a component asks the loop for
 DONE = 0
 NEED_HESS = 1       # the Hessian at x, into work.H
-NEED_PRODUCT = 2    # H(x) work.W[TC.V] -> work.W[TC.HV]
+NEED_PRODUCT = 2    # H(x) work.W[WS.V] -> work.W[WS.HV]
 
 # first trial step alpha_0 of each line search
 ALPHA0_UNIT = 0     # 1 (N&W §3.5 advice for quasi-Newton); min(1, 1/||p||) after a reset
@@ -372,7 +372,7 @@ def products(ob, x, args, work, request):
     """NEED_HESS or NEED_PRODUCT (products from a Hessian matrix, or hessp)."""
     if request == NEED_HESS:
         return 1, eval_hess(ob, x, work.H, args)
-    return 1, eval_hessp(ob, x, work.W[TC.V], work.W[TC.HV], args)
+    return 1, eval_hessp(ob, x, work.W[WS.V], work.W[WS.HV], args)
 
 
 @dual(inline=True)

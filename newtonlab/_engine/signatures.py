@@ -22,11 +22,13 @@ from numba.core import event as ev
 
 from .config import CACHE, FLAGS, jit
 from .function_values import function_at
-from .placeholders import MAX_ARGS, STANDINS  # noqa: F401  (MAX_ARGS re-exported)
+from .placeholders import MAX_ARGS, standin  # noqa: F401  (MAX_ARGS re-exported)
 
 F64_1D = types.float64[::1]
 F64_2D = types.float64[:, ::1]
 I64_1D = types.int64[::1]
+#: the type of ``args=()``, the common case (typed once)
+EMPTY_ARGS = types.Tuple(())
 
 
 @functools.lru_cache(maxsize=None)
@@ -127,7 +129,7 @@ def no_callback():
 
 def placeholder(slot, A):
     """A compiled stand-in for an objective slot the user left empty."""
-    return resolved(STANDINS[slot][len(A.types)], user_signatures(A)[slot])
+    return resolved(standin(slot, len(A.types)), user_signatures(A)[slot])
 
 
 _DRIVERS = {}

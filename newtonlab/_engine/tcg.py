@@ -33,6 +33,7 @@ import math
 from .config import jit_borrow
 from .trustregion import (EXIT_BOUNDARY, EXIT_INTERIOR, EXIT_MAXITER, EXIT_NEGCURV,
                           EXIT_PROGRESS, boundary_taus)
+from .workspace import D, HV, NV, R, V, Z  # noqa: F401  (rows of W, also as TC.V, ...)
 
 STEIHAUG = 0
 NEWTON_CG = 1
@@ -40,10 +41,6 @@ DAMPED = 2
 
 NEED_PRODUCT = 0
 DONE = 1
-
-# rows of the (NV, n) workspace W
-Z, R, D, V, HV = 0, 1, 2, 3, 4
-NV = 5
 
 # state vector layout
 MODE, DELTA, DAMP, TOL, MAXIT, IT, PHASE, RR, MODEL, EXIT, MEPS, WARMED = range(12)
