@@ -10,6 +10,7 @@ import newtonlab as nl
 from newtonlab import problems
 from newtonlab._engine import chunks as CH
 from newtonlab.methods import _lbfgs_compact as C
+from newtonlab.methods import _lbfgs_variants as LV
 from newtonlab.methods import lbfgs as L
 
 
@@ -182,7 +183,7 @@ def test_auto_is_two_loop_below_threshold_and_compact_above():
     large = L.prepare(dict(opts), obj, np.zeros(L.COMPACT_MIN_N))
     forced = L.prepare({**opts, "direction_form": "compact"}, obj, x0)
     assert small.solve is L.solve
-    assert large.solve is L.solve_compact and forced.solve is L.solve_compact
+    assert large.solve is LV.solve_compact and forced.solve is LV.solve_compact
 
 
 @pytest.mark.nojit
@@ -198,22 +199,22 @@ def test_reset_empties_the_compact_memory():
     n = 16
     mo = L.Options(m=3, curvature_eps=1e-8)
     x, g = rng.standard_normal(n), rng.standard_normal(n)
-    w, st = L.init_compact(mo, x, g, np.zeros((0, 0)))
+    w, st = LV.init_compact(mo, x, g, np.zeros((0, 0)))
     for _ in range(4):
         s, y = random_pair(rng, n)
-        st = L.update_compact(w, st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
+        st = LV.update_compact(w, st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
         p = np.empty(n)
-        st, _ = L.direction_compact(w, st, mo, rng.standard_normal(n), p)
+        st, _ = LV.direction_compact(w, st, mo, rng.standard_normal(n), p)
     assert st.count == 3
     st = L.reset(w, st, mo)
     gamma = st.gamma
     p = np.empty(n)
-    st, _ = L.direction_compact(w, st, mo, g, p)    # g moved since the last direction
+    st, _ = LV.direction_compact(w, st, mo, g, p)    # g moved since the last direction
     assert st.count == 0 and np.array_equal(p, -g) and not st.reset_pending
     s, y = random_pair(rng, n)                      # a new pair after the reset: alone
-    st = L.update_compact(w, st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
+    st = LV.update_compact(w, st, mo, s, y, s @ y, s @ s, y @ y, 1.0, g)
     g2 = rng.standard_normal(n)
-    st, _ = L.direction_compact(w, st, mo, g2, p)
+    st, _ = LV.direction_compact(w, st, mo, g2, p)
     ref = -dense_inverse([(s, y)], (s @ y) / (y @ y), n) @ g2
     assert gamma != 1.0 and np.allclose(p, ref, rtol=1e-10, atol=1e-12)
 
@@ -226,19 +227,19 @@ def test_pairs_written_in_place_by_the_loop():
     rng = np.random.default_rng(13)
     n, m = 24, 3
     mo = L.Options(m=m, curvature_eps=1e-8)
-    w, st = L.init_compact(mo, np.zeros(n), np.zeros(n), np.zeros((0, 0)))
+    w, st = LV.init_compact(mo, np.zeros(n), np.zeros(n), np.zeros((0, 0)))
     assert w.S.shape == (m + 1, n)
     kept = []
     for k in range(9):
         s, y = random_pair(rng, n)
         if k % 4 == 2:
             y = -y                                          # negative curvature: skipped
-        rs, ry = L.pair_compact(w, st, np.empty(n), np.empty(n))
+        rs, ry = LV.pair_compact(w, st, np.empty(n), np.empty(n))
         head = st.head
         stored = [w.S[(head - j) % (m + 1)].copy() for j in range(st.count)]
         rs[:] = s
         ry[:] = y
-        st = L.update_compact(w, st, mo, rs, ry, s @ y, s @ s, y @ y, 1.0, s)
+        st = LV.update_compact(w, st, mo, rs, ry, s @ y, s @ s, y @ y, 1.0, s)
         for j, row in enumerate(stored):                    # stored pairs untouched
             assert np.array_equal(w.S[(head - j) % (m + 1)], row)
         if s @ y > 0:
@@ -246,7 +247,7 @@ def test_pairs_written_in_place_by_the_loop():
             assert np.array_equal(w.S[st.head], s) and np.array_equal(w.Y[st.head], y)
         g = rng.standard_normal(n)
         p = np.empty(n)
-        st, _ = L.direction_compact(w, st, mo, g, p)
+        st, _ = LV.direction_compact(w, st, mo, g, p)
         ref = -dense_inverse(kept, st.gamma, n) @ g
         assert np.allclose(p, ref, rtol=1e-9, atol=1e-11 * np.abs(ref).max())
 
@@ -298,7 +299,7 @@ def test_parallel_option_same_iterates_own_entry():
                           nl.METHODS["lbfgs"].choices, {"parallel": True})
     obj = type("Obj", (), {"cost": None})()
     assert L.prepare(dict(opts), obj, x0).solve is L.solve               # two-loop: unchanged
-    assert L.prepare(dict(opts), obj, np.zeros(L.COMPACT_MIN_N)).solve is L.solve_compact_threads
+    assert L.prepare(dict(opts), obj, np.zeros(L.COMPACT_MIN_N)).solve is LV.solve_compact_threads
     kw = dict(jac=jac, method="lbfgs")
     a = nl.minimize(fun, x0, **kw, options={"direction_form": "compact"})
     b = nl.minimize(fun, x0, **kw, options={"direction_form": "compact", "parallel": True})

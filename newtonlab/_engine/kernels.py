@@ -241,6 +241,20 @@ def bfgs_inverse_update(H, s, y, rho, Hy):
 
 
 @jit_borrow
+def g_moved(g, g_seen, j0, j1):
+    """g[j0:j1] != g_seen[j0:j1] anywhere (then copied into it): did g change since the
+    last direction (L-BFGS: ``methods/lbfgs.py``)."""
+    gb = g[j0:j1]
+    gs = g_seen[j0:j1]
+    moved = False
+    for i in range(gb.size):
+        if gb[i] != gs[i]:
+            moved = True
+        gs[i] = gb[i]
+    return moved
+
+
+@jit_borrow
 def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
     """L-BFGS two-loop recursion: out = -H_k g (N&W Alg. 7.4).
 

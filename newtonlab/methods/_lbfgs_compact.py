@@ -41,6 +41,7 @@ machine, quiet: both passes 22.8 ms serial, 11.5 ms on two threads
 import numpy as np
 from numba import prange
 
+from .._engine import kernels as K
 from .._engine.chunks import NCHUNK
 from .._engine.config import dual, jit, jit_borrow, jit_parallel, jit_reduce
 
@@ -68,20 +69,6 @@ def next_row(head, slots):
 def is_row(v, A, r):
     """v is row r of A itself (the same memory), not a copy."""
     return v.ctypes.data == A[r].ctypes.data
-
-
-@jit_borrow
-def g_moved(g, g_seen, j0, j1):
-    """g[j0:j1] != g_seen[j0:j1] anywhere (then copied into it): did g change since the
-    last direction (see ``methods/lbfgs.py``)."""
-    gb = g[j0:j1]
-    gs = g_seen[j0:j1]
-    moved = False
-    for i in range(gb.size):
-        if gb[i] != gs[i]:
-            moved = True
-        gs[i] = gb[i]
-    return moved
 
 
 @jit_reduce
@@ -136,7 +123,7 @@ def _first_chunk(c, g, g_seen, S, Y, rows, count, h, pending, acc, moved):
     mv = False
     for j0 in range(lo, hi, BLOCK):
         j1 = min(j0 + BLOCK, hi)
-        if g_moved(g, g_seen, j0, j1):
+        if K.g_moved(g, g_seen, j0, j1):
             mv = True
         _dots_block(g, S, Y, rows, count, h, pending, j0, j1, acc)
     moved[c] = mv
