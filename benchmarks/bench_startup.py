@@ -11,7 +11,8 @@ only in the solver call::
     newtonlab:  import newtonlab; newtonlab.minimize(rosen, x0, jac=rosen_der, method=M)
 
 Each script runs once to fill an empty cache of its own (its time is reported as "cold"),
-then ``--reps`` more times in fresh interpreters with the default options.  newtonlab's
+then ``--reps`` more times in fresh interpreters with the default options, in rounds
+(one run of every script per round).  newtonlab's
 script is measured twice: after a cold run that compiled the method's loop (a returning
 user after ``newtonlab warmup``, or after the method ran for a second in some process), and
 after a cold run with the default tiered ``execution="auto"``, which compiles the kernels
@@ -103,10 +104,11 @@ def main():
     work = tempfile.mkdtemp(prefix="nl-startup-")
     with open(os.path.join(work, "user_objective.py"), "w") as fh:
         fh.write(textwrap.dedent(OBJECTIVE))
-    base = {**os.environ, "PYTHONPATH": work}
+    # (an inherited PYTHONPATH after ours: it selects the newtonlab measured, e.g. a worktree)
+    base = {**os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, (work, os.environ.get("PYTHONPATH"))))}
     base.pop("PYTHONDONTWRITEBYTECODE", None)     # a user's install keeps its .pyc files
     base.pop("NEWTONLAB_AUTO_COMPILE_AFTER", None)
-    rows = []
     # (label, method, how the cold run fills the cache): with the default tiered "auto" a
     # cold run compiles a method's kernels, not its loop (it runs interpreted); a cache
     # where the loop is compiled too is a returning user's after `newtonlab warmup`, or
@@ -115,17 +117,27 @@ def main():
     for m in a.methods:
         cases += [(f"newtonlab {m} (loop compiled)", m, {"NEWTONLAB_AUTO_COMPILE_AFTER": "0"}),
                   (f"newtonlab {m} (kernels only)", m, {})]
+    paths, envs, colds = [], [], []
     for i, (label, method, fill) in enumerate(cases):
         env = {**base, "NUMBA_CACHE_DIR": os.path.join(work, f"cache{i}")}
         path = os.path.join(work, f"user_{(method or 'scipy').replace('-', '_')}.py")
         with open(path, "w") as fh:
             fh.write(script(method))
-        cold, _ = spawn(path, {**env, **fill})
-        runs = [spawn(path, env) for _ in range(a.reps)]
-        walls = [w for w, _ in runs]
+        colds.append(spawn(path, {**env, **fill})[0])
+        paths.append(path)
+        envs.append(env)
+    # the warm runs in rounds, one of each script per round: a slow spell of this machine
+    # (other jobs, frequency) hits every script alike instead of one script's runs
+    runs = [[] for _ in cases]
+    for _ in range(a.reps):
+        for i in range(len(cases)):
+            runs[i].append(spawn(paths[i], envs[i]))
+    rows = []
+    for (label, _, _), cold, rs in zip(cases, colds, runs):
+        walls = [w for w, _ in rs]
         rows.append((label, cold, statistics.median(walls), min(walls), max(walls),
-                     statistics.median(s["imports"] for _, s in runs),
-                     statistics.median(s["first"] for _, s in runs)))
+                     statistics.median(s["imports"] for _, s in rs),
+                     statistics.median(s["first"] for _, s in rs)))
     ref = rows[0][2]
     print(f"Warm-cache fresh-process latency, median of {a.reps} runs (wall, spawn to "
           f"result); target for newtonlab: <= 1.1x the scipy script\n")
