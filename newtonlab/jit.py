@@ -63,8 +63,8 @@ from ._engine.config import jit_nocache
 from ._engine.function_values import address_of
 from ._engine.function_values import function_value as _function_value
 from ._engine.placeholders import MAX_ARGS, standin
-from ._engine.signatures import (CALLBACK_TYPE, EMPTY_ARGS, F64_1D, F64_2D, _no_callback, driver_for,
-                                 no_callback, objective_type)
+from ._engine.signatures import (CALLBACK_TYPE, EMPTY_ARGS, F64_1D, F64_2D, _no_callback,
+                                 driver_for, no_callback, objective_type)
 from ._jit_template import Template, _affine, _leaves, _packer, _stand_in  # noqa: F401
 from ._registry import METHODS, get_method
 from ._result import MESSAGES, SUCCESSFUL

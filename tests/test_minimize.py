@@ -490,31 +490,42 @@ def test_a_newton_run_classifies_its_end_point_without_the_analysis_package():
 
 
 def test_a_jitted_lbfgs_run_loads_only_what_it_uses():
-    """A fresh process's first lbfgs result (jitted objective, fun and jac) imports neither
-    the trust-region and CG kernels nor the bridge for Python objectives, and makes only
-    the three stand-ins of its empty slots (fused, hess, hessp) of args=() (issue 12.2:
-    each costs milliseconds of a warm process's first result)."""
+    """A fresh process's first lbfgs results (jitted objective, fun and jac; the compiled
+    loop, then the interpreted one over the compiled kernels) import neither the
+    trust-region and CG kernels, nor the bridge for Python objectives, nor lbfgs's L-BFGS-B
+    and compact-form entries, nor any other method's module, and make only the three
+    stand-ins of its empty slots (fused, hess, hessp) of args=() (issue 12.2: each costs
+    milliseconds of a warm process's first result)."""
     import subprocess
     import sys
     code = ("import sys, newtonlab as nl; from newtonlab import problems; "
             "from newtonlab._engine import placeholders as P; "
             "p = problems.get('rosenbrock'); "
-            "r = nl.minimize(p.fun, p.x0, jac=p.jac, method='lbfgs', "
-            "options={'execution': 'compiled'}); "
-            "print(r.success, r.execution, sorted(P._MADE), [m for m in ('tcg', 'trustregion', "
-            "'factor', 'krylov') if 'newtonlab._engine.' + m in sys.modules], "
-            "'newtonlab._bridge' in sys.modules)")
+            "rs = [nl.minimize(p.fun, p.x0, jac=p.jac, method='lbfgs', "
+            "options={'execution': e}) for e in ('compiled', 'interpreted')]; "
+            "print([(r.success, r.execution) for r in rs], sorted(P._MADE), "
+            "sorted(m for m in sys.modules if m.startswith('newtonlab.methods.') or m in "
+            "('newtonlab._engine.tcg', 'newtonlab._engine.trustregion', "
+            "'newtonlab._engine.factor', 'newtonlab._engine.krylov', "
+            "'newtonlab._engine.box_driver', 'newtonlab._bridge')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert out.stdout.strip() == "True compiled [(2, 0), (3, 0), (4, 0)] [] False", out.stderr
+    assert out.stdout.strip() == (
+        "[(True, 'compiled'), (True, 'interpreted')] [(2, 0), (3, 0), (4, 0)] "
+        "['newtonlab.methods._linesearch', 'newtonlab.methods.lbfgs']"), out.stderr
 
 
 def test_every_stand_in_raises_when_called():
-    """The stand-ins of empty slots are made on first use (``placeholders.standin``); each,
-    compiled (args=(): the signatures the warm-up compiles), refuses to be called instead
-    of returning a made-up value."""
-    from newtonlab._engine.placeholders import standin
-    for slot in range(5):
-        fn = standin(slot, 0)
-        assert standin(slot, 0) is fn and hasattr(fn, "py_func")
-        with pytest.raises(RuntimeError, match="unused objective slot"):
-            fn(*(np.zeros(2),) * (2 if slot == 4 else 1))
+    """The stand-ins of empty slots are made on first use (``placeholders.standin``), once;
+    each refuses to be called instead of returning a made-up value: all 25 as Python (each
+    arity's signature), and compiled for args=() (the signatures the warm-up compiles)."""
+    from newtonlab._engine.placeholders import MAX_ARGS, standin
+    for arity in range(MAX_ARGS + 1):
+        for slot in range(5):
+            fn = standin(slot, arity)
+            assert standin(slot, arity) is fn and hasattr(fn, "py_func")
+            call_args = (np.zeros(2),) * (2 if slot == 4 else 1) + (1.0,) * arity
+            with pytest.raises(RuntimeError, match="unused objective slot"):
+                fn.py_func(*call_args)
+            if arity == 0:
+                with pytest.raises(RuntimeError, match="unused objective slot"):
+                    fn(*call_args)

@@ -141,6 +141,7 @@ def standin(slot, arity):
     """The compiled stand-in for objective slot ``slot`` (0 fun, 1 jac, 2 fused, 3 hess,
     4 hessp) of an ``arity``-argument args tuple, its dispatcher made once."""
     key = (slot, arity)
-    if key not in _MADE:
-        _MADE[key] = jit(_PY[slot][arity])
-    return _MADE[key]
+    made = _MADE.get(key)
+    if made is None:   # (two threads may both make one: the first stored is every caller's)
+        made = _MADE.setdefault(key, jit(_PY[slot][arity]))
+    return made

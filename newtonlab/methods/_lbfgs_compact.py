@@ -341,5 +341,5 @@ def workspace_arrays(m, n):
             np.zeros(NCHUNK, np.int64), np.zeros((5, m)))
 
 
-#: :func:`workspace_arrays` compiled, for ``methods/lbfgs.py``'s ``init_compact``
+#: :func:`workspace_arrays` compiled, for ``methods/_lbfgs_variants.py``'s ``init_compact``
 workspace = jit(workspace_arrays)

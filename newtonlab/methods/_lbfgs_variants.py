@@ -6,13 +6,12 @@ when a run asks for one, so that a default run neither imports nor compiles them
 * :func:`solve_compact` and :func:`solve_compact_threads` (option ``direction_form``,
   "auto" from n = ``lbfgs.COMPACT_MIN_N``): the line-search loop with the direction by the
   compact representation (``_lbfgs_compact.py``), serial or on numba's threads (option
-  ``parallel``), and :class:`CompactWork`, its arrays.
+  ``parallel``), with their arrays ``lbfgs.CompactWork``.
 
 They share the two-loop entry's memory rules: its ``State``, ``reset``, ``finish`` and
 ``diagnostics`` (``lbfgs.py``).
 """
 import math
-from typing import NamedTuple
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from .._engine.box_driver import box_loop
 from .._engine.config import dual, jit, jit_borrow
 from .._engine.ls_driver import DONE, linesearch_loop, no_curvature
 from . import _lbfgs_compact as C
-from .lbfgs import State, diagnostics, finish, reset
+from .lbfgs import CompactWork, State, diagnostics, finish, reset
 
 
 @jit
@@ -31,22 +30,6 @@ def solve_box(ob, cb, args, x0, o, trace, allvecs, H):
     """L-BFGS-B: the box lb = H[0] <= x <= ub = H[1]."""
     lo, mo = o
     return box_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H[0], H[1])
-
-
-class CompactWork(NamedTuple):
-    """The compact entry's arrays: ``lbfgs.Work``'s (same meaning) with S^T Y and Y^T Y kept
-    in place of rho, and the workspaces of ``_lbfgs_compact``."""
-    H: np.ndarray
-    W: np.ndarray
-    S: np.ndarray          # (m + 1, n): the pairs and the free row the next one goes to
-    Y: np.ndarray
-    SY: np.ndarray         # s_i^T y_j by buffer rows (m + 1, m + 1): R and D of BNS Thm 2.2
-    YY: np.ndarray         # y_i^T y_j (m + 1, m + 1)
-    rows: np.ndarray       # workspace: buffer rows, oldest pair first (int64, m)
-    acc: np.ndarray        # workspace: per-chunk partial sums (NCHUNK, 5, m + 1)
-    moved: np.ndarray      # workspace: per-chunk "g changed" flags (int64, NCHUNK)
-    coef: np.ndarray       # workspace: a, b, w, c, d of the middle solve (5, m)
-    g_seen: np.ndarray
 
 
 @jit

@@ -86,6 +86,25 @@ class State(NamedTuple):
     reset_pending: bool    # reset since the last direction or update
 
 
+class CompactWork(NamedTuple):
+    """The compact entries' arrays (``_lbfgs_variants.py``): :class:`Work`'s (same meaning)
+    with S^T Y and Y^T Y kept in place of rho, and the workspaces of ``_lbfgs_compact``.
+    Defined here, with the components it passes through (``reset``, ``finish``,
+    ``diagnostics``): their numba cache index holds it, and reading the index must not
+    import the variants."""
+    H: np.ndarray
+    W: np.ndarray
+    S: np.ndarray          # (m + 1, n): the pairs and the free row the next one goes to
+    Y: np.ndarray
+    SY: np.ndarray         # s_i^T y_j by buffer rows (m + 1, m + 1): R and D of BNS Thm 2.2
+    YY: np.ndarray         # y_i^T y_j (m + 1, m + 1)
+    rows: np.ndarray       # workspace: buffer rows, oldest pair first (int64, m)
+    acc: np.ndarray        # workspace: per-chunk partial sums (NCHUNK, 5, m + 1)
+    moved: np.ndarray      # workspace: per-chunk "g changed" flags (int64, NCHUNK)
+    coef: np.ndarray       # workspace: a, b, w, c, d of the middle solve (5, m)
+    g_seen: np.ndarray
+
+
 @jit
 def init(mo, x, g, H):
     n = x.size

@@ -26,7 +26,7 @@ from .._engine import factor as FA
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import status as S
-from .._engine.config import jit, jit_borrow
+from .._engine.config import dual, jit, jit_borrow
 from .._engine.ls_driver import ALPHA0_NEWTON, DONE, NEED_HESS, hessian, linesearch_loop
 from . import _linesearch as F
 
@@ -85,12 +85,15 @@ def direction(work, state, mo, g, p):
     return State(False, shift), DONE
 
 
-@jit_borrow
+# reset and update are dual, not cached dispatchers: saddle-free Newton passes them its own
+# work record, and the disk-cache index of a dispatcher lists every signature it was compiled
+# for; reading it (an interpreted newton run calls them from Python) would import that module
+@dual(borrow=True)
 def reset(work, state, mo):
     return state           # no memory: the next direction evaluates a fresh Hessian
 
 
-@jit_borrow
+@dual(borrow=True)
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
