@@ -490,28 +490,31 @@ def test_a_newton_run_classifies_its_end_point_without_the_analysis_package():
 
 
 def test_a_jitted_lbfgs_run_loads_only_what_it_uses():
-    """A fresh process's first lbfgs results (jitted objective, fun and jac; the compiled
-    loop, then the interpreted one over the compiled kernels) import neither the
+    """A fresh process's first lbfgs results (jitted objective, fun and jac; the interpreted
+    loop over the compiled kernels, then the compiled loop) import neither the
     trust-region and CG kernels, nor the bridge for Python objectives, nor lbfgs's L-BFGS-B
     and compact-form entries, nor any other method's module, and make only the three
-    stand-ins of its empty slots (fused, hess, hessp) of args=() (issue 12.2: each costs
-    milliseconds of a warm process's first result)."""
+    stand-ins of its empty slots (fused, hess, hessp) of args=(), whose machine code only
+    the compiled run loads (issue 12.2: each costs milliseconds of a warm process's first
+    result)."""
     import subprocess
     import sys
     code = ("import sys, newtonlab as nl; from newtonlab import problems; "
             "from newtonlab._engine import placeholders as P; "
             "p = problems.get('rosenbrock'); "
-            "rs = [nl.minimize(p.fun, p.x0, jac=p.jac, method='lbfgs', "
-            "options={'execution': e}) for e in ('compiled', 'interpreted')]; "
-            "print([(r.success, r.execution) for r in rs], sorted(P._MADE), "
+            "run = lambda e: nl.minimize(p.fun, p.x0, jac=p.jac, method='lbfgs', "
+            "options={'execution': e}); "
+            "loaded = lambda: [len(P._MADE[k].overloads) for k in sorted(P._MADE)]; "
+            "rs = [run('interpreted')]; seen = loaded(); rs.append(run('compiled')); "
+            "print([(r.success, r.execution) for r in rs], sorted(P._MADE), seen, loaded(), "
             "sorted(m for m in sys.modules if m.startswith('newtonlab.methods.') or m in "
             "('newtonlab._engine.tcg', 'newtonlab._engine.trustregion', "
             "'newtonlab._engine.factor', 'newtonlab._engine.krylov', "
             "'newtonlab._engine.box_driver', 'newtonlab._bridge')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == (
-        "[(True, 'compiled'), (True, 'interpreted')] [(2, 0), (3, 0), (4, 0)] "
-        "['newtonlab.methods._linesearch', 'newtonlab.methods.lbfgs']"), out.stderr
+        "[(True, 'interpreted'), (True, 'compiled')] [(2, 0), (3, 0), (4, 0)] [0, 0, 0] "
+        "[1, 1, 1] ['newtonlab.methods._linesearch', 'newtonlab.methods.lbfgs']"), out.stderr
 
 
 def test_every_stand_in_raises_when_called():
