@@ -121,12 +121,8 @@ F_UNBOUNDED = -1.0 / 2.220446049250313e-16
 
 @dual
 def own_pair(work, state, s, y):
-    """The default ``pair`` component: the loop's own vectors.
-
-    Dual, not a cached dispatcher: a dispatcher's disk-cache index lists every signature it
-    was compiled for, and reading it (an interpreted run calls it from Python) unpickles the
-    ``Work`` and ``State`` types of every line-search method compiled so far, importing all
-    their modules (seven besides lbfgs's, 17-34 ms, in a cache filled by the warm-up)."""
+    """The default ``pair`` component: the loop's own vectors.  Dual, not a cached
+    dispatcher, whose cache index would import every method's module (docs/design.md)."""
     return s, y
 
 
@@ -291,7 +287,6 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
 
 
 RUNNING = -1        # stop_test: no test fired
-
 
 #: ||s||_2^2 inside this range is an accurate sum (no overflow, no loss to underflow)
 SS_MIN = 1e-280
