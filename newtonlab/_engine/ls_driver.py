@@ -70,7 +70,7 @@ from . import linesearch as LS
 from . import status as S
 from . import trace as T
 from . import workspace as WS
-from .config import dual, jit
+from .config import dual
 from .signatures import functions
 from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp,
                        scale_point, scaled)
