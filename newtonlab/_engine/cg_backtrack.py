@@ -22,7 +22,7 @@ import math
 
 from . import kernels as K
 from . import tcg as TC
-from .config import jit_borrow
+from .config import dual, jit_borrow
 
 GAMMA = 1.3          # Martens' zeta: keep the iterates at ceil(GAMMA^j)
 
@@ -59,12 +59,7 @@ def store(kst, keep, kinfo, W, cst):
     it = cst[TC.IT]
     if it < 1.0 or it != math.ceil(kst[NEXT]):
         return
-    k = int(kst[NKEPT])
-    for i in range(W.shape[1]):
-        keep[k, i] = W[TC.Z, i]
-    kinfo[k, KIT] = it
-    kinfo[k, KPHI] = cst[TC.MODEL]
-    kst[NKEPT] = k + 1.0
+    _keep(kst, keep, kinfo, W, cst)
     a = kst[NEXT]
     while math.ceil(a) <= it:
         a *= GAMMA
@@ -72,6 +67,17 @@ def store(kst, keep, kinfo, W, cst):
 
 
 @jit_borrow
+def _keep(kst, keep, kinfo, W, cst):
+    """Append the CG iterate z_i (W[Z], i = cst[IT]) and its model value to ``keep``."""
+    k = int(kst[NKEPT])
+    for i in range(W.shape[1]):
+        keep[k, i] = W[TC.Z, i]
+    kinfo[k, KIT] = cst[TC.IT]
+    kinfo[k, KPHI] = cst[TC.MODEL]
+    kst[NKEPT] = k + 1.0
+
+
+@dual(borrow=True)
 def begin(cst, W, hist, g, B, damp, maxit, meps, warm, kst, keep, kinfo):
     """Open a preconditioned damped CG solve (``tcg.ptcg_start``, W[MD] holding M) with the
     forcing term min(1/2, sqrt ||g||) ||g||; products by a dense B answered at once."""
@@ -83,7 +89,7 @@ def begin(cst, W, hist, g, B, damp, maxit, meps, warm, kst, keep, kinfo):
     return _dense(cst, W, hist, g, B, code, kst, keep, kinfo)
 
 
-@jit_borrow
+@dual(borrow=True)
 def resume(cst, W, hist, g, B, kst, keep, kinfo):
     """Continue after the loop wrote W[HV] = H W[V]."""
     code = TC.ptcg_next(cst, W, hist, g)
@@ -91,7 +97,7 @@ def resume(cst, W, hist, g, B, kst, keep, kinfo):
     return _dense(cst, W, hist, g, B, code, kst, keep, kinfo)
 
 
-@jit_borrow
+@dual(borrow=True)
 def _dense(cst, W, hist, g, B, code, kst, keep, kinfo):
     """Answer product requests with B W[V] while B is held as an (n, n) matrix; when the
     solve is done, append the last iterate to ``keep``."""
@@ -107,11 +113,7 @@ def _dense(cst, W, hist, g, B, code, kst, keep, kinfo):
     it = cst[TC.IT]
     if k > 0 and it > 0.0 and kinfo[k - 1, KIT] == it:
         return code
-    for i in range(W.shape[1]):
-        keep[k, i] = W[TC.Z, i]
-    kinfo[k, KIT] = it
-    kinfo[k, KPHI] = cst[TC.MODEL]
-    kst[NKEPT] = k + 1.0
+    _keep(kst, keep, kinfo, W, cst)
     return code
 
 

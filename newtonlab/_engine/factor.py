@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .config import jit, jit_borrow, jit_reduce
+from .config import dual, jit, jit_borrow, jit_reduce
 
 
 @jit_borrow
@@ -141,26 +141,35 @@ def row_vec_dot(A, i, v, m):
     return t
 
 
-@jit_borrow
+@dual(borrow=True)
 def modified_cholesky_shift(A, beta, L):
     """Smallest tried tau >= 0 with A + tau I positive definite (N&W Alg. 3.3).
 
     tau starts at 0 when min a_ii > 0, else at beta - min a_ii, and doubles
     (at least to beta) until the Cholesky factorization succeeds.  L holds the
-    factor on return.  Returns tau, or inf if A is not finite.
+    factor on return.  Returns tau, or inf if A is not finite.  (Dual: run
+    interpreted, it compiles only its kernels.)
     """
-    n = A.shape[0]
-    amin = math.inf
-    for i in range(n):
-        if not math.isfinite(A[i, i]):
-            return math.inf
-        amin = min(amin, A[i, i])
+    amin = _diagonal_min(A)
+    if math.isnan(amin):
+        return math.inf
     tau = 0.0 if amin > 0.0 else beta - amin
     for _ in range(200):
         if cholesky(A, tau, L):
             return tau
         tau = max(2.0 * tau, beta)
     return math.inf
+
+
+@jit_borrow
+def _diagonal_min(A):
+    """min a_ii, or NaN if a diagonal entry is not finite."""
+    amin = math.inf
+    for i in range(A.shape[0]):
+        if not math.isfinite(A[i, i]):
+            return math.nan
+        amin = min(amin, A[i, i])
+    return amin
 
 
 @jit

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .config import jit_borrow
+from .config import dual, jit_borrow
 
 ARMIJO = 0
 WOLFE = 1
@@ -212,7 +212,7 @@ def _wolfe_next(st, alpha, phi, dphi):
     return CONTINUE, _zoom_trial(st)
 
 
-@jit_borrow
+@dual(borrow=True)
 def ls_next(st, alpha, phi, dphi):
     """Digest phi(alpha), phi'(alpha); return (code, next trial alpha)."""
     st[NEVAL] += 1.0

@@ -219,7 +219,7 @@ def region_collapsed(state, mo, x):
     return not state.delta >= mo.delta_min * max(1.0, K.norm2(x))
 
 
-@jit_borrow
+@dual(borrow=True)
 def model_step(B, g, delta, p, L, w, dogleg, rtol, maxiter, d):
     """A dense subproblem step into p: dogleg or exact (Moré-Sorensen), ``trustregion.py``.
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import factor as FA
 from . import kernels as K
-from .config import jit, jit_borrow
+from .config import dual, jit, jit_borrow
 
 # how a subproblem solve ended (trace column ``sub_exit``); shared with tcg.py
 EXIT_INTERIOR = 0    # unconstrained minimizer inside the region (or CG residual test)
@@ -106,6 +106,40 @@ def _eigen_step(lam_eig, V, ghat, shift, p):
 
 
 @jit
+def _indefinite_start(B, g, delta, p, L, w):
+    """Indefinite or singular B: the smallest eigenpair bounds lambda and decides the hard
+    case.  Returns (lambda, pole, hi, exit): exit -1 when Newton's iteration on lambda
+    must follow from lambda in (pole, hi); else p is the step, interior (a singular PSD B
+    with g in its range) or on the boundary in the hard case (exit EXIT_BOUNDARY)."""
+    n = g.size
+    lam_eig, V = np.linalg.eigh(B)
+    lam1 = lam_eig[0]
+    scale = max(1.0, abs(lam_eig[0]), abs(lam_eig[n - 1]))
+    pole = max(0.0, -lam1)
+    lam = pole + SQRT_EPS * scale
+    ghat = np.empty(n)
+    K.matvec_t(V, g, ghat)
+    pp = _eigen_step(lam_eig, V, ghat, lam, p)
+    if pp > delta * delta:
+        return lam, pole, K.norm2(g) / delta + pole, -1
+    if lam1 >= 0.0:
+        return lam, pole, lam, EXIT_INTERIOR       # singular PSD B, g in its range
+    # hard case (g nearly orthogonal to the eigenspace of lambda_1): the root lies within
+    # sqrt(eps) scale of -lambda_1; move along z = q_1 to the boundary (eq. 4.45)
+    z = np.ascontiguousarray(V[:, 0])
+    ta, tb = boundary_taus(p, z, delta)
+    for i in range(n):
+        w[i] = p[i] + ta * z[i]
+    ma = model_value(B, g, w, L[0])
+    for i in range(n):
+        w[i] = p[i] + tb * z[i]
+    tau = ta if ma < model_value(B, g, w, L[0]) else tb
+    for i in range(n):
+        p[i] += tau * z[i]
+    return lam, pole, lam, EXIT_BOUNDARY
+
+
+@dual(borrow=True)
 def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     """Nearly exact trust-region step (Moré-Sorensen; N&W Alg. 4.3, hard case eq. 4.45).
 
@@ -113,9 +147,10 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     semidefinite and lambda (delta - ||p||) = 0, up to | ||p|| - delta | <=
     rtol delta.  ``L`` (n, n) and ``w`` (n,) are workspace.
 
-    Returns (lambda, factorizations, exit code, hard case flag).
+    Returns (lambda, factorizations, exit code, hard case flag).  Dual (``config.dual``):
+    run interpreted, it compiles only the kernels it reaches (the eigendecomposition of
+    :func:`_indefinite_start` only once a B is indefinite).
     """
-    n = g.size
     if FA.cholesky(B, 0.0, L):
         K.neg(g, p)
         FA.cholesky_solve(L, p, p)
@@ -124,35 +159,11 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
         pole = 0.0           # B is positive definite: every lambda >= 0 is admissible
         lam = 0.0            # ||p(0)|| > delta: left of the root
         hi = K.norm2(g) / delta   # ||p(lam)|| < ||g|| / lam  for lam > 0
-        nfac = 1
     else:
-        # indefinite or singular B: the smallest eigenpair bounds lambda and decides the hard case
-        lam_eig, V = np.linalg.eigh(B)
-        lam1 = lam_eig[0]
-        scale = max(1.0, abs(lam_eig[0]), abs(lam_eig[n - 1]))
-        pole = max(0.0, -lam1)
-        lam = pole + SQRT_EPS * scale
-        ghat = np.empty(n)
-        K.matvec_t(V, g, ghat)
-        pp = _eigen_step(lam_eig, V, ghat, lam, p)
-        nfac = 1
-        if pp <= delta * delta:
-            if lam1 >= 0.0:
-                return lam, nfac, EXIT_INTERIOR, False   # singular PSD B, g in its range
-            # hard case (g nearly orthogonal to the eigenspace of lambda_1): the root lies
-            # within sqrt(eps) scale of -lambda_1; move along z = q_1 to the boundary (eq. 4.45)
-            z = np.ascontiguousarray(V[:, 0])
-            ta, tb = boundary_taus(p, z, delta)
-            for i in range(n):
-                w[i] = p[i] + ta * z[i]
-            ma = model_value(B, g, w, L[0])
-            for i in range(n):
-                w[i] = p[i] + tb * z[i]
-            tau = ta if ma < model_value(B, g, w, L[0]) else tb
-            for i in range(n):
-                p[i] += tau * z[i]
-            return lam, nfac, EXIT_BOUNDARY, True
-        hi = K.norm2(g) / delta + pole
+        lam, pole, hi, ex = _indefinite_start(B, g, delta, p, L, w)
+        if ex >= 0:
+            return lam, 1, ex, ex == EXIT_BOUNDARY
+    nfac = 1
     # Newton's iteration on phi(lambda) = 1/||p(lambda)|| - 1/delta (N&W Alg. 4.3)
     lo = lam
     for it in range(maxiter):

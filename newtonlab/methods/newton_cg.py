@@ -25,7 +25,7 @@ from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import tcg as TC
-from .._engine.config import jit, jit_borrow
+from .._engine.config import dual, jit
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, linesearch_loop,
                                  products)
 from . import _linesearch as F
@@ -61,7 +61,7 @@ def init(mo, x, g, H):
             State(_START, TC.DONE, 0.0, 0.0))
 
 
-@jit_borrow
+@dual(borrow=True)
 def direction(work, state, mo, g, p):
     """Alg. 7.1's inner CG, one product (or the Hessian) per request."""
     w = work
@@ -84,22 +84,22 @@ def direction(work, state, mo, g, p):
     return State(_START, code, w.cst[TC.IT], w.cst[TC.EXIT]), DONE
 
 
-@jit_borrow
+@dual(borrow=True)
 def reset(work, state, mo):
     return state           # no memory across iterations
 
 
-@jit_borrow
+@dual(borrow=True)
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
-@jit_borrow
+@dual(borrow=True)
 def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@jit_borrow
+@dual(borrow=True)
 def diagnostics(work, state, row):
     row[0] = state.cg_iters
     row[1] = state.cg_exit

@@ -112,7 +112,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, x.size)), np.zeros((0, 0))), State(False, 0.0)
 
 
-@jit_borrow
+@dual(borrow=True)
 def direction(work, state, mo, g, p):
     if not state.have_hess:
         return State(True, state.shift), NEED_HESS
@@ -120,7 +120,7 @@ def direction(work, state, mo, g, p):
     return State(False, lmin), DONE
 
 
-@jit_borrow
+@dual(borrow=True)
 def finish(work, state, mo, status):
     """At a solution: the Hessian there (``res.hess``), and the saddle test."""
     if status != S.SUCCESS:
