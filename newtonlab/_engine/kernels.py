@@ -7,7 +7,7 @@ Python.  Every kernel has a slow NumPy oracle in ``tests/test_kernels.py``.
 """
 import math
 
-from .config import jit_borrow, jit_reduce
+from .config import dual, jit_borrow, jit_reduce
 
 
 @jit_reduce
@@ -116,24 +116,38 @@ def fill(a, value):
         a[i] = value
 
 
-@jit_borrow
+@dual(borrow=True)
 def symmetrize(H, rtol):
     """H = (H + H^T) / 2 in place; returns 2 if H has a non-finite entry, 1 if it was
     asymmetric beyond rtol max|H_ij|, else 0 (the CURV_* codes of ``evaluate.py``).
 
     Vectorized passes: finiteness (:func:`_nonfinite_sum`), then the largest asymmetry
-    row by row (:func:`_row_asymmetry`, reads only); an H that is exactly symmetric, as
+    row by row (:func:`_max_asymmetry`, reads only); an H that is exactly symmetric, as
     most Hessians are, is then left as it is, and only another is averaged.  (One scalar
     loop doing all three took 5.0 us at n = 100, every Hessian; these take 2.5,
-    ``benchmarks/results_factor.md``.)"""
+    ``benchmarks/results_factor.md``.)  Dual: an interpreted run compiles the averaging
+    only when a Hessian needs it."""
     if _nonfinite_sum(H) != 0.0:
         return 2
-    n = H.shape[0]
-    amax = 0.0
-    for i in range(1, n):
-        amax = max(amax, _row_asymmetry(H, i))
+    amax = _max_asymmetry(H)
     if amax == 0.0:
         return 0
+    return 1 if amax > rtol * _average_triangles(H) else 0
+
+
+@jit_borrow
+def _max_asymmetry(H):
+    """max_{i > j} |H_ij - H_ji| (H finite), row by row."""
+    amax = 0.0
+    for i in range(1, H.shape[0]):
+        amax = max(amax, _row_asymmetry(H, i))
+    return amax
+
+
+@jit_borrow
+def _average_triangles(H):
+    """H = (H + H^T) / 2 in place; returns max |H_ij| of H as it was given."""
+    n = H.shape[0]
     hmax = 0.0
     for i in range(n):
         hmax = max(hmax, norm_inf(H[i]))
@@ -142,7 +156,7 @@ def symmetrize(H, rtol):
             a = H[i, j]
             b = H[j, i]
             H[i, j] = H[j, i] = 0.5 * a + 0.5 * b     # not (a + b) / 2: no overflow
-    return 1 if amax > rtol * hmax else 0
+    return hmax
 
 
 @jit_reduce

@@ -30,14 +30,13 @@ added to Martens' progress test so that small problems stop at convergence.
 """
 import math
 
-from .config import jit_borrow
+from . import kernels as K
+from .config import dual, jit_borrow
 from .trustregion import (EXIT_BOUNDARY, EXIT_INTERIOR, EXIT_MAXITER, EXIT_NEGCURV,
                           EXIT_PROGRESS, boundary_taus)
 from .workspace import D, HV, NV, R, V, Z  # noqa: F401  (rows of W, also as TC.V, ...)
 
-STEIHAUG = 0
-NEWTON_CG = 1
-DAMPED = 2
+STEIHAUG, NEWTON_CG, DAMPED = 0, 1, 2     # modes
 
 NEED_PRODUCT = 0
 DONE = 1
@@ -78,12 +77,20 @@ def _cold(st, W, hist, g):
     return _request(W, D)
 
 
-@jit_borrow
+@dual(borrow=True)
 def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
     """Open a CG solve; with ``warm`` (DAMPED mode) W[Z] holds the starting iterate.
 
     ``hist`` (at least maxit + 1 entries) keeps phi_i for the progress test.
     """
+    if _open(st, mode, delta, damp, tol, maxit, meps, warm):
+        return _request(W, Z)
+    return _cold(st, W, hist, g)
+
+
+@dual(borrow=True)
+def _open(st, mode, delta, damp, tol, maxit, meps, warm):
+    """A new solve's state; returns ``warm`` (then W[Z] is the first product asked for)."""
     st[MODE] = mode
     st[DELTA] = delta
     st[DAMP] = damp
@@ -92,10 +99,8 @@ def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
     st[MEPS] = meps
     st[IT] = 0.0
     st[EXIT] = EXIT_INTERIOR
-    if warm:
-        st[PHASE] = _WARM
-        return _request(W, Z)
-    return _cold(st, W, hist, g)
+    st[PHASE] = _WARM if warm else _LOOP
+    return warm
 
 
 @jit_borrow
@@ -139,20 +144,13 @@ def _to_boundary(st, W, rd, dad, negative):
     st[MODEL] = mb
 
 
-@jit_borrow
+@dual(borrow=True)
 def tcg_next(st, W, hist, g):
-    """Digest W[HV] = H W[V]; returns NEED_PRODUCT (again) or DONE."""
+    """Digest W[HV] = H W[V]; returns NEED_PRODUCT (again) or DONE.  Dual, over vector
+    kernels: an interpreted run compiles only those its mode reaches."""
     if st[PHASE] == _WARM:
         return _warm_residual(st, W, hist, g)
-    n = g.size
-    lam = st[DAMP]
-    dad = 0.0
-    rd = 0.0
-    for i in range(n):
-        ad = W[HV, i] + lam * W[D, i]
-        W[HV, i] = ad
-        dad += W[D, i] * ad
-        rd += W[R, i] * W[D, i]
+    dad, rd = _curvature(W, st[DAMP])
     mode = int(st[MODE])
     it = int(st[IT])
     if not dad > 0.0:          # negative or zero curvature (NaN lands here too)
@@ -160,29 +158,15 @@ def tcg_next(st, W, hist, g):
         if mode == STEIHAUG:
             _to_boundary(st, W, rd, dad, True)
         elif it == 0 and st[WARMED] == 0.0:
-            for i in range(n):          # first iteration: steepest descent (N&W Alg. 7.1)
-                W[Z, i] = -g[i]
+            K.neg(g, W[Z])      # first iteration: steepest descent (N&W Alg. 7.1)
             st[MODEL] = -st[RR] + 0.5 * dad
         return DONE
     alpha = st[RR] / dad
-    if mode == STEIHAUG:
-        zz = 0.0
-        for i in range(n):
-            t = W[Z, i] + alpha * W[D, i]
-            zz += t * t
-        if math.sqrt(zz) >= st[DELTA]:
-            st[EXIT] = EXIT_BOUNDARY
-            _to_boundary(st, W, rd, dad, False)
-            return DONE
-    rr = 0.0
-    phi = 0.0
-    for i in range(n):
-        z = W[Z, i] + alpha * W[D, i]
-        r = W[R, i] + alpha * W[HV, i]
-        W[Z, i] = z
-        W[R, i] = r
-        rr += r * r
-        phi += 0.5 * z * (r + g[i])     # phi(z) = 1/2 z^T (r + g) since r = A z + g
+    if mode == STEIHAUG and _trial_norm(W, alpha) >= st[DELTA]:
+        st[EXIT] = EXIT_BOUNDARY
+        _to_boundary(st, W, rd, dad, False)
+        return DONE
+    rr, phi = _cg_step(W, g, alpha)
     it += 1
     st[IT] = it
     st[MODEL] = phi
@@ -200,9 +184,55 @@ def tcg_next(st, W, hist, g):
         return DONE
     beta = rr / st[RR]
     st[RR] = rr
-    for i in range(n):
-        W[D, i] = -W[R, i] + beta * W[D, i]
-    return _request(W, D)
+    return _next_direction(W, R, beta)
+
+
+@jit_borrow
+def _curvature(W, lam):
+    """W[HV] = A d = H d + lam d (W[HV] held H d); returns (d^T A d, r^T d)."""
+    dad = 0.0
+    rd = 0.0
+    for i in range(W.shape[1]):
+        ad = W[HV, i] + lam * W[D, i]
+        W[HV, i] = ad
+        dad += W[D, i] * ad
+        rd += W[R, i] * W[D, i]
+    return dad, rd
+
+
+@jit_borrow
+def _trial_norm(W, alpha):
+    """||z + alpha d||_2 (Steihaug: does the step leave the region?)."""
+    zz = 0.0
+    for i in range(W.shape[1]):
+        t = W[Z, i] + alpha * W[D, i]
+        zz += t * t
+    return math.sqrt(zz)
+
+
+@jit_borrow
+def _cg_step(W, g, alpha):
+    """z += alpha d, r += alpha A d; returns (r^T r, phi(z))."""
+    rr = 0.0
+    phi = 0.0
+    for i in range(W.shape[1]):
+        z = W[Z, i] + alpha * W[D, i]
+        r = W[R, i] + alpha * W[HV, i]
+        W[Z, i] = z
+        W[R, i] = r
+        rr += r * r
+        phi += 0.5 * z * (r + g[i])     # phi(z) = 1/2 z^T (r + g) since r = A z + g
+    return rr, phi
+
+
+@jit_borrow
+def _next_direction(W, row, beta):
+    """d = -W[row] + beta d (row R, or Y preconditioned); asks for A d (W[V] = d)."""
+    for i in range(W.shape[1]):
+        d = -W[row, i] + beta * W[D, i]
+        W[D, i] = d
+        W[V, i] = d
+    return NEED_PRODUCT
 
 
 @jit_borrow
@@ -276,20 +306,11 @@ def _pcold(st, W, hist, g):
     return _request(W, D)
 
 
-@jit_borrow
+@dual(borrow=True)
 def ptcg_start(st, W, hist, g, damp, tol, maxit, meps, warm):
     """Open a preconditioned damped CG solve (W has NVP rows, st PSIZE entries); with
     ``warm`` W[Z] holds the starting iterate.  As ``tcg_start`` in DAMPED mode otherwise."""
-    st[MODE] = DAMPED
-    st[DELTA] = math.inf
-    st[DAMP] = damp
-    st[TOL] = tol
-    st[MAXIT] = maxit
-    st[MEPS] = meps
-    st[IT] = 0.0
-    st[EXIT] = EXIT_INTERIOR
-    if warm:
-        st[PHASE] = _WARM
+    if _open(st, DAMPED, math.inf, damp, tol, maxit, meps, warm):
         return _request(W, Z)
     return _pcold(st, W, hist, g)
 
@@ -324,40 +345,21 @@ def _pwarm_residual(st, W, hist, g):
     return _request(W, D)
 
 
-@jit_borrow
+@dual(borrow=True)
 def ptcg_next(st, W, hist, g):
     """Digest W[HV] = H W[V]; one iteration of N&W Alg. 5.3; NEED_PRODUCT or DONE."""
     if st[PHASE] == _WARM:
         return _pwarm_residual(st, W, hist, g)
-    n = g.size
-    lam = st[DAMP]
-    dad = 0.0
-    for i in range(n):
-        ad = W[HV, i] + lam * W[D, i]
-        W[HV, i] = ad
-        dad += W[D, i] * ad
+    dad, _ = _curvature(W, st[DAMP])
     it = int(st[IT])
     if not dad > 0.0:          # negative or zero curvature (NaN lands here too)
         st[EXIT] = EXIT_NEGCURV
         if it == 0 and st[WARMED] == 0.0:
-            for i in range(n):          # first iteration: d0 = -M^{-1} g, (preconditioned)
-                W[Z, i] = W[D, i]       # steepest descent
+            K.copy_into(W[D], W[Z])     # first iteration: d0 = -M^{-1} g
             st[MODEL] = -st[RY] + 0.5 * dad
         return DONE
     alpha = st[RY] / dad
-    rr = 0.0
-    ry = 0.0
-    phi = 0.0
-    for i in range(n):
-        z = W[Z, i] + alpha * W[D, i]
-        r = W[R, i] + alpha * W[HV, i]
-        y = r / W[MD, i]
-        W[Z, i] = z
-        W[R, i] = r
-        W[Y, i] = y
-        rr += r * r
-        ry += r * y
-        phi += 0.5 * z * (r + g[i])     # phi(z) = 1/2 z^T (r + g) since r = A z + g
+    rr, ry, phi = _pcg_step(W, g, alpha)
     it += 1
     st[IT] = it
     st[MODEL] = phi
@@ -375,6 +377,23 @@ def ptcg_next(st, W, hist, g):
     beta = ry / st[RY]
     st[RR] = rr
     st[RY] = ry
-    for i in range(n):
-        W[D, i] = -W[Y, i] + beta * W[D, i]
-    return _request(W, D)
+    return _next_direction(W, Y, beta)
+
+
+@jit_borrow
+def _pcg_step(W, g, alpha):
+    """z += alpha d, r += alpha A d, y = M^{-1} r; returns (r^T r, r^T y, phi(z))."""
+    rr = 0.0
+    ry = 0.0
+    phi = 0.0
+    for i in range(W.shape[1]):
+        z = W[Z, i] + alpha * W[D, i]
+        r = W[R, i] + alpha * W[HV, i]
+        y = r / W[MD, i]
+        W[Z, i] = z
+        W[R, i] = r
+        W[Y, i] = y
+        rr += r * r
+        ry += r * y
+        phi += 0.5 * z * (r + g[i])     # phi(z) = 1/2 z^T (r + g) since r = A z + g
+    return rr, ry, phi

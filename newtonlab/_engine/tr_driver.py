@@ -243,7 +243,7 @@ def model_result(B, g, p, w, d, lam, nfac, ex, hard):
     return -TR.model_value(B, g, p, w), K.norm2(p)
 
 
-@jit_borrow
+@dual(borrow=True)
 def cg_begin(cst, W, hist, g, B, mode, delta, damp, maxit, meps, warm):
     """Open a truncated CG solve (``tcg.py``) with the forcing term min(1/2, sqrt ||g||) ||g||
     (N&W eq. 7.3); products by a dense B are answered at once (they cost no evaluation)."""
@@ -253,13 +253,13 @@ def cg_begin(cst, W, hist, g, B, mode, delta, damp, maxit, meps, warm):
     return dense_products(cst, W, hist, g, B, code)
 
 
-@jit_borrow
+@dual(borrow=True)
 def cg_resume(cst, W, hist, g, B):
     """Continue a CG solve after the loop wrote W[HV] = H W[V]."""
     return dense_products(cst, W, hist, g, B, TC.tcg_next(cst, W, hist, g))
 
 
-@jit_borrow
+@dual(borrow=True)
 def dense_products(cst, W, hist, g, B, code):
     """Answer CG's product requests with B W[V] while B is held as an (n, n) matrix;
     returns tcg.NEED_PRODUCT only when it is not (then the loop evaluates the product)."""
