@@ -233,7 +233,7 @@ def model_step(B, g, delta, p, L, w, dogleg, rtol, maxiter, d):
     return model_result(B, g, p, w, d, lam, nfac, ex, hard)
 
 
-@jit_borrow
+@dual(borrow=True)
 def model_result(B, g, p, w, d, lam, nfac, ex, hard):
     """Diagnostics of a dense subproblem solve into ``d``; returns (pred, ||p||)."""
     d[D_ITERS] = nfac

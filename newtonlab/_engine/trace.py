@@ -8,7 +8,8 @@ turns them into seconds from the wall time it measured around the call.
 """
 
 from .clock import ticks
-from .config import jit_borrow
+from .config import dual
+from .kernels import copy_into
 
 ITER = 0     # iteration number k
 F = 1        # f(x_k)
@@ -29,7 +30,7 @@ NEVENTS = 2
 COLUMNS = ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")
 
 
-@jit_borrow
+@dual(borrow=True)
 def record(trace, k, f, gnorm, step, alpha, nf, nh):
     """Fill the common columns of row k (gradient calls = f calls: objectives are fused)."""
     trace[k, ITER] = k
@@ -43,11 +44,11 @@ def record(trace, k, f, gnorm, step, alpha, nf, nh):
     trace[k, CLOCK] = ticks()
 
 
-@jit_borrow
+@dual(borrow=True)
 def save_iterate(allvecs, k, x):
-    """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing."""
+    """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing.  (Dual, as
+    :func:`record`: a first, interpreted run compiles neither; ``copy_into``, not
+    ``allvecs[k, :] = x``: slice assignment compiles numba's shape-error message builder,
+    ~3 s, into every driver.)"""
     if allvecs.shape[0] > k:
-        # a loop, not allvecs[k, :] = x: slice assignment compiles numba's
-        # shape-error message builder (string formatting, ~3 s) into every driver
-        for i in range(x.size):
-            allvecs[k, i] = x[i]
+        copy_into(x, allvecs[k])
