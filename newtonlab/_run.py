@@ -48,7 +48,7 @@ _NOT_CACHED = set()     # (solve, args type) that numba's disk cache did not hol
 
 #: ``execution="auto"`` is tiered.  It runs the method's compiled loop when that is ready:
 #: loaded in this process, or (for a jitted objective) in numba's disk cache (a load takes
-#: ~0.1-0.2 s).  Otherwise the loop runs interpreted (its kernels compile in 3-6 s on a cold
+#: ~0.1-0.2 s).  Otherwise the loop runs interpreted (its kernels compile in 2-5 s on a cold
 #: cache, the compiled loop in 6-14 s) until the method's interpreted runs in this process
 #: (after its first, which loads its kernels) have taken this many seconds in all; then the
 #: loop is compiled, or loaded.  Ski rental: a short script gets its first result at once,

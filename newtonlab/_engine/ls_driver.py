@@ -7,14 +7,14 @@ accepts, validates, and only then commits the new iterate and lets the method
 update its memory (propose, evaluate, validate, commit): x is never
 overwritten by a non-finite point.
 
-A method plugs in by passing its compiled components to :func:`linesearch_loop`
-from its own ``solve`` entry (see ``newtonlab/methods/bfgs.py``).  The loop is
-dual-mode and inlined (``config.dual(inline=True)``): compiled inside each
-method's ``solve``, which therefore compiles only that method's parts and is
-cached on disk on its own; interpreted, ``solve.py_func`` runs this same
-source as Python over the same compiled components.
+A method plugs in by passing its components to :func:`linesearch_loop` from its
+own ``solve`` entry (see ``newtonlab/methods/bfgs.py``).  The loop is dual-mode
+and inlined (``config.dual(inline=True)``): compiled inside each method's
+``solve``, which therefore compiles only that method's parts and is cached on
+disk on its own; interpreted, ``solve.py_func`` runs this same source as Python
+over the same components (compiled kernels, or ``dual`` scalar logic over them).
 
-The component protocol (all compiled functions of the method's module)::
+The component protocol (functions of the method's module)::
 
     init(mo, x, g, H) -> (work, state)
     direction(work, state, mo, g, p) -> (state, request)

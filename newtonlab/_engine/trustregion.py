@@ -120,7 +120,7 @@ def _indefinite_start(B, g, delta, p, L, w):
     ghat = np.empty(n)
     K.matvec_t(V, g, ghat)
     pp = _eigen_step(lam_eig, V, ghat, lam, p)
-    if pp > delta * delta:
+    if not pp <= delta * delta:     # (NaN too: on to Newton's iteration, as always)
         return lam, pole, K.norm2(g) / delta + pole, -1
     if lam1 >= 0.0:
         return lam, pole, lam, EXIT_INTERIOR       # singular PSD B, g in its range
@@ -147,24 +147,39 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     semidefinite and lambda (delta - ||p||) = 0, up to | ||p|| - delta | <=
     rtol delta.  ``L`` (n, n) and ``w`` (n,) are workspace.
 
-    Returns (lambda, factorizations, exit code, hard case flag).  Dual (``config.dual``):
-    run interpreted, it compiles only the kernels it reaches (the eigendecomposition of
-    :func:`_indefinite_start` only once a B is indefinite).
+    Returns (lambda, factorizations, exit code, hard case flag).  Dual (``config.dual``),
+    with no arithmetic of its own: run interpreted, it compiles only the kernels of the
+    branch it takes (the eigendecomposition of :func:`_indefinite_start` only once a B is
+    indefinite), and divides nothing in Python.
     """
     if FA.cholesky(B, 0.0, L):
-        K.neg(g, p)
-        FA.cholesky_solve(L, p, p)
-        if K.norm2(p) <= delta:
-            return 0.0, 1, EXIT_INTERIOR, False
-        pole = 0.0           # B is positive definite: every lambda >= 0 is admissible
-        lam = 0.0            # ||p(0)|| > delta: left of the root
-        hi = K.norm2(g) / delta   # ||p(lam)|| < ||g|| / lam  for lam > 0
+        lam, pole, hi, ex = _definite_start(g, delta, p, L)
     else:
         lam, pole, hi, ex = _indefinite_start(B, g, delta, p, L, w)
-        if ex >= 0:
-            return lam, 1, ex, ex == EXIT_BOUNDARY
+    if ex >= 0:
+        return lam, 1, ex, ex == EXIT_BOUNDARY
+    lam, nfac = _newton_on_lambda(B, g, delta, p, L, w, rtol, maxiter, lam, pole, hi)
+    return lam, nfac, EXIT_BOUNDARY, False
+
+
+@jit_borrow
+def _definite_start(g, delta, p, L):
+    """Positive definite B (its factor in L): p = -B^{-1} g.  Returns (lambda, pole, hi,
+    exit) as :func:`_indefinite_start`: interior if p fits, else Newton's iteration from
+    lambda = 0 (left of the root), below hi = ||g|| / delta (||p(lam)|| < ||g|| / lam)."""
+    K.neg(g, p)
+    FA.cholesky_solve(L, p, p)
+    if K.norm2(p) <= delta:
+        return 0.0, 0.0, 0.0, EXIT_INTERIOR
+    return 0.0, 0.0, K.norm2(g) / delta, -1
+
+
+@jit_borrow
+def _newton_on_lambda(B, g, delta, p, L, w, rtol, maxiter, lam, pole, hi):
+    """Newton's iteration on phi(lambda) = 1/||p(lambda)|| - 1/delta (N&W Alg. 4.3) from
+    lambda in [pole, hi), safeguarded into the bracket; p the step.  Returns (lambda,
+    factorizations, the first one included)."""
     nfac = 1
-    # Newton's iteration on phi(lambda) = 1/||p(lambda)|| - 1/delta (N&W Alg. 4.3)
     lo = lam
     for it in range(maxiter):
         if not FA.cholesky(B, lam, L):
@@ -190,10 +205,10 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
         if lam_new == lam:
             break
         lam = lam_new
-    return lam, nfac, EXIT_BOUNDARY, False
+    return lam, nfac
 
 
-@jit_borrow
+@dual(borrow=True)
 def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     """Dogleg step (N&W §4.1, eqs. 4.15-4.16) for positive definite B.
 
@@ -204,14 +219,21 @@ def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
 
     Returns (lambda (NaN unless fallen back), factorizations, exit code, hard case flag).
     """
-    n = g.size
     if not FA.cholesky(B, 0.0, L):
         lam, nfac, _, hard = exact_step(B, g, delta, p, L, w, rtol, maxiter)
         return lam, nfac + 1, EXIT_FALLBACK, hard
+    return math.nan, 1, _dogleg_path(B, g, delta, p, L, w), False
+
+
+@jit_borrow
+def _dogleg_path(B, g, delta, p, L, w):
+    """The dogleg step for positive definite B (its factor in L) into p; returns the exit
+    code (interior: the Newton step fits; else on the boundary)."""
+    n = g.size
     K.neg(g, p)
     FA.cholesky_solve(L, p, p)
     if K.norm2(p) <= delta:
-        return math.nan, 1, EXIT_INTERIOR, False
+        return EXIT_INTERIOR
     gg = K.dot(g, g)
     gBg = 0.0
     for i in range(n):
@@ -224,7 +246,7 @@ def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     if t_u * gn >= delta:
         for i in range(n):
             p[i] = -delta * g[i] / gn
-        return math.nan, 1, EXIT_BOUNDARY, False
+        return EXIT_BOUNDARY
     # p = p_U + t (p_B - p_U), t in [0, 1], ||p|| = delta
     for i in range(n):
         w[i] = -t_u * g[i]          # p_U
@@ -232,4 +254,4 @@ def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     _, t = boundary_taus(w, p, delta)
     for i in range(n):
         p[i] = w[i] + t * p[i]
-    return math.nan, 1, EXIT_BOUNDARY, False
+    return EXIT_BOUNDARY

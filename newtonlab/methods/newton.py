@@ -44,8 +44,7 @@ def newton_direction(H, g, p, L, mod, beta, floor):
     if mod == MOD_CHOLESKY:
         tau = FA.modified_cholesky_shift(H, beta, L)
         if not math.isfinite(tau):
-            for i in range(g.size):
-                p[i] = math.nan
+            K.fill(p, math.nan)
             return tau
         K.neg(g, p)
         FA.cholesky_solve(L, p, p)
