@@ -105,14 +105,15 @@ def _eigen_step(lam_eig, V, ghat, shift, p):
     return pp
 
 
-@jit
+@dual
 def _indefinite_start(B, g, delta, p, L, w):
     """Indefinite or singular B: the smallest eigenpair bounds lambda and decides the hard
     case.  Returns (lambda, pole, hi, exit): exit -1 when Newton's iteration on lambda
     must follow from lambda in (pole, hi); else p is the step, interior (a singular PSD B
-    with g in its range) or on the boundary in the hard case (exit EXIT_BOUNDARY)."""
+    with g in its range) or on the boundary in the hard case (exit EXIT_BOUNDARY).
+    Dual (reference counted: it holds the eigenvectors), over kernels."""
     n = g.size
-    lam_eig, V = np.linalg.eigh(B)
+    lam_eig, V = _eigh(B)
     lam1 = lam_eig[0]
     scale = max(1.0, abs(lam_eig[0]), abs(lam_eig[n - 1]))
     pole = max(0.0, -lam1)
@@ -121,12 +122,25 @@ def _indefinite_start(B, g, delta, p, L, w):
     K.matvec_t(V, g, ghat)
     pp = _eigen_step(lam_eig, V, ghat, lam, p)
     if not pp <= delta * delta:     # (NaN too: on to Newton's iteration, as always)
-        return lam, pole, K.norm2(g) / delta + pole, -1
+        return lam, pole, _quotient(K.norm2(g), delta) + pole, -1
     if lam1 >= 0.0:
         return lam, pole, lam, EXIT_INTERIOR       # singular PSD B, g in its range
     # hard case (g nearly orthogonal to the eigenspace of lambda_1): the root lies within
     # sqrt(eps) scale of -lambda_1; move along z = q_1 to the boundary (eq. 4.45)
-    z = np.ascontiguousarray(V[:, 0])
+    _hard_case(B, g, delta, p, L, w, np.ascontiguousarray(V[:, 0]))
+    return lam, pole, lam, EXIT_BOUNDARY
+
+
+@jit
+def _eigh(B):
+    """(eigenvalues, eigenvectors) of B by numba's LAPACK binding, in both modes."""
+    return np.linalg.eigh(B)
+
+
+@jit_borrow
+def _hard_case(B, g, delta, p, L, w, z):
+    """p += tau z with tau the boundary root of ||p + tau z|| = delta of lower model value."""
+    n = g.size
     ta, tb = boundary_taus(p, z, delta)
     for i in range(n):
         w[i] = p[i] + ta * z[i]
@@ -136,7 +150,6 @@ def _indefinite_start(B, g, delta, p, L, w):
     tau = ta if ma < model_value(B, g, w, L[0]) else tb
     for i in range(n):
         p[i] += tau * z[i]
-    return lam, pole, lam, EXIT_BOUNDARY
 
 
 @dual(borrow=True)
@@ -147,39 +160,25 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     semidefinite and lambda (delta - ||p||) = 0, up to | ||p|| - delta | <=
     rtol delta.  ``L`` (n, n) and ``w`` (n,) are workspace.
 
-    Returns (lambda, factorizations, exit code, hard case flag).  Dual (``config.dual``),
-    with no arithmetic of its own: run interpreted, it compiles only the kernels of the
-    branch it takes (the eigendecomposition of :func:`_indefinite_start` only once a B is
-    indefinite), and divides nothing in Python.
+    Returns (lambda, factorizations, exit code, hard case flag).  Dual (``config.dual``):
+    run interpreted, it compiles only the kernels it reaches (the eigendecomposition of
+    :func:`_indefinite_start` only once a B is indefinite); its divisions are
+    :func:`_quotient`'s, IEEE in both modes (Python floats would raise at a zero).
     """
     if FA.cholesky(B, 0.0, L):
-        lam, pole, hi, ex = _definite_start(g, delta, p, L)
+        K.neg(g, p)
+        FA.cholesky_solve(L, p, p)
+        if K.norm2(p) <= delta:
+            return 0.0, 1, EXIT_INTERIOR, False
+        pole = 0.0           # B is positive definite: every lambda >= 0 is admissible
+        lam = 0.0            # ||p(0)|| > delta: left of the root
+        hi = _quotient(K.norm2(g), delta)   # ||p(lam)|| < ||g|| / lam  for lam > 0
     else:
         lam, pole, hi, ex = _indefinite_start(B, g, delta, p, L, w)
-    if ex >= 0:
-        return lam, 1, ex, ex == EXIT_BOUNDARY
-    lam, nfac = _newton_on_lambda(B, g, delta, p, L, w, rtol, maxiter, lam, pole, hi)
-    return lam, nfac, EXIT_BOUNDARY, False
-
-
-@jit_borrow
-def _definite_start(g, delta, p, L):
-    """Positive definite B (its factor in L): p = -B^{-1} g.  Returns (lambda, pole, hi,
-    exit) as :func:`_indefinite_start`: interior if p fits, else Newton's iteration from
-    lambda = 0 (left of the root), below hi = ||g|| / delta (||p(lam)|| < ||g|| / lam)."""
-    K.neg(g, p)
-    FA.cholesky_solve(L, p, p)
-    if K.norm2(p) <= delta:
-        return 0.0, 0.0, 0.0, EXIT_INTERIOR
-    return 0.0, 0.0, K.norm2(g) / delta, -1
-
-
-@jit_borrow
-def _newton_on_lambda(B, g, delta, p, L, w, rtol, maxiter, lam, pole, hi):
-    """Newton's iteration on phi(lambda) = 1/||p(lambda)|| - 1/delta (N&W Alg. 4.3) from
-    lambda in [pole, hi), safeguarded into the bracket; p the step.  Returns (lambda,
-    factorizations, the first one included)."""
+        if ex >= 0:
+            return lam, 1, ex, ex == EXIT_BOUNDARY
     nfac = 1
+    # Newton's iteration on phi(lambda) = 1/||p(lambda)|| - 1/delta (N&W Alg. 4.3)
     lo = lam
     for it in range(maxiter):
         if not FA.cholesky(B, lam, L):
@@ -199,13 +198,19 @@ def _newton_on_lambda(B, g, delta, p, L, w, rtol, maxiter, lam, pole, hi):
         else:
             hi = lam
         qq = _forward_norm2(L, p, w)
-        lam_new = lam + (pn * pn / qq) * (pn - delta) / delta
+        lam_new = lam + _quotient(_quotient(pn * pn, qq) * (pn - delta), delta)
         if not (lo < lam_new < hi):
             lam_new = 0.5 * (lo + hi)
         if lam_new == lam:
             break
         lam = lam_new
-    return lam, nfac
+    return lam, nfac, EXIT_BOUNDARY, False
+
+
+@jit_borrow
+def _quotient(a, b):
+    """a / b, IEEE (inf or NaN at b = 0) also when the caller runs as Python."""
+    return a / b
 
 
 @dual(borrow=True)
