@@ -22,7 +22,7 @@ import math
 
 from . import kernels as K
 from . import tcg as TC
-from .config import dual, jit_borrow
+from .config import logic, jit_borrow
 
 GAMMA = 1.3          # Martens' zeta: keep the iterates at ceil(GAMMA^j)
 
@@ -77,7 +77,7 @@ def _keep(kst, keep, kinfo, W, cst):
     kst[NKEPT] = k + 1.0
 
 
-@dual(borrow=True)
+@logic
 def begin(cst, W, hist, g, B, damp, maxit, meps, warm, kst, keep, kinfo):
     """Open a preconditioned damped CG solve (``tcg.ptcg_start``, W[MD] holding M) with the
     forcing term min(1/2, sqrt ||g||) ||g||; products by a dense B answered at once."""
@@ -89,7 +89,7 @@ def begin(cst, W, hist, g, B, damp, maxit, meps, warm, kst, keep, kinfo):
     return _dense(cst, W, hist, g, B, code, kst, keep, kinfo)
 
 
-@dual(borrow=True)
+@logic
 def resume(cst, W, hist, g, B, kst, keep, kinfo):
     """Continue after the loop wrote W[HV] = H W[V]."""
     code = TC.ptcg_next(cst, W, hist, g)
@@ -97,7 +97,7 @@ def resume(cst, W, hist, g, B, kst, keep, kinfo):
     return _dense(cst, W, hist, g, B, code, kst, keep, kinfo)
 
 
-@dual(borrow=True)
+@logic
 def _dense(cst, W, hist, g, B, code, kst, keep, kinfo):
     """Answer product requests with B W[V] while B is held as an (n, n) matrix; when the
     solve is done, append the last iterate to ``keep``."""

@@ -150,6 +150,42 @@ def dual(fn=None, *, inline=False, borrow=False):
     return wrap if fn is None else wrap(fn)
 
 
+class _Logic:
+    """:func:`logic`: the function itself from Python, its cached dispatcher from compiled code.
+
+    numba types a global by ``typeof``; registered below, this object types as its
+    dispatcher, so a compiled caller calls (and links) that dispatcher's machine code, loaded
+    from the disk cache like any ``jit`` function's, while a call from Python runs the plain
+    function.
+    """
+
+    def __init__(self, fn, borrow):
+        self.py_func = fn
+        self.dispatcher = jit_borrow(fn) if borrow else jit(fn)
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args):
+        return self.py_func(*args)
+
+
+@typeof_impl.register(_Logic)
+def _typeof_logic(val, c):
+    return numba.typeof(val.dispatcher)
+
+
+def logic(fn=None, *, borrow=True):
+    """Mark scalar logic over kernels (a line search's state machine, a Newton direction
+    choosing its modification): plain Python when called from Python, so an interpreted run
+    compiles only the kernels of the branches it takes; compiled and cached on disk on its
+    own (:func:`jit_borrow`, or :data:`jit` with ``borrow=False``) when called from compiled
+    code, so every method's ``solve`` links the same machine code.  Not for functions that
+    take user functions or records of other modules (:func:`dual`: the disk-cache index of a
+    dispatcher lists every signature it was compiled for)."""
+    def wrap(f):
+        return f if numba.config.DISABLE_JIT else _Logic(f, borrow)
+    return wrap if fn is None else wrap(fn)
+
+
 def jit_nocache(fn):
     """Compile ``fn`` without the disk cache.
 

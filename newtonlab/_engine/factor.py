@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .config import dual, jit, jit_borrow, jit_reduce
+from .config import logic, jit, jit_borrow, jit_reduce
 
 
 @jit_borrow
@@ -141,13 +141,13 @@ def row_vec_dot(A, i, v, m):
     return t
 
 
-@dual(borrow=True)
+@logic
 def modified_cholesky_shift(A, beta, L):
     """Smallest tried tau >= 0 with A + tau I positive definite (N&W Alg. 3.3).
 
     tau starts at 0 when min a_ii > 0, else at beta - min a_ii, and doubles
     (at least to beta) until the Cholesky factorization succeeds.  L holds the
-    factor on return.  Returns tau, or inf if A is not finite.  (Dual: run
+    factor on return.  Returns tau, or inf if A is not finite.  (``config.logic``: run
     interpreted, it compiles only its kernels.)
     """
     amin = _diagonal_min(A)

@@ -7,7 +7,7 @@ Python.  Every kernel has a slow NumPy oracle in ``tests/test_kernels.py``.
 """
 import math
 
-from .config import dual, jit_borrow, jit_reduce
+from .config import logic, jit_borrow, jit_reduce
 
 
 @jit_reduce
@@ -116,7 +116,7 @@ def fill(a, value):
         a[i] = value
 
 
-@dual(borrow=True)
+@logic
 def symmetrize(H, rtol):
     """H = (H + H^T) / 2 in place; returns 2 if H has a non-finite entry, 1 if it was
     asymmetric beyond rtol max|H_ij|, else 0 (the CURV_* codes of ``evaluate.py``).
@@ -125,7 +125,7 @@ def symmetrize(H, rtol):
     row by row (:func:`_max_asymmetry`, reads only); an H that is exactly symmetric, as
     most Hessians are, is then left as it is, and only another is averaged.  (One scalar
     loop doing all three took 5.0 us at n = 100, every Hessian; these take 2.5,
-    ``benchmarks/results_factor.md``.)  Dual: an interpreted run compiles the averaging
+    ``benchmarks/results_factor.md``.)  ``config.logic``: an interpreted run compiles the averaging
     only when a Hessian needs it."""
     if _nonfinite_sum(H) != 0.0:
         return 2

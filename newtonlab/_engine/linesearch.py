@@ -7,11 +7,11 @@ which answers CONTINUE with the next trial step, ACCEPT, or FAIL.  This is the
 MINPACK ``dcsrch`` style: the search is a small state machine over scalars, so
 it is cacheable, batchable, and the same code serves the compiled and the
 interpreted driver, and only the driver counts evaluations.  The search's logic is
-``config.dual``: compiled into a compiled driver, plain Python in an interpreted one, so a
-method's first (interpreted) run compiles only the interpolations it reaches (~0.7 s less
-of its first result).  Those two, :func:`_armijo_next` and :func:`cubic_minimizer`, stay
-compiled: they divide by quantities that may vanish, which is IEEE inf or NaN compiled
-and a NumPy warning in Python.
+``config.logic``: a cached compiled function for a compiled driver, plain Python for an
+interpreted one, so a method's first (interpreted) run compiles only the interpolations it
+reaches (~0.7 s less of its first result).  Those two, :func:`_armijo_next` and
+:func:`cubic_minimizer`, are compiled in both modes: they divide by quantities that may
+vanish, which is IEEE inf or NaN compiled and a NumPy warning in Python.
 
 Kinds
 -----
@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from .config import dual, jit_borrow
+from .config import logic, jit_borrow
 
 ARMIJO = 0
 WOLFE = 1
@@ -65,7 +65,7 @@ def new_state():
     return np.zeros(SIZE)
 
 
-@dual(borrow=True)
+@logic
 def ls_start(st, kind, phi0, dphi0, alpha0, c1, c2, amax, maxeval):
     """Open a search along a descent direction (dphi0 < 0); return the first trial."""
     st[PHI0] = phi0
@@ -103,7 +103,7 @@ def cubic_minimizer(a, fa, dfa, b, fb, dfb):
     return b - (b - a) * (dfb + d2 - d1) / den
 
 
-@dual(borrow=True)
+@logic
 def sufficient_decrease(st, alpha, phi):
     """Armijo condition phi(alpha) <= phi(0) + c1 alpha phi'(0), with strict decrease.
 
@@ -144,7 +144,7 @@ def _armijo_next(st, alpha, phi):
     return min(anew, 0.5 * alpha)
 
 
-@dual(borrow=True)
+@logic
 def _zoom_trial(st):
     """Safeguarded cubic step inside the bracket [lo, hi] (N&W Alg. 3.6)."""
     lo = st[ALO]
@@ -162,21 +162,21 @@ def _zoom_trial(st):
     return min(max(a, left + 0.1 * width), left + 0.9 * width)
 
 
-@dual(borrow=True)
+@logic
 def _set_hi(st, alpha, phi, dphi):
     st[AHI] = alpha
     st[PHIHI] = phi
     st[DPHIHI] = dphi
 
 
-@dual(borrow=True)
+@logic
 def _set_lo(st, alpha, phi, dphi):
     st[ALO] = alpha
     st[PHILO] = phi
     st[DPHILO] = dphi
 
 
-@dual(borrow=True)
+@logic
 def _wolfe_next(st, alpha, phi, dphi):
     """One step of N&W Alg. 3.5 (bracketing) or 3.6 (zoom); returns (code, next alpha)."""
     dphi0 = st[DPHI0]
@@ -216,7 +216,7 @@ def _wolfe_next(st, alpha, phi, dphi):
     return CONTINUE, _zoom_trial(st)
 
 
-@dual(borrow=True)
+@logic
 def ls_next(st, alpha, phi, dphi):
     """Digest phi(alpha), phi'(alpha); return (code, next trial alpha)."""
     st[NEVAL] += 1.0

@@ -12,7 +12,7 @@ own ``solve`` entry (see ``newtonlab/methods/bfgs.py``).  The loop is dual-mode
 and inlined (``config.dual(inline=True)``): compiled inside each method's
 ``solve``, which therefore compiles only that method's parts and is cached on
 disk on its own; interpreted, ``solve.py_func`` runs this same source as Python
-over the same components (compiled kernels, or ``dual`` scalar logic over them).
+over the same components (compiled kernels, or ``config.logic`` over them).
 
 The component protocol (functions of the method's module)::
 

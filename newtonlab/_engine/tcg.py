@@ -31,7 +31,7 @@ added to Martens' progress test so that small problems stop at convergence.
 import math
 
 from . import kernels as K
-from .config import dual, jit_borrow
+from .config import logic, jit_borrow
 from .trustregion import (EXIT_BOUNDARY, EXIT_INTERIOR, EXIT_MAXITER, EXIT_NEGCURV,
                           EXIT_PROGRESS, boundary_taus)
 from .workspace import D, HV, NV, R, V, Z  # noqa: F401  (rows of W, also as TC.V, ...)
@@ -77,7 +77,7 @@ def _cold(st, W, hist, g):
     return _request(W, D)
 
 
-@dual(borrow=True)
+@logic
 def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
     """Open a CG solve; with ``warm`` (DAMPED mode) W[Z] holds the starting iterate.
 
@@ -88,7 +88,7 @@ def tcg_start(st, W, hist, g, mode, delta, damp, tol, maxit, meps, warm):
     return _cold(st, W, hist, g)
 
 
-@dual(borrow=True)
+@logic
 def _open(st, mode, delta, damp, tol, maxit, meps, warm):
     """A new solve's state; returns ``warm`` (then W[Z] is the first product asked for)."""
     st[MODE] = mode
@@ -144,9 +144,9 @@ def _to_boundary(st, W, rd, dad, negative):
     st[MODEL] = mb
 
 
-@dual(borrow=True)
+@logic
 def tcg_next(st, W, hist, g):
-    """Digest W[HV] = H W[V]; returns NEED_PRODUCT (again) or DONE.  Dual, over vector
+    """Digest W[HV] = H W[V]; returns NEED_PRODUCT (again) or DONE.  Logic over vector
     kernels: an interpreted run compiles only those its mode reaches."""
     if st[PHASE] == _WARM:
         return _warm_residual(st, W, hist, g)
@@ -306,7 +306,7 @@ def _pcold(st, W, hist, g):
     return _request(W, D)
 
 
-@dual(borrow=True)
+@logic
 def ptcg_start(st, W, hist, g, damp, tol, maxit, meps, warm):
     """Open a preconditioned damped CG solve (W has NVP rows, st PSIZE entries); with
     ``warm`` W[Z] holds the starting iterate.  As ``tcg_start`` in DAMPED mode otherwise."""
@@ -345,7 +345,7 @@ def _pwarm_residual(st, W, hist, g):
     return _request(W, D)
 
 
-@dual(borrow=True)
+@logic
 def ptcg_next(st, W, hist, g):
     """Digest W[HV] = H W[V]; one iteration of N&W Alg. 5.3; NEED_PRODUCT or DONE."""
     if st[PHASE] == _WARM:

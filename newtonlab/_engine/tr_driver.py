@@ -66,7 +66,7 @@ from . import status as S
 from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
-from .config import dual, jit_borrow
+from .config import dual, logic, jit_borrow
 from .signatures import functions
 from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hessp
 from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401
@@ -219,7 +219,7 @@ def region_collapsed(state, mo, x):
     return not state.delta >= mo.delta_min * max(1.0, K.norm2(x))
 
 
-@dual(borrow=True)
+@logic
 def model_step(B, g, delta, p, L, w, dogleg, rtol, maxiter, d):
     """A dense subproblem step into p: dogleg or exact (Moré-Sorensen), ``trustregion.py``.
 
@@ -233,7 +233,7 @@ def model_step(B, g, delta, p, L, w, dogleg, rtol, maxiter, d):
     return model_result(B, g, p, w, d, lam, nfac, ex, hard)
 
 
-@dual(borrow=True)
+@logic
 def model_result(B, g, p, w, d, lam, nfac, ex, hard):
     """Diagnostics of a dense subproblem solve into ``d``; returns (pred, ||p||)."""
     d[D_ITERS] = nfac
@@ -243,7 +243,7 @@ def model_result(B, g, p, w, d, lam, nfac, ex, hard):
     return -TR.model_value(B, g, p, w), K.norm2(p)
 
 
-@dual(borrow=True)
+@logic
 def cg_begin(cst, W, hist, g, B, mode, delta, damp, maxit, meps, warm):
     """Open a truncated CG solve (``tcg.py``) with the forcing term min(1/2, sqrt ||g||) ||g||
     (N&W eq. 7.3); products by a dense B are answered at once (they cost no evaluation)."""
@@ -253,13 +253,13 @@ def cg_begin(cst, W, hist, g, B, mode, delta, damp, maxit, meps, warm):
     return dense_products(cst, W, hist, g, B, code)
 
 
-@dual(borrow=True)
+@logic
 def cg_resume(cst, W, hist, g, B):
     """Continue a CG solve after the loop wrote W[HV] = H W[V]."""
     return dense_products(cst, W, hist, g, B, TC.tcg_next(cst, W, hist, g))
 
 
-@dual(borrow=True)
+@logic
 def dense_products(cst, W, hist, g, B, code):
     """Answer CG's product requests with B W[V] while B is held as an (n, n) matrix;
     returns tcg.NEED_PRODUCT only when it is not (then the loop evaluates the product)."""

@@ -8,7 +8,7 @@ turns them into seconds from the wall time it measured around the call.
 """
 
 from .clock import ticks
-from .config import dual
+from .config import logic
 from .kernels import copy_into
 
 ITER = 0     # iteration number k
@@ -30,7 +30,7 @@ NEVENTS = 2
 COLUMNS = ("iter", "f", "gnorm", "step", "alpha", "nfev", "njev", "nhev", "time")
 
 
-@dual(borrow=True)
+@logic
 def record(trace, k, f, gnorm, step, alpha, nf, nh):
     """Fill the common columns of row k (gradient calls = f calls: objectives are fused)."""
     trace[k, ITER] = k
@@ -44,9 +44,9 @@ def record(trace, k, f, gnorm, step, alpha, nf, nh):
     trace[k, CLOCK] = ticks()
 
 
-@dual(borrow=True)
+@logic
 def save_iterate(allvecs, k, x):
-    """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing.  (Dual, as
+    """allvecs[k] = x when iterates are kept (allvecs has rows), else nothing.  (``config.logic``, as
     :func:`record`: a first, interpreted run compiles neither; ``copy_into``, not
     ``allvecs[k, :] = x``: slice assignment compiles numba's shape-error message builder,
     ~3 s, into every driver.)"""

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import factor as FA
 from . import kernels as K
-from .config import dual, jit, jit_borrow
+from .config import logic, jit, jit_borrow
 
 # how a subproblem solve ended (trace column ``sub_exit``); shared with tcg.py
 EXIT_INTERIOR = 0    # unconstrained minimizer inside the region (or CG residual test)
@@ -105,13 +105,13 @@ def _eigen_step(lam_eig, V, ghat, shift, p):
     return pp
 
 
-@dual
+@logic(borrow=False)
 def _indefinite_start(B, g, delta, p, L, w):
     """Indefinite or singular B: the smallest eigenpair bounds lambda and decides the hard
     case.  Returns (lambda, pole, hi, exit): exit -1 when Newton's iteration on lambda
     must follow from lambda in (pole, hi); else p is the step, interior (a singular PSD B
     with g in its range) or on the boundary in the hard case (exit EXIT_BOUNDARY).
-    Dual (reference counted: it holds the eigenvectors), over kernels."""
+    ``config.logic`` (reference counted: it holds the eigenvectors), over kernels."""
     n = g.size
     lam_eig, V = _eigh(B)
     lam1 = lam_eig[0]
@@ -152,7 +152,7 @@ def _hard_case(B, g, delta, p, L, w, z):
         p[i] += tau * z[i]
 
 
-@dual(borrow=True)
+@logic
 def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     """Nearly exact trust-region step (Moré-Sorensen; N&W Alg. 4.3, hard case eq. 4.45).
 
@@ -160,7 +160,7 @@ def exact_step(B, g, delta, p, L, w, rtol, maxiter):
     semidefinite and lambda (delta - ||p||) = 0, up to | ||p|| - delta | <=
     rtol delta.  ``L`` (n, n) and ``w`` (n,) are workspace.
 
-    Returns (lambda, factorizations, exit code, hard case flag).  Dual (``config.dual``):
+    Returns (lambda, factorizations, exit code, hard case flag).  ``config.logic``:
     run interpreted, it compiles only the kernels it reaches (the eigendecomposition of
     :func:`_indefinite_start` only once a B is indefinite); its divisions are
     :func:`_quotient`'s, IEEE in both modes (Python floats would raise at a zero).
@@ -213,7 +213,7 @@ def _quotient(a, b):
     return a / b
 
 
-@dual(borrow=True)
+@logic
 def dogleg_step(B, g, delta, p, L, w, rtol, maxiter):
     """Dogleg step (N&W §4.1, eqs. 4.15-4.16) for positive definite B.
 

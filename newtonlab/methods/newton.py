@@ -26,7 +26,7 @@ from .._engine import factor as FA
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import status as S
-from .._engine.config import dual, jit
+from .._engine.config import dual, logic, jit
 from .._engine.ls_driver import ALPHA0_NEWTON, DONE, NEED_HESS, hessian, linesearch_loop
 from . import _linesearch as F
 
@@ -37,7 +37,7 @@ MOD_ABS = 2           # |eigenvalues| floored at delta (saddle-free Newton)
 MODS = ("cholesky", "eigen-floor", "abs-eigen")
 
 
-@dual(borrow=True)
+@logic
 def newton_direction(H, g, p, L, mod, beta, floor):
     """p = -(H + E)^{-1} g with E the chosen modification; returns the shift
     tau (Cholesky) or the smallest eigenvalue of H (eigen modifications)."""
@@ -76,7 +76,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, n)), L), State(False, 0.0)
 
 
-@dual(borrow=True)
+@logic
 def direction(work, state, mo, g, p):
     if not state.have_hess:
         return State(True, state.shift), NEED_HESS
@@ -97,7 +97,7 @@ def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
-@dual(borrow=True)
+@logic
 def finish(work, state, mo, status):
     """At a solution: the Hessian there, for ``res.hess`` (one more evaluation, counted)."""
     if status == S.SUCCESS and not state.have_hess:
@@ -105,7 +105,7 @@ def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@dual(borrow=True)
+@logic
 def diagnostics(work, state, row):
     row[0] = state.shift
 

@@ -25,7 +25,7 @@ from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import tcg as TC
-from .._engine.config import dual, jit
+from .._engine.config import logic, jit
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, linesearch_loop,
                                  products)
 from . import _linesearch as F
@@ -61,7 +61,7 @@ def init(mo, x, g, H):
             State(_START, TC.DONE, 0.0, 0.0))
 
 
-@dual(borrow=True)
+@logic
 def direction(work, state, mo, g, p):
     """Alg. 7.1's inner CG, one product (or the Hessian) per request."""
     w = work
@@ -84,22 +84,22 @@ def direction(work, state, mo, g, p):
     return State(_START, code, w.cst[TC.IT], w.cst[TC.EXIT]), DONE
 
 
-@dual(borrow=True)
+@logic
 def reset(work, state, mo):
     return state           # no memory across iterations
 
 
-@dual(borrow=True)
+@logic
 def update(work, state, mo, s, y, sy, ss, yy, alpha, g_old):
     return state
 
 
-@dual(borrow=True)
+@logic
 def finish(work, state, mo, status):
     return state, DONE, status
 
 
-@dual(borrow=True)
+@logic
 def diagnostics(work, state, row):
     row[0] = state.cg_iters
     row[1] = state.cg_exit

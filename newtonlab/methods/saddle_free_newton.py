@@ -79,7 +79,7 @@ from .._engine import krylov as KR
 from .._engine import linesearch as LS
 from .._engine import status as S
 from .._engine import tcg as TC
-from .._engine.config import dual, jit, jit_borrow
+from .._engine.config import dual, logic, jit, jit_borrow
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, hessian,
                                  linesearch_loop, products)
 from . import _linesearch as F
@@ -112,7 +112,7 @@ def init(mo, x, g, H):
     return Work(H, np.zeros((0, x.size)), np.zeros((0, 0))), State(False, 0.0)
 
 
-@dual(borrow=True)
+@logic
 def direction(work, state, mo, g, p):
     if not state.have_hess:
         return State(True, state.shift), NEED_HESS
@@ -120,7 +120,7 @@ def direction(work, state, mo, g, p):
     return State(False, lmin), DONE
 
 
-@dual(borrow=True)
+@logic
 def finish(work, state, mo, status):
     """At a solution: the Hessian there (``res.hess``), and the saddle test."""
     if status != S.SUCCESS:
