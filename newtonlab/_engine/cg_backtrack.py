@@ -22,7 +22,7 @@ import math
 
 from . import kernels as K
 from . import tcg as TC
-from .config import logic, jit_borrow
+from .config import jit_borrow, logic
 
 GAMMA = 1.3          # Martens' zeta: keep the iterates at ceil(GAMMA^j)
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .config import logic, jit, jit_borrow, jit_reduce
+from .config import jit, jit_borrow, jit_reduce, logic
 
 
 @jit_borrow

@@ -7,7 +7,7 @@ Python.  Every kernel has a slow NumPy oracle in ``tests/test_kernels.py``.
 """
 import math
 
-from .config import logic, jit_borrow, jit_reduce
+from .config import jit_borrow, jit_reduce, logic
 
 
 @jit_reduce

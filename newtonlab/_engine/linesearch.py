@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from .config import logic, jit_borrow
+from .config import jit_borrow, logic
 
 ARMIJO = 0
 WOLFE = 1

@@ -31,7 +31,7 @@ added to Martens' progress test so that small problems stop at convergence.
 import math
 
 from . import kernels as K
-from .config import logic, jit_borrow
+from .config import jit_borrow, logic
 from .trustregion import (EXIT_BOUNDARY, EXIT_INTERIOR, EXIT_MAXITER, EXIT_NEGCURV,
                           EXIT_PROGRESS, boundary_taus)
 from .workspace import D, HV, NV, R, V, Z  # noqa: F401  (rows of W, also as TC.V, ...)

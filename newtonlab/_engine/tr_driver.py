@@ -66,7 +66,7 @@ from . import status as S
 from . import tcg as TC
 from . import trace as T
 from . import trustregion as TR
-from .config import dual, logic, jit_borrow
+from .config import dual, jit_borrow, logic
 from .signatures import functions
 from .evaluate import CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hessp
 from .ls_driver import (DONE, GTOL_ABS, GTOL_F, GTOL_G0, NEED_HESS, NEED_PRODUCT,  # noqa: F401

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import factor as FA
 from . import kernels as K
-from .config import logic, jit, jit_borrow
+from .config import jit, jit_borrow, logic
 
 # how a subproblem solve ended (trace column ``sub_exit``); shared with tcg.py
 EXIT_INTERIOR = 0    # unconstrained minimizer inside the region (or CG residual test)

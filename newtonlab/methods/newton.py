@@ -26,7 +26,7 @@ from .._engine import factor as FA
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import status as S
-from .._engine.config import dual, logic, jit
+from .._engine.config import dual, jit, logic
 from .._engine.ls_driver import ALPHA0_NEWTON, DONE, NEED_HESS, hessian, linesearch_loop
 from . import _linesearch as F
 

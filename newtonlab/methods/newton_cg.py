@@ -25,7 +25,7 @@ from .. import _options as O
 from .._engine import kernels as K
 from .._engine import linesearch as LS
 from .._engine import tcg as TC
-from .._engine.config import logic, jit
+from .._engine.config import jit, logic
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, linesearch_loop,
                                  products)
 from . import _linesearch as F

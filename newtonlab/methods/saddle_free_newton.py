@@ -79,7 +79,7 @@ from .._engine import krylov as KR
 from .._engine import linesearch as LS
 from .._engine import status as S
 from .._engine import tcg as TC
-from .._engine.config import dual, logic, jit, jit_borrow
+from .._engine.config import dual, jit, jit_borrow, logic
 from .._engine.ls_driver import (ALPHA0_NEWTON, DONE, NEED_HESS, NEED_PRODUCT, hessian,
                                  linesearch_loop, products)
 from . import _linesearch as F
