@@ -38,8 +38,7 @@ from .workspace import D, HV, NV, R, V, Z  # noqa: F401  (rows of W, also as TC.
 
 STEIHAUG, NEWTON_CG, DAMPED = 0, 1, 2     # modes
 
-NEED_PRODUCT = 0
-DONE = 1
+NEED_PRODUCT, DONE = 0, 1                 # requests
 
 # state vector layout
 MODE, DELTA, DAMP, TOL, MAXIT, IT, PHASE, RR, MODEL, EXIT, MEPS, WARMED = range(12)
@@ -150,7 +149,7 @@ def tcg_next(st, W, hist, g):
     kernels: an interpreted run compiles only those its mode reaches."""
     if st[PHASE] == _WARM:
         return _warm_residual(st, W, hist, g)
-    dad, rd = _curvature(W, st[DAMP])
+    dad, rd = _curvature(W, st[DAMP], True)
     mode = int(st[MODE])
     it = int(st[IT])
     if not dad > 0.0:          # negative or zero curvature (NaN lands here too)
@@ -188,15 +187,17 @@ def tcg_next(st, W, hist, g):
 
 
 @jit_borrow
-def _curvature(W, lam):
-    """W[HV] = A d = H d + lam d (W[HV] held H d); returns (d^T A d, r^T d)."""
+def _curvature(W, lam, with_rd):
+    """W[HV] = A d = H d + lam d (W[HV] held H d); returns (d^T A d, r^T d or 0: the
+    preconditioned solve has no use for r^T d, and skips its pass over r)."""
     dad = 0.0
     rd = 0.0
     for i in range(W.shape[1]):
         ad = W[HV, i] + lam * W[D, i]
         W[HV, i] = ad
         dad += W[D, i] * ad
-        rd += W[R, i] * W[D, i]
+        if with_rd:
+            rd += W[R, i] * W[D, i]
     return dad, rd
 
 
@@ -350,7 +351,7 @@ def ptcg_next(st, W, hist, g):
     """Digest W[HV] = H W[V]; one iteration of N&W Alg. 5.3; NEED_PRODUCT or DONE."""
     if st[PHASE] == _WARM:
         return _pwarm_residual(st, W, hist, g)
-    dad, _ = _curvature(W, st[DAMP])
+    dad, _ = _curvature(W, st[DAMP], False)
     it = int(st[IT])
     if not dad > 0.0:          # negative or zero curvature (NaN lands here too)
         st[EXIT] = EXIT_NEGCURV
