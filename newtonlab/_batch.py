@@ -1,9 +1,9 @@
 """``newtonlab.minimize_batch``: one method from many starts.
 
 With jitted objectives the starts run in a compiled loop that calls the
-method's own compiled ``solve`` (the machine code ``minimize`` uses, cached
-per args type) through a function pointer, so the loop itself is small and
-compiles once per method and args type, cached on disk.  The loop releases the
+method's own compiled ``solve`` (the machine code ``minimize`` uses, for the
+context args of every args type) through a function pointer, so the loop itself
+is small and compiles once per method, cached on disk.  The loop releases the
 GIL (``nogil``); the calling thread and ``workers - 1`` threads of a pool kept
 for the process run it, each over every ``workers``-th start (strided, so that
 runs of hard starts in X0 are shared out).  numba's ``prange`` cannot carry the
@@ -34,7 +34,7 @@ from ._kinds import ATOL, RTOL
 from ._objective import make_objective
 from ._registry import get_method
 from ._result import MESSAGES, SUCCESSFUL
-from ._run import _lbfgs_probe
+from ._run import _lbfgs_probe, solver_objective
 from ._second_order import end_point_kind
 from ._unbounded import PROBE_MAXITER, decrease_not_slowing
 
@@ -207,9 +207,10 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
     k, n = X0.shape
     obj = make_objective(fun, X0[0], args, jac, hess if m.needs_hess else None,
                          hessp if m.needs_hessp else None, m.needs_hess, m.needs_hessp)
-    plan = m.prepare(dict(opts), obj, X0[0].copy())
-    compiled = (obj.compiled and plan.objective is None and hasattr(plan.solve, "py_func")
-                and opts.get("execution", "auto") != "interpreted")
+    compiled = obj.compiled and opts.get("execution", "auto") != "interpreted"
+    run = solver_objective(obj, opts) if compiled else obj    # (as minimize's compiled runs)
+    plan = m.prepare(dict(opts), run, X0[0].copy())
+    compiled = compiled and plan.objective is None and hasattr(plan.solve, "py_func")
 
     def one(x0):
         from ._minimize import minimize
@@ -217,7 +218,7 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
                         options={**options, "disp": False})
     if not compiled:
         return _per_start(one, X0, m.name)
-    loop, solve_fc = _compiled_loop(plan, obj.args_type, m.name)
+    loop, solve_fc = _compiled_loop(plan, run.args_type, m.name)
     X, G = np.empty((k, n)), np.empty((k, n))
     F, SIG = np.empty(k), np.empty(k)
     OUT = np.zeros((k, NOUT), dtype=np.int64)
@@ -230,7 +231,7 @@ def minimize_batch(fun, X0, args=(), method="lbfgs", jac=None, hess=None, hessp=
     STOP = np.zeros(1, dtype=np.int64)
 
     def chunk(first):
-        loop(solve_fc, obj.addresses, cb, obj.args, X0, plan.options, first, workers, rows, cols,
+        loop(solve_fc, run.addresses, cb, run.args, X0, plan.options, first, workers, rows, cols,
              H0, X, G, F, SIG, HOUT, OUT, STOP)
     futures = [_pool(workers - 1).submit(chunk, t) for t in range(1, workers)]
     try:

@@ -4,7 +4,8 @@ A run whose objective or callback is plain Python can still run the method's
 compiled loop: each objective slot it uses holds a small compiled trampoline
 that calls back into Python (numba's ``objmode``), and the Python side finds the
 run's own functions on a per-thread stack.  The loop is the one a jitted
-objective with ``args=()`` uses, so nothing is compiled per objective; a call
+objective uses (``_engine/context.py``: the trampolines take the context argument and
+ignore it), so nothing is compiled per objective; a call
 costs about 1.5 us more than the Python function itself, against the ~20 us per
 iteration of the interpreted loop's own overhead at small n.
 
@@ -28,11 +29,12 @@ import numpy as np
 from numba import objmode
 
 from ._engine.config import CACHE
-from ._engine.signatures import CALLBACK_SIG, EMPTY_ARGS, placeholder, resolved, user_signatures
+from ._engine.context import CONTEXT
+from ._engine.signatures import CALLBACK_SIG, placeholder, resolved, user_signatures
 from ._interrupts import raise_pending
 
-#: args type of every bridged run: the run's own args stay on the Python side
-EMPTY = EMPTY_ARGS
+#: args of every bridged run (its own args stay on the Python side): no context
+ARGS = (0,)
 
 _local = threading.local()
 
@@ -117,40 +119,40 @@ def _python_callback(k, x, f, g):
 
 
 # The trampolines.  Not nogil: objmode takes the GIL anyway, and numba warns about nogil
-# with objmode.  Compiled once each for the args=() signatures, cached on disk.
+# with objmode.  Compiled once each for the context signatures (``ctx`` unread), cached.
 _TRAMPOLINE = numba.njit(cache=CACHE, error_model="numpy")
 
 
 @_TRAMPOLINE
-def _fun(x):
+def _fun(x, ctx):
     with objmode(f="float64"):
         f = _python(0, x)
     return f
 
 
 @_TRAMPOLINE
-def _jac(x):
+def _jac(x, ctx):
     with objmode(g="float64[::1]"):
         g = _python(1, x)
     return g
 
 
 @_TRAMPOLINE
-def _fused(x):
+def _fused(x, ctx):
     with objmode(f="float64", g="float64[::1]"):
         f, g = _python(2, x)
     return f, g
 
 
 @_TRAMPOLINE
-def _hess(x):
+def _hess(x, ctx):
     with objmode(H="float64[:, ::1]"):
         H = _python(3, x)
     return H
 
 
 @_TRAMPOLINE
-def _hessp(x, p):
+def _hessp(x, p, ctx):
     with objmode(v="float64[::1]"):
         v = _python(4, x, p)
     return v
@@ -169,18 +171,18 @@ _OBS = {}      # bridged ob by (slots used, derivative modes): one tuple, so pla
 
 def objective(obj):
     """The bridged form of the Python objective ``obj`` (``_objective.Objective``): a
-    compiled objective of args type () whose used slots are trampolines (placeholders
+    compiled objective in context form whose used slots are trampolines (placeholders
     elsewhere, as for a jitted objective); run it inside :class:`calling`."""
     used = (obj.grad_kind != "fused", obj.ob[1] is not None, obj.grad_kind == "fused",
             obj.ob[3] is not None, obj.ob[4] is not None)
     key = (used, obj.ob[5:])
     ob = _OBS.get(key)
     if ob is None:
-        sigs = user_signatures(EMPTY)
+        sigs = user_signatures(CONTEXT)
         ob = _OBS[key] = tuple(
-            resolved(_TRAMPOLINES[s], sigs[s]) if used[s] else placeholder(s, EMPTY)
+            resolved(_TRAMPOLINES[s], sigs[s]) if used[s] else placeholder(s, CONTEXT)
             for s in range(5)) + obj.ob[5:]
-    return replace(obj, ob=ob, args=(), compiled=True, args_type=EMPTY)
+    return replace(obj, ob=ob, args=ARGS, compiled=True, args_type=CONTEXT)
 
 
 def callback():

@@ -18,6 +18,7 @@ import numba
 import numpy as np
 from numba.core.registry import CPUDispatcher
 
+from ._engine import context as CX
 from ._engine import evaluate as EV
 from ._complex_step import complex_step_jac
 from ._engine.signatures import EMPTY_ARGS, MAX_ARGS, placeholder, resolved, user_signatures
@@ -64,11 +65,23 @@ class Objective:
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
     fun: object = None  # the user's fun as given (runners may recognize special objectives)
     user: tuple = ()    # (fun, jac, hess, hessp) as given, for error messages
+    context: object = None   # the buffer ``args`` points into (``in_context``), kept alive
 
     @cached_property
     def addresses(self):
         """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``)."""
         return tuple(f.addr for f in self.ob[:5]) + self.ob[5:]
+
+    @cached_property
+    def in_context(self):
+        """This compiled objective as every method's one compiled ``solve`` takes it: args
+        behind a context pointer (``_engine/context.py``); itself when its args do not fit
+        a context (then ``solve`` is compiled for its args type)."""
+        form = CX.in_context(self.ob, self.args, self.args_type)
+        if form is None:
+            return self
+        ob, args, buf = form
+        return replace(self, ob=ob, args=args, args_type=CX.CONTEXT, context=buf)
 
     def explain(self, x):
         """Call the user's functions at x from Python with the shape checks of the Python
@@ -263,9 +276,9 @@ def _is_int(a):
 def _widen_integers(args, A, user):
     """Integer scalars in ``args`` passed as float64 when the user's functions accept that.
 
-    ``args=(2,)`` and ``args=(2.0,)`` then share one compiled solver (each args
-    type costs a compilation of the solver); a function that needs an integer
-    (an index, a size) keeps it.
+    ``args=(2,)`` and ``args=(2.0,)`` then share the user's compiled functions and the
+    context adapters (``_engine/context.py``; every args type runs the same compiled
+    solver); a function that needs an integer (an index, a size) keeps it.
     """
     if not any(_is_int(a) for a in args):
         return args, A

@@ -1,7 +1,8 @@
 """The one runner: a method's plan -> compiled or interpreted solve -> OptimizeResult.
 
-Compiled: the method's ``solve`` is compiled once per args type (cached on disk)
-and called through its machine-code entry point.  Python parts (a plain objective or a
+Compiled: the method's ``solve`` is compiled once, for the context args that carry any
+args type (``_engine/context.py``; cached on disk), and called through its machine-code
+entry point.  Python parts (a plain objective or a
 callback) are called back from the compiled loop (``_bridge``).  Interpreted: the loop
 runs as Python, ``solve.py_func``, the same source over the same compiled kernels
 (``_engine/config.dual``), which compile in about half the time.  :func:`execution_mode`
@@ -22,8 +23,8 @@ from ._engine import trace as T
 from ._engine.clock import ticks
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
-from ._engine.signatures import (EMPTY_ARGS, F64_1D, F64_2D, compile_notice, compiled_entry,
-                                 no_callback)
+from ._engine.context import CONTEXT
+from ._engine.signatures import F64_1D, F64_2D, compile_notice, compiled_entry, no_callback
 from ._interrupts import deferred_sigint, raise_pending
 from ._result import build_result, make_trace
 from ._unbounded import probe
@@ -221,6 +222,15 @@ def plan_for(m, opts, obj, x0, shared=False):
     return plan, H
 
 
+def solver_objective(obj, opts):
+    """The compiled objective ``obj`` as the method's compiled ``solve`` takes it: in
+    context form (``_engine/context.py``: one ``solve`` for every args type), except when
+    the options hold another function of the user's args (hessian-free's
+    ``curvature_batch``): such a run keeps its args type.  (A FiniteSum is no compiled
+    objective: its batch function makes ``plan.objective``, of its own args type.)"""
+    return obj if callable(opts.get("curvature_batch")) else obj.in_context
+
+
 def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=False):
     """Run method ``m`` on the normalized objective ``obj`` from ``x0``.
 
@@ -236,17 +246,22 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
         mode = "compiled"          # (the common case, without a call: a small solve is ~10 us)
     else:
         mode = execution_mode(m, obj, callback, choice)
+    given, context = obj, _NO_CONTEXT
+    if mode != "interpreted" and obj.compiled:
+        obj = solver_objective(obj, opts)
     plan, H = plan_for(m, opts, obj, x0, shared_opts)
     entry = None
     run = obj if plan.objective is None else plan.objective
     if mode == "compiled" and not run.compiled:
         mode = "interpreted"                     # a FiniteSum whose batch function is Python
     elif choice == "auto" and mode != "interpreted":
-        key = (plan.solve, run.args_type if run.compiled else EMPTY_ARGS)
+        key = (plan.solve, run.args_type if run.compiled else CONTEXT)
         entry = _ENTRIES.get(key)                # (the common path's one lookup)
         if mode == "bridged" or entry is None:
             mode = tiered(m, mode, plan, key, entry, run.compiled)
-    given, context = obj, _NO_CONTEXT
+    if mode == "interpreted" and obj is not given:       # the user's own functions and args
+        obj = given
+        plan, H = plan_for(m, opts, obj, x0, shared_opts)
     if mode == "bridged":
         from . import _bridge       # (its trampolines: ~1 ms of import no other run needs)
     if mode == "bridged" and not obj.compiled:
@@ -292,7 +307,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
                                                                 plan.options, trace, allvecs, H)
     except ValueError:
         if compiled and mode == "compiled" and plan.objective is None:
-            obj.explain(x0)          # raises a ValueError naming the shapes, if that was it
+            given.explain(x0)        # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
     if not compiled and choice == "auto":

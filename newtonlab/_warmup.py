@@ -6,12 +6,15 @@ import only this and not the CLI (click).
 disk cache before first use, in parallel worker processes: each worker runs
 one tiny compiled :func:`newtonlab.minimize` per method (a jitted 2-D
 quadratic with ``jac``, plus ``hess`` / ``hessp`` where the method uses them,
-``args=()``), which compiles the method's ``solve`` for the standard objective
-signatures exactly as a user's first call would.  Later processes load it in
-a fraction of a second.
+``args=()``), which compiles the method's ``solve`` exactly as a user's first
+call would.  Later processes load it in a fraction of a second.
 
-:func:`compile_jobs` is the same machinery for any list of (method, problem)
-pairs; ``python -m newtonlab.compare`` uses it for the problems' args types, and
+A job is one method and the problems whose args types it runs on, in order, in one
+worker: every args type runs the method's one compiled ``solve``
+(``_engine/context.py``), so a job compiles it once and the other args types add only
+their adapters; two workers never compile the same ``solve`` at once.
+
+:func:`compile_jobs` is the same machinery for any list of such jobs;
 :mod:`newtonlab.sweep` calls :func:`warm_one` in its own workers.
 
 A note on parallel compiles: numba's cache index (one ``.nbi`` file per
@@ -66,20 +69,22 @@ def _objective(problem):
     return p.fun, p.jac, getattr(p, "hess", None), getattr(p, "hessp", None), p.x0, p.args
 
 
-def warm_one(method, problem=None):
-    """Compile ``method`` for the args type of ``problem`` (None: ``args=()``) by one short
-    compiled run; returns (seconds, error message or None)."""
+def warm_one(method, problems=(None,)):
+    """Compile ``method`` for the args type of each of ``problems`` (None: ``args=()``;
+    else ``(name, params)`` of a library problem) by short compiled runs; returns
+    (seconds, error message or None)."""
     import warnings
 
     from . import METHODS, minimize
     from ._engine.signatures import compile_notice
     compile_notice.enabled = False           # the parent reports progress
     t = time.perf_counter()
+    error = None
     try:
-        fun, jac, hess, hessp, x0, args = _objective(problem)
         m = METHODS[method]
-        error = None
-        for v in m.variants:                 # one run per compiled entry of the method
+        runs = [(_objective(problem), v) for problem in problems for v in m.variants]
+        # one run per compiled entry of the method and args type
+        for (fun, jac, hess, hessp, x0, args), v in runs:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = minimize(fun, x0, args=args, method=method, jac=jac,
@@ -132,8 +137,8 @@ class _Progress:
 
 
 def compile_jobs(jobs, workers, progress=True):
-    """Run :func:`warm_one` for each ``(method, problem)`` of ``jobs`` in ``workers``
-    processes; returns ``{(method, problem): (seconds, error)}``.
+    """Run :func:`warm_one` for each ``(method, problems)`` of ``jobs`` in ``workers``
+    processes; returns ``{(method, problems): (seconds, error)}``.
 
     Workers are fresh interpreters (``spawn``: no fork of a process holding
     LLVM state) that each import newtonlab once and take jobs in order.
@@ -173,5 +178,6 @@ def compile_jobs(jobs, workers, progress=True):
 
 
 def _label(job):
-    method, problem = job
-    return method if problem is None else f"{method} on {problem[0]}"
+    method, problems = job
+    names = [p[0] for p in problems if p is not None]
+    return method if not names else f"{method} (+ {', '.join(names)})"

@@ -135,8 +135,8 @@ def compare(args):
                    "of newtonlab.METHODS)")
 @click.option("--problems", multiple=True, metavar="P",
               help="also compile for the args type of these library problems (e.g. "
-                   "quadratic: args (A, b)); each args type is one more compilation of every "
-                   "method")
+                   "quadratic: args (A, b)); every args type runs a method's one compiled "
+                   "loop, so each adds only small adapters")
 @click.option("--no-progress", is_flag=True, help="no progress bar or counter")
 def warmup(jobs, methods, problems, no_progress):
     """Compile every newtonlab method into numba's disk cache (NUMBA_CACHE_DIR, else
@@ -154,7 +154,8 @@ def warmup(jobs, methods, problems, no_progress):
         raise click.BadParameter(f"unknown method(s) {unknown}; implemented: "
                                  f"{', '.join(METHODS)}", param_hint="--methods")
     problems = list(problems)
-    jobs_ = [(m, None) for m in methods] + [(m, (p, ())) for p in problems for m in methods]
+    # one job per method, all its args types in order in one worker (one compiled loop)
+    jobs_ = [(m, (None,) + tuple((p, ()) for p in problems)) for m in methods]
     workers = max(1, min(jobs, len(jobs_)))
     print(f"compiling {len(methods)} methods"
           + (f" for {1 + len(problems)} args types" if problems else "")

@@ -15,8 +15,8 @@ import pytest
 import newtonlab as nl
 import newtonlab._run as R
 from newtonlab import problems
-from newtonlab._bridge import EMPTY
 from newtonlab._engine import signatures as SIG
+from newtonlab._engine.context import CONTEXT
 from newtonlab._engine import status as S
 from newtonlab.methods import sr1
 
@@ -266,7 +266,7 @@ def fresh_process_state(monkeypatch):
     return monkeypatch
 
 
-def not_cached(solve=sr1.solve, A=EMPTY):
+def not_cached(solve=sr1.solve, A=CONTEXT):
     """Make ``_run`` believe that numba's disk cache lacks ``solve`` for args type A, as on
     a fresh install (the fixture empties this memory again)."""
     R._NOT_CACHED.add((solve, A))
@@ -364,11 +364,11 @@ def test_a_load_only_request_compiles_nothing(tmp_path, monkeypatch):
     toy = importlib.import_module("toy_driver").toy
     driver = type("Driver", (), {"py_func": staticmethod(toy), "__name__": "toy"})()
     rest = (SIG.F64_1D,)
-    assert SIG.driver_for(driver, EMPTY, rest, compile=False) is None
-    compiled = SIG.driver_for(driver, EMPTY, rest)
+    assert SIG.driver_for(driver, SIG.EMPTY_ARGS, rest, compile=False) is None
+    compiled = SIG.driver_for(driver, SIG.EMPTY_ARGS, rest)
     assert compiled.signatures and compiled.stats.cache_misses
     SIG._DRIVERS.clear()
-    loaded = SIG.driver_for(driver, EMPTY, rest, compile=False)
+    loaded = SIG.driver_for(driver, SIG.EMPTY_ARGS, rest, compile=False)
     assert loaded is not None and loaded is not compiled and loaded.stats.cache_hits
     x = np.array([2.0])
     ob = (0,) * 8 + (1.0,)
@@ -419,11 +419,11 @@ def test_the_compile_notice_counts_only_newtonlab_s_compiles(capfd, tmp_path, mo
     toy.toy.__module__ = "newtonlab.toy"          # counted as newtonlab's
     driver = type("Driver", (), {"py_func": staticmethod(toy.toy), "__name__": "toy"})()
     with SIG.compile_notice("refused", after=0.2):     # (stopped within microseconds)
-        assert SIG.driver_for(driver, EMPTY, (SIG.F64_1D,), compile=False) is None
+        assert SIG.driver_for(driver, SIG.EMPTY_ARGS, (SIG.F64_1D,), compile=False) is None
     assert "newtonlab: compiling" not in capfd.readouterr().err
     notice = SIG.compile_notice("the toy", after=0.0)
     with notice:
-        SIG.driver_for(driver, EMPTY, (SIG.F64_1D,))
+        SIG.driver_for(driver, SIG.EMPTY_ARGS, (SIG.F64_1D,))
         notice.timer and notice.timer.join()
     assert notice.said
     assert "newtonlab: compiling the toy" in capfd.readouterr().err

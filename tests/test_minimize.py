@@ -494,9 +494,10 @@ def test_a_jitted_lbfgs_run_loads_only_what_it_uses():
     loop over the compiled kernels, then the compiled loop) import neither the
     trust-region and CG kernels, nor the bridge for Python objectives, nor lbfgs's L-BFGS-B
     and compact-form entries, nor any other method's module, and make only the three
-    stand-ins of its empty slots (fused, hess, hessp) of args=(), whose machine code only
-    the compiled run loads (issue 12.2: each costs milliseconds of a warm process's first
-    result)."""
+    stand-ins of its empty slots (fused, hess, hessp) of args=(), whose machine code no
+    run loads, and those of the compiled solve's context args (``_engine/context.py``),
+    which only the compiled run loads (issue 12.2: each costs milliseconds of a warm
+    process's first result)."""
     import subprocess
     import sys
     code = ("import sys, newtonlab as nl; from newtonlab import problems; "
@@ -513,8 +514,9 @@ def test_a_jitted_lbfgs_run_loads_only_what_it_uses():
             "'newtonlab._engine.box_driver', 'newtonlab._bridge')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == (
-        "[(True, 'interpreted'), (True, 'compiled')] [(2, 0), (3, 0), (4, 0)] [0, 0, 0] "
-        "[1, 1, 1] ['newtonlab.methods._linesearch', 'newtonlab.methods.lbfgs']"), out.stderr
+        "[(True, 'interpreted'), (True, 'compiled')] [(2, 0), (2, 1), (3, 0), (3, 1), (4, 0), "
+        "(4, 1)] [0, 0, 0] [0, 1, 0, 1, 0, 1] "
+        "['newtonlab.methods._linesearch', 'newtonlab.methods.lbfgs']"), out.stderr
 
 
 def test_every_stand_in_raises_when_called():

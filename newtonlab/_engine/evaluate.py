@@ -6,8 +6,9 @@ convention (``fun(x, *args)``, ...; unused slots hold placeholders), three
 integers saying how to get each derivative, and a scale: every value returned
 here is that of ``fscale * f`` (1: the user's f; see :func:`scaled`).  Compiled drivers receive the functions as
 first-class function values of fixed signatures (``signatures.py``), so a
-driver compiled and cached once per args type serves every objective with no
-wrapper to compile per objective: a warm process compiles nothing.
+driver compiled and cached once (for the context args, ``context.py``) serves
+every objective and args type with no loop to compile per objective: a warm
+process compiles nothing.
 
 Only these functions call the user's code.  They are dual-mode
 (``config.dual``, numba's ``register_jitable``): compiled into a compiled

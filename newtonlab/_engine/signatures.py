@@ -5,7 +5,8 @@ wrappers (:data:`OB_ADDRESSES`), which the solver turns into first-class
 function values (``numba.types.FunctionType``, :func:`functions`) whose
 signatures depend only on the type ``A`` of the ``args`` tuple.  A driver is
 therefore compiled once per args type, cached on disk, and reused for every
-objective (DESIGN.md §1).  ``compiled_entry`` returns the machine-code entry
+objective (DESIGN.md §1); ``minimize`` runs every args type through one of them,
+the context args (``context.py``).  ``compiled_entry`` returns the machine-code entry
 point of that one compilation, bypassing the dispatcher, so a jitted objective
 never triggers a specialization of its own.
 """
@@ -153,6 +154,11 @@ def placeholder(slot, A):
         made = _PLACEHOLDERS.setdefault(
             key, _Deferred(standin(slot, len(A.types)), user_signatures(A)[slot]))
     return made
+
+
+def is_placeholder(f, slot, A):
+    """Whether ``f`` is :func:`placeholder` ``(slot, A)`` (none is made to tell)."""
+    return _PLACEHOLDERS.get((slot, A)) is f
 
 
 _DRIVERS = {}

@@ -6,12 +6,13 @@ and both must be able to hold many problems in a list.  A frozen dataclass is
 the smallest thing that carries all of it and can be checked once, in
 ``__post_init__``, instead of in every solver.
 
-Why the ``args`` rule: a numba-compiled solver is specialised on the *types* of
-``args``.  Every problem therefore passes its data either as no args at all or
-as exactly ``(float64[:, ::1], float64[::1])`` (a C-contiguous matrix and a
-vector, of any shapes: a quadratic's (A, b), a learning problem's data), so
-that one compiled solver serves every parameterised problem.  :class:`Problem`
-rejects anything else.
+Why the ``args`` rule: compiled code is specialised on the *types* of ``args``
+(``minimize``'s adapters, ``newtonlab.jit``'s solvers, the problems' own functions).
+Every problem therefore passes its data either as no args at all or as exactly
+``(float64[:, ::1], float64[::1])`` (a C-contiguous matrix and a vector, of any
+shapes: a quadratic's (A, b), a learning problem's data), so that what is compiled
+for one parameterised problem serves every other.  :class:`Problem` rejects
+anything else.
 """
 from __future__ import annotations
 

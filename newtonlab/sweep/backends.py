@@ -14,8 +14,9 @@ comes from the pool, and timings are not disturbed by oversubscribed cores.  Wor
 ignore SIGINT (the parent stops them) and exit when the parent disappears.
 
 Before the tasks, both backends run the compile warm-up (``newtonlab warmup``'s
-``warm_one``) for every (method, args type) the tasks need, one job per worker, so that
-no method is compiled twice at once and no task's timeout counts a compilation.
+``warm_one``) for every method the tasks need, with all their args types, one job per
+worker, so that no method is compiled twice at once and no task's timeout counts a
+compilation.
 
 The dask backend submits at most one task per worker at a time, so a task's clock starts
 about when it starts.  A dask task that exceeds the timeout is recorded as ``"timeout"``

@@ -98,8 +98,9 @@ class Summary:
 
 
 def warm_jobs(config):
-    """(method, problem) pairs for ``newtonlab warmup``'s ``warm_one``: every newtonlab
-    method of the sweep for every args type of its problems (hooks count as ``args=()``)."""
+    """(method, problems) jobs for ``newtonlab warmup``'s ``warm_one``: every newtonlab
+    method of the sweep, each with one problem per args type of its problems (hooks count
+    as ``args=()``), run in order by one worker (they share the method's compiled loop)."""
     import numba
     if numba.config.DISABLE_JIT:
         return []
@@ -109,7 +110,7 @@ def warm_jobs(config):
         key = "" if p.hook else p.args_key
         if key not in specs:
             specs[key] = None if key == "" else (p.name, tuple(sorted(p.params.items())))
-    return [(m, spec) for spec in specs.values() for m in methods]
+    return [(m, tuple(specs.values())) for m in methods]
 
 
 def _progress_default():
@@ -283,8 +284,8 @@ def run_sweep(config_path, out, *, jobs=None, backend="local", scheduler=None, r
         except BackendError as exc:
             raise SweepError(str(exc)) from None
         show = _progress_default() if progress is None else progress
-        rep = _Reporter(summary, len(pending), show, log, len({m for m, _ in wj}),
-                        len({str(p) for _, p in wj}))
+        rep = _Reporter(summary, len(pending), show, log, len(wj),
+                        max((len(ps) for _, ps in wj), default=1))
         store.open()
 
         def emit(batch):

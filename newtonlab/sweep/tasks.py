@@ -343,6 +343,6 @@ def run_task_safe(task):
 
 
 def warm(job):
-    """Compile (or load) one (method, problem) pair: ``newtonlab warmup``'s :func:`warm_one`."""
+    """Compile (or load) one (method, problems) job: ``newtonlab warmup``'s :func:`warm_one`."""
     from .._warmup import warm_one
     return warm_one(*job)

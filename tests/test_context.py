@@ -1,0 +1,171 @@
+"""Args behind a context pointer (``_engine/context.py``): one compiled ``solve`` per method
+for every args type.
+
+The oracle is the user's function called from Python with its own args: the adapter,
+reading the same args from the context numba's layout was written into, must return
+exactly that for every kind of array (rank, order, strides, dtype, read-only) and scalar.
+"""
+import numba
+import numpy as np
+import pytest
+from numba.extending import overload
+
+import newtonlab as nl
+import newtonlab._run as R
+from newtonlab import problems
+from newtonlab._engine import context as CX
+from newtonlab._engine import signatures as SIG
+from newtonlab._objective import make_objective
+from newtonlab.methods import lbfgs
+
+
+# The user's functions, one per arity: a value that reads every entry of every array and
+# every scalar, by index (strides and layout matter) and in order (weights 2, 3, 4: a
+# mixed-up argument changes the sum).
+@numba.njit(cache=True)
+def mix1(x, a):
+    return x[0] + _weigh(a, 2.0)
+
+
+@numba.njit(cache=True)
+def mix2(x, a, b):
+    return x[0] + _weigh(a, 2.0) + _weigh(b, 3.0)
+
+
+@numba.njit(cache=True)
+def mix3(x, a, b, c):
+    return x[0] + _weigh(a, 2.0) + _weigh(b, 3.0) + _weigh(c, 4.0)
+
+
+MIX = {1: mix1, 2: mix2, 3: mix3}
+
+
+def _weigh(a, w):
+    """``_mix``'s term for one argument (compiled per argument type, below)."""
+
+
+@overload(_weigh)
+def _weigh_typed(a, w):
+    if isinstance(a, numba.types.Array):
+        return lambda a, w: _weigh_array(a.ravel(), a.ndim, w)
+    return lambda a, w: 7.0 * w * a
+
+
+@numba.njit(cache=True)
+def _weigh_array(flat, ndim, w):
+    f = 1000.0 * w * ndim
+    for i in range(flat.size):
+        f += w * (i + 1) * flat[i]
+    return f
+
+
+def _mix_py(x, *args):
+    """``_mix`` in NumPy (the oracle)."""
+    f, w = x[0], 1.0
+    for a in args:
+        w += 1.0
+        if isinstance(a, np.ndarray):
+            f += 1000.0 * w * a.ndim + sum(w * (i + 1) * v for i, v in enumerate(a.ravel()))
+        else:
+            f += 7.0 * w * a
+    return f
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+ARGS = {
+    "matrix and vector": lambda: (np.arange(6.0).reshape(2, 3), np.array([0.5, -1.5])),
+    "fortran order": lambda: (np.asfortranarray(np.arange(12.0).reshape(3, 4)),),
+    "strided view": lambda: (np.arange(20.0)[1::3], np.arange(24.0).reshape(4, 6)[::2, 1::2]),
+    "read-only": lambda: (_readonly(np.linspace(0, 1, 5)),),
+    "integers": lambda: (np.arange(5, dtype=np.int64), np.arange(3, dtype=np.int32)),
+    "0-d and 3-d": lambda: (np.array(2.5), np.arange(24.0).reshape(2, 3, 4)),
+    "scalars": lambda: (2.25, np.int64(-3), np.array([1.0, 4.0])),
+}
+
+
+@pytest.mark.parametrize("case", list(ARGS))
+def test_the_adapter_calls_the_function_with_the_args_it_was_given(case):
+    args = ARGS[case]()
+    A = numba.typeof(args)
+    assert CX.words(A) is not None
+    sig = SIG.user_signatures(A)[0]
+    fun = SIG.resolved(MIX[len(args)], sig)
+    ob = (fun,) + tuple(SIG.placeholder(s, A) for s in range(1, 5)) + (0, 0, 0, 1.0)
+    cob, cargs, buf = CX.in_context(ob, args, A)
+    x = np.array([0.25, 0.0])
+    assert cob[0](x, *cargs) == pytest.approx(_mix_py(x, *args), rel=1e-15, abs=0)
+    assert cargs == (buf.ctypes.data,)
+    assert all(SIG.is_placeholder(cob[s], s, CX.CONTEXT) for s in range(1, 5))
+
+
+def test_the_context_holds_numba_layout_of_an_array():
+    a = np.arange(12.0).reshape(3, 4)[:, ::2]
+    buf = CX.pack([11, 12, 13, 14, 15], (a,), numba.typeof((a,)))
+    assert buf.tolist() == [11, 12, 13, 14, 15, 0, id(a), 6, 8, a.ctypes.data, 3, 2, 32, 16]
+
+
+def test_args_a_context_cannot_hold_keep_their_own_solve():
+    for args in ((True,), (1.0 + 2.0j,), (np.float32(1.0),), ((1.0, 2.0),)):
+        assert CX.words(numba.typeof(args)) is None
+    obj = make_objective(mix1, np.zeros(2), (np.float32(1.0),), "2-point", None, None,
+                         False, False)
+    assert obj.compiled and obj.in_context is obj
+
+
+ROS = problems.get("rosenbrock")
+_ros_fun, _ros_jac = ROS.fun, ROS.jac
+
+
+@numba.njit(cache=True)
+def scaled_ros(x, c):
+    return c * _ros_fun(x)
+
+
+@numba.njit(cache=True)
+def scaled_jac(x, c):
+    return c * _ros_jac(x)
+
+
+@numba.njit(cache=True)
+def picked(x, k):
+    """Needs its integer (an index): its args type stays (int64,), the context's own."""
+    return (x[k] - 1.0) ** 2 + 0.5 * x[1 - k] ** 2
+
+
+def test_one_solve_serves_every_args_type():
+    """A jitted objective with args (), (A, b), a float, an integer it can take as a float
+    and one it needs as an integer: all run the same compiled lbfgs solve, one entry and
+    one dispatcher (each args type costs only its adapters)."""
+    q = problems.get("quadratic")
+    runs = [nl.minimize(ROS.fun, ROS.x0, jac=ROS.jac, method="lbfgs"),
+            nl.minimize(q.fun, q.x0, args=q.args, jac=q.jac, method="lbfgs"),
+            nl.minimize(scaled_ros, ROS.x0, args=(2.0,), jac=scaled_jac, method="lbfgs"),
+            nl.minimize(scaled_ros, ROS.x0, args=(2,), jac=scaled_jac, method="lbfgs"),
+            nl.minimize(picked, np.array([3.0, 2.0]), args=(1,), method="lbfgs")]
+    assert [r.execution for r in runs] == ["compiled"] * 5
+    assert all(r.success for r in runs)
+    np.testing.assert_allclose(runs[1].x, np.linalg.solve(*q.args), rtol=1e-5)
+    np.testing.assert_array_equal(runs[2].x, runs[3].x)
+    np.testing.assert_allclose(runs[4].x, [0.0, 1.0], atol=1e-5)
+    assert {key[1] for key in R._ENTRIES if key[0] is lbfgs.solve} == {CX.CONTEXT}
+    assert [key[1] for key in SIG._DRIVERS if key[0] is lbfgs.solve] == [CX.CONTEXT]
+
+
+def test_the_args_stay_the_users_own_arrays():
+    """The context borrows the user's arrays (no copy): a function that writes into one
+    writes into the caller's array, as a function called with args does."""
+    @numba.njit(cache=True)
+    def counting(x, calls):
+        calls[0] += 1.0
+        return (x[0] - 1.0) ** 2
+
+    calls = np.zeros(1)
+    res = nl.minimize(counting, np.array([3.0]), args=(calls,), method="gd",
+                      options={"execution": "compiled"})
+    assert res.execution == "compiled"
+    assert calls[0] == res.nfev > 0
