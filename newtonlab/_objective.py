@@ -69,19 +69,34 @@ class Objective:
 
     @cached_property
     def addresses(self):
-        """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``)."""
+        """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``: C wrappers,
+        numba entries for the context args, ``signatures.functions``)."""
+        if self.args_type == CX.CONTEXT:
+            return tuple(f.jit_addr for f in self.ob[:5]) + self.ob[5:]
         return tuple(f.addr for f in self.ob[:5]) + self.ob[5:]
 
-    @cached_property
     def in_context(self):
         """This compiled objective as every method's one compiled ``solve`` takes it: args
         behind a context pointer (``_engine/context.py``); itself when its args do not fit
-        a context (then ``solve`` is compiled for its args type)."""
+        a context (then ``solve`` is compiled for its args type).  Made once per objective
+        (kept in its ``__dict__``: a ``cached_property`` takes a lock per first access on
+        Python 3.11, ~1 us of every call with args)."""
+        made = self.__dict__.get("_in_context")
+        if made is not None:
+            return made
         form = CX.in_context(self.ob, self.args, self.args_type)
         if form is None:
-            return self
-        ob, args, buf = form
-        return replace(self, ob=ob, args=args, args_type=CX.CONTEXT, context=buf)
+            made = self
+        else:
+            # dataclasses.replace without the frozen __init__'s setattr per field (2 us of
+            # a 15 us small solve): the fields copied, the cached addresses set
+            made = object.__new__(Objective)
+            state = made.__dict__
+            state.update(self.__dict__)
+            state.update(ob=form[0], addresses=form[1], args=form[2], args_type=CX.CONTEXT,
+                         context=form[3])
+        self.__dict__["_in_context"] = made
+        return made
 
     def explain(self, x):
         """Call the user's functions at x from Python with the shape checks of the Python

@@ -228,7 +228,7 @@ def solver_objective(obj, opts):
     the options hold another function of the user's args (hessian-free's
     ``curvature_batch``): such a run keeps its args type.  (A FiniteSum is no compiled
     objective: its batch function makes ``plan.objective``, of its own args type.)"""
-    return obj if callable(opts.get("curvature_batch")) else obj.in_context
+    return obj if callable(opts.get("curvature_batch")) else obj.in_context()
 
 
 def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=False):

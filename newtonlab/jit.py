@@ -60,10 +60,10 @@ from numba.extending import overload
 
 from ._engine import evaluate as EV
 from ._engine.config import jit_nocache
-from ._engine.function_values import address_of
+from ._engine.function_values import address_of, entry_address_of
 from ._engine.function_values import function_value as _function_value
 from ._engine.placeholders import MAX_ARGS, standin
-from ._engine.signatures import (CALLBACK_TYPE, EMPTY_ARGS, F64_1D, F64_2D, _no_callback,
+from ._engine.signatures import (CALLBACK_TYPE, CONTEXT, EMPTY_ARGS, F64_1D, F64_2D, _no_callback,
                                  driver_for, no_callback, objective_type)
 from ._jit_template import Template, _affine, _leaves, _packer, _stand_in  # noqa: F401
 from ._registry import METHODS, get_method
@@ -161,7 +161,9 @@ def _runner(name, derivs, A, extra_names):
     ns["C_A"], ns["C_B"] = tpl.cols
     ns["FF"], ns["FH"], ns["JF"], ns["JH"], ns["HH"] = tpl.cost
     ns["CB"] = _function_value(CALLBACK_TYPE)
-    ns["AT"] = address_of           # the solve takes addresses (signatures.OB_ADDRESSES)
+    # the solve takes addresses (signatures.OB_ADDRESSES): numba entries for the context
+    # args type (signatures.functions), C wrappers for any other
+    ns["AT"] = entry_address_of if A == CONTEXT else address_of
     ns["G"] = EV.G_JAC
     ns["HM"] = EV.H_ANALYTIC if "hess" in derivs else EV.H_NONE
     ns["HPM"] = (EV.HP_ANALYTIC if "hessp" in derivs else

@@ -96,17 +96,19 @@ def test_the_adapter_calls_the_function_with_the_args_it_was_given(case):
     sig = SIG.user_signatures(A)[0]
     fun = SIG.resolved(MIX[len(args)], sig)
     ob = (fun,) + tuple(SIG.placeholder(s, A) for s in range(1, 5)) + (0, 0, 0, 1.0)
-    cob, cargs, buf = CX.in_context(ob, args, A)
+    cob, addresses, cargs, buf = CX.in_context(ob, args, A)
     x = np.array([0.25, 0.0])
     assert cob[0](x, *cargs) == pytest.approx(_mix_py(x, *args), rel=1e-15, abs=0)
-    assert cargs == (buf.ctypes.data,)
+    assert cargs == (buf.buffer_info()[0],)
     assert all(SIG.is_placeholder(cob[s], s, CX.CONTEXT) for s in range(1, 5))
+    assert addresses == tuple(f.jit_addr for f in cob[:5]) + cob[5:]
 
 
 def test_the_context_holds_numba_layout_of_an_array():
     a = np.arange(12.0).reshape(3, 4)[:, ::2]
-    buf = CX.pack([11, 12, 13, 14, 15], (a,), numba.typeof((a,)))
-    assert buf.tolist() == [11, 12, 13, 14, 15, 0, id(a), 6, 8, a.ctypes.data, 3, 2, 32, 16]
+    buf = CX.pack([11, 12], (a, 2.5, 7), CX.kinds(numba.typeof((a, 2.5, 7))))
+    assert buf.tolist() == [11, 12, 0, id(a), 6, 8, a.ctypes.data, 3, 2, 32, 16,
+                            np.float64(2.5).view(np.int64), 7]
 
 
 def test_args_a_context_cannot_hold_keep_their_own_solve():
@@ -114,7 +116,7 @@ def test_args_a_context_cannot_hold_keep_their_own_solve():
         assert CX.words(numba.typeof(args)) is None
     obj = make_objective(mix1, np.zeros(2), (np.float32(1.0),), "2-point", None, None,
                          False, False)
-    assert obj.compiled and obj.in_context is obj
+    assert obj.compiled and obj.in_context() is obj
 
 
 ROS = problems.get("rosenbrock")
@@ -169,3 +171,29 @@ def test_the_args_stay_the_users_own_arrays():
                       options={"execution": "compiled"})
     assert res.execution == "compiled"
     assert calls[0] == res.nfev > 0
+
+
+@numba.njit(cache=True)
+def refusing(x, lo):
+    """Raises below ``lo`` (a domain error, met mid-run from x0 = (3, 1))."""
+    if x[0] < lo:
+        raise ValueError("refusing: x[0] below the domain")
+    return (x[0] - 1.0) ** 2 + x[1] ** 2
+
+
+@numba.njit(cache=True)
+def refusing_jac(x, lo):
+    return np.array([2.0 * (x[0] - 1.0), 2.0 * x[1]])
+
+
+@pytest.mark.parametrize("execution", ["compiled", "interpreted"])
+def test_an_exception_in_a_jitted_objective_propagates(execution):
+    """The solve calls the adapters, and they the user's functions, at their numba entries:
+    the exception reaches the caller as the interpreted loop raises it (through a C wrapper
+    numba printed it and the loop went on with garbage: a "successful" run)."""
+    with pytest.raises(ValueError, match="below the domain"):
+        nl.minimize(refusing, np.array([3.0, 1.0]), args=(2.0,), jac=refusing_jac,
+                    method="lbfgs", options={"execution": execution})
+    ok = nl.minimize(refusing, np.array([3.0, 1.0]), args=(-1.0,), jac=refusing_jac,
+                     method="lbfgs", options={"execution": execution})
+    assert ok.success and ok.execution == execution

@@ -6,37 +6,38 @@ code depends on the type of ``args``: each new args type compiled the whole loop
 ``(A, b)``).  Here every compiled ``solve`` takes ``args = (ctx,)`` of type
 :data:`CONTEXT` instead.  ``ctx`` is the address of a *context*, an int64 buffer holding
 
-- the C-wrapper addresses of the user's five objective functions (0 for an empty slot),
+- the C-wrapper and the numba-entry addresses of the user's five objective functions
+  (0 for an empty slot),
 - then the user's args in numba's native layout (numba's data model of the args tuple),
 
 and the objective's slots hold *adapters* ``fun(x, ctx)``, five small functions compiled
 per args type (~0.1 s each, cached on disk), which read the context and call the user's
-function with its args.  The loop is compiled once, for :data:`CONTEXT`; a new args type
-costs its adapters.  A call goes through one more indirect call (a few ns).
+function, at its numba entry, with its args.  The loop is compiled once, for
+:data:`CONTEXT`; a new args type costs its adapters.  A call goes through the adapter's
+C wrapper, as it went through the user's: a few ns more.
 
-The context is written from Python (:func:`pack`) for args whose native layout is a run
-of 8-byte words: arrays (any dtype, rank, layout), float64 and int64 scalars; an array
-contributes (meminfo, parent, nitems, itemsize, data, shape, strides).  Its meminfo stays
-null (numba's runtime then leaves the array's memory to its owner: the caller keeps the
-args alive for the run) and its parent is the NumPy array itself, as numba's own unboxing
-sets it.  :func:`_args_in` checks at compile time that numba's layout is the size written
-here; other args (bool, complex, float32 scalars, nested tuples) keep a ``solve`` per args
-type (:func:`words` is None).
+The context is written from Python (:func:`pack`, ~1 us per array) for args whose native
+layout is a run of 8-byte words: arrays (any dtype, rank, layout), float64 and int64
+scalars; an array contributes (meminfo, parent, nitems, itemsize, data, shape, strides).
+Its meminfo stays null (numba's runtime then leaves the array's memory to its owner: the
+caller keeps the args alive for the run) and its parent is the NumPy array itself, as
+numba's own unboxing sets it.  :func:`_args_in` checks at compile time that numba's layout
+is the size written here; other args (bool, complex, float32 scalars, nested tuples) keep a
+``solve`` per args type (:func:`words` is None).
 """
 import functools
+import struct
+from array import array
 
-import numpy as np
+import numba
 from numba import types
 from numba.extending import intrinsic
 
-from .config import jit
+from .config import CACHE, FLAGS
 from .function_values import _value
-from .signatures import is_placeholder, placeholder, resolved, user_signatures
-
-#: the args type of every compiled solve that ``minimize`` runs: (address of the context,)
-CONTEXT = types.UniTuple(types.int64, 1)
-#: words before the args: the five objective functions' addresses
-NFUN = 5
+from .signatures import CONTEXT, is_placeholder, placeholder, resolved, user_signatures
+#: words before the args: the five objective functions' C-wrapper then numba-entry addresses
+NFUN = 10
 
 
 def words(A):
@@ -53,21 +54,29 @@ def words(A):
     return n
 
 
-def pack(addresses, args, A):
-    """The context of one run: ``addresses`` (five ints) then ``args`` of type ``A``."""
-    buf = np.empty(NFUN + words(A), dtype=np.int64)
-    buf[:NFUN] = addresses
-    i = NFUN
-    for a, t in zip(args, A.types):
-        if isinstance(t, types.Array):
+_BITS = struct.Struct("<q")
+_FLOAT = struct.Struct("<d")
+
+
+def kinds(A):
+    """What :func:`pack` writes for each entry of the args type ``A``: "array", "float64"
+    or "int64" (``A`` fits a context: :func:`words`)."""
+    return tuple("array" if isinstance(t, types.Array) else str(t) for t in A.types)
+
+
+def pack(addresses, args, kinds):
+    """The context of one run (an int64 ``array``): ``addresses`` (:data:`NFUN` ints), then
+    ``args`` (of these :func:`kinds`) in numba's layout."""
+    out = list(addresses)
+    for a, kind in zip(args, kinds):
+        if kind == "array":
             # numba's array model: meminfo, parent, nitems, itemsize, data, shape, strides
-            row = (0, id(a), a.size, a.itemsize, a.ctypes.data) + a.shape + a.strides
-            buf[i:i + len(row)] = row
-            i += len(row)
+            out += (0, id(a), a.size, a.itemsize, a.ctypes.data) + a.shape + a.strides
+        elif kind == "float64":
+            out.append(_BITS.unpack(_FLOAT.pack(a))[0])
         else:
-            buf.view(np.float64 if t == types.float64 else np.int64)[i] = a
-            i += 1
-    return buf
+            out.append(int(a))
+    return array("q", out)
 
 
 @intrinsic
@@ -79,10 +88,14 @@ def _function_in(typingctx, ctx, slot, A):
 
     def codegen(context, builder, sig, args):
         i64 = context.get_value_type(types.int64)
-        at = builder.gep(builder.inttoptr(args[0], i64.as_pointer()),
-                         [context.get_constant(types.intp, slot.literal_value)])
         voidptr = context.get_value_type(types.voidptr)
-        return _value(context, builder, toty, builder.inttoptr(builder.load(at), voidptr))
+        words = builder.inttoptr(args[0], i64.as_pointer())
+
+        def word(i):
+            at = builder.gep(words, [context.get_constant(types.intp, i)])
+            return builder.inttoptr(builder.load(at), voidptr)
+        return _value(context, builder, toty, word(slot.literal_value),
+                      word(5 + slot.literal_value))
     return toty(ctx, slot, A), codegen
 
 
@@ -104,7 +117,8 @@ def _args_in(typingctx, ctx, A):
         at = builder.gep(builder.inttoptr(args[0], i64.as_pointer()),
                          [context.get_constant(types.intp, NFUN)])
         value = model.load_from_data_pointer(builder, builder.bitcast(at, data.as_pointer()))
-        context.nrt.incref(builder, argty, value)    # (null meminfos: numba's convention only)
+        if context.enable_nrt:        # (an adapter has none; the meminfos are null anyway)
+            context.nrt.incref(builder, argty, value)
         return value
     return argty(ctx, A), codegen
 
@@ -134,10 +148,18 @@ def _adapter_source(slot, A):
     return hessp
 
 
+#: ``fun``'s adapter counts no references (numba's ``_nrt=False``, as ``config.jit_borrow``):
+#: the two atomic operations on x around each call are most of an adapter's own cost.  It
+#: allocates nothing, borrows x, whose owner outlives the call, reads args whose meminfos
+#: are null, and returns a float.  The other adapters return the user's arrays, which numba
+#: allows only with reference counting.
+_ADAPT = (numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False}), numba.njit(cache=CACHE, **FLAGS))
+
+
 @functools.lru_cache(maxsize=None)
 def adapter(slot, A):
     """Slot ``slot``'s adapter for args type ``A``, compiled (or loaded) on first use."""
-    return resolved(jit(_adapter_source(slot, A)), user_signatures(CONTEXT)[slot])
+    return resolved(_ADAPT[slot > 0](_adapter_source(slot, A)), user_signatures(CONTEXT)[slot])
 
 
 @functools.lru_cache(maxsize=None)
@@ -149,14 +171,32 @@ def _objective(A, used, modes):
                  for s in range(5)) + modes
 
 
-def in_context(ob, args, A):
-    """(ob, args, buffer): the objective ``ob`` (compiled, args type ``A``) as a solve
-    compiled for :data:`CONTEXT` takes it; None when ``A`` does not fit a context.
+# id(ob) -> (ob, A, the context form of ob, the addresses its solve takes, the context's
+# function addresses, the kinds of A's entries)
+_FORMS = {}
+_FORMS_MAX = 256
 
-    ``buffer`` must stay alive while the solve runs, and so must ``args``.
+
+def in_context(ob, args, A):
+    """(ob, addresses, args, buffer): the objective ``ob`` (compiled, args type ``A``) as a
+    solve compiled for :data:`CONTEXT` takes it (``addresses``: that ``ob`` as
+    ``Objective.addresses``); None when ``A`` does not fit a context.
+
+    ``buffer`` must stay alive while the solve runs, and so must ``args``.  What does not
+    depend on ``args`` is made once per ``ob`` (a jitted objective's ``ob`` is one tuple
+    for every call, ``_objective.make_objective``): a call then only packs its args.
     """
-    if A == CONTEXT or words(A) is None:
-        return None
-    used = tuple(not is_placeholder(ob[s], s, A) for s in range(5))
-    buf = pack([ob[s].addr if used[s] else 0 for s in range(5)], args, A)
-    return _objective(A, used, tuple(ob[5:])), (int(buf.ctypes.data),), buf
+    hit = _FORMS.get(id(ob))
+    if hit is None or hit[0] is not ob or not (hit[1] is A or hit[1] == A):
+        if A == CONTEXT or words(A) is None:
+            return None
+        used = tuple(not is_placeholder(ob[s], s, A) for s in range(5))
+        form = _objective(A, used, tuple(ob[5:]))
+        if len(_FORMS) >= _FORMS_MAX:
+            _FORMS.clear()
+        hit = _FORMS[id(ob)] = (
+            ob, A, form, tuple(f.jit_addr for f in form[:5]) + form[5:],
+            [ob[s].addr if used[s] else 0 for s in range(5)]
+            + [ob[s].jit_addr if used[s] else 0 for s in range(5)], kinds(A))
+    buf = pack(hit[4], args, hit[5])
+    return hit[2], hit[3], (buf.buffer_info()[0],), buf

@@ -84,6 +84,30 @@ def function_at(toty):
     return as_function
 
 
+@functools.lru_cache(maxsize=None)
+def entry_at(toty):
+    """An intrinsic ``entry_at(address) -> toty``: the numba entry at ``address`` (an int64:
+    ``signatures.CompiledFunction.jit_addr``) as a first-class function value.
+
+    Calls use numba's calling convention (no C wrapper), so an exception the function
+    raises propagates to the caller, as between compiled functions; the value has no C
+    wrapper (numba calls a value's C wrapper only when it has no entry).
+    """
+    toty = toty.get_precise()
+
+    @intrinsic
+    def as_function(typingctx, address):
+        if not isinstance(address, types.Integer):
+            return None
+
+        def codegen(context, builder, sig, args):
+            voidptr = context.get_value_type(types.voidptr)
+            return _value(context, builder, toty, voidptr(None),
+                          builder.inttoptr(args[0], voidptr))
+        return toty(address), codegen
+    return as_function
+
+
 @intrinsic
 def address_of(typingctx, fn):
     """The address of a first-class function value's C wrapper, as an int64 (what
@@ -94,4 +118,17 @@ def address_of(typingctx, fn):
     def codegen(context, builder, sig, args):
         value = cgutils.create_struct_proxy(fn)(context, builder, value=args[0])
         return builder.ptrtoint(value.c_addr, context.get_value_type(types.int64))
+    return types.int64(fn), codegen
+
+
+@intrinsic
+def entry_address_of(typingctx, fn):
+    """The address of a first-class function value's numba entry, as an int64 (what
+    :func:`entry_at` takes back; 0 for a value without one)."""
+    if not isinstance(fn, types.FunctionType):
+        return None
+
+    def codegen(context, builder, sig, args):
+        value = cgutils.create_struct_proxy(fn)(context, builder, value=args[0])
+        return builder.ptrtoint(value.jit_addr, context.get_value_type(types.int64))
     return types.int64(fn), codegen

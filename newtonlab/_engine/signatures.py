@@ -22,7 +22,7 @@ import numba
 from numba.core import event as ev
 
 from .config import CACHE, FLAGS, jit
-from .function_values import function_at
+from .function_values import entry_at, function_at
 from .placeholders import MAX_ARGS, standin  # noqa: F401  (MAX_ARGS re-exported)
 
 F64_1D = types.float64[::1]
@@ -30,6 +30,9 @@ F64_2D = types.float64[:, ::1]
 I64_1D = types.int64[::1]
 #: the type of ``args=()``, the common case (typed once)
 EMPTY_ARGS = types.Tuple(())
+#: the args type of every compiled solve ``minimize`` runs: (address of the context,)
+#: (``context.py``); its objective's functions arrive as numba entries (:func:`functions`)
+CONTEXT = types.UniTuple(types.int64, 1)
 
 
 @functools.lru_cache(maxsize=None)
@@ -58,7 +61,13 @@ OB_ADDRESSES = types.Tuple((types.int64,) * 8 + (types.float64,))
 def functions(ob, cb, args):
     """A solver's objective tuple and callback as callables: from addresses
     (:data:`OB_ADDRESSES`) in compiled code, as given otherwise (the interpreted
-    driver gets the callables themselves)."""
+    driver gets the callables themselves).
+
+    The addresses are the functions' C wrappers, except for the :data:`CONTEXT` args
+    every ``minimize`` run passes: then they are numba entries
+    (``CompiledFunction.jit_addr``), called without a C wrapper, so an exception the
+    user's function raises propagates out of the solve (a C wrapper prints it and
+    returns garbage)."""
     return ob, cb
 
 
@@ -66,7 +75,8 @@ def functions(ob, cb, args):
 def _functions(ob, cb, args):
     if not isinstance(ob.types[0], types.Integer):
         return lambda ob, cb, args: (ob, cb)
-    F0, F1, F2, F3, F4 = (function_at(types.FunctionType(s)) for s in user_signatures(args))
+    at = entry_at if args == CONTEXT else function_at
+    F0, F1, F2, F3, F4 = (at(types.FunctionType(s)) for s in user_signatures(args))
     FC = function_at(CALLBACK_TYPE)
 
     def impl(ob, cb, args):
@@ -94,6 +104,13 @@ class CompiledFunction(types.WrapperAddressProtocol):
 
     def __wrapper_address__(self):
         return self.addr
+
+    @functools.cached_property
+    def jit_addr(self):
+        """The address of its numba-ABI entry: compiled code that calls it there skips the
+        C wrapper, and an exception it raises propagates (``context.py``'s adapters)."""
+        from numba.experimental.function_type import _get_jit_address
+        return _get_jit_address(self.dispatcher, self.sig)
 
     def signature(self):
         return self.sig
