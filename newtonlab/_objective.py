@@ -65,14 +65,14 @@ class Objective:
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
     fun: object = None  # the user's fun as given (runners may recognize special objectives)
     user: tuple = ()    # (fun, jac, hess, hessp) as given, for error messages
-    context: object = None   # the buffer ``args`` points into (``in_context``), kept alive
+    context: object = None   # (buffer, user's args) ``args`` points into (``in_context``)
 
     @cached_property
     def addresses(self):
         """``ob`` as a compiled solver takes it (``signatures.OB_ADDRESSES``: C wrappers,
         numba entries for the context args, ``signatures.functions``)."""
         if self.args_type == CX.CONTEXT:
-            return tuple(f.jit_addr for f in self.ob[:5]) + self.ob[5:]
+            return CX.entries(self.ob)
         return tuple(f.addr for f in self.ob[:5]) + self.ob[5:]
 
     def in_context(self):
@@ -93,8 +93,12 @@ class Objective:
             made = object.__new__(Objective)
             state = made.__dict__
             state.update(self.__dict__)
-            state.update(ob=form[0], addresses=form[1], args=form[2], args_type=CX.CONTEXT,
-                         context=form[3])
+            state.pop("addresses", None)
+            # the buffer, and the args it points into (the caller holds them too)
+            state.update(ob=form[0], args=form[2], args_type=CX.CONTEXT,
+                         context=(form[3], self.args))
+            if form[1] is not None:
+                state["addresses"] = form[1]
         self.__dict__["_in_context"] = made
         return made
 

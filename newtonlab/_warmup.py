@@ -82,20 +82,20 @@ def warm_one(method, problems=(None,)):
     error = None
     try:
         m = METHODS[method]
-        runs = [(_objective(problem), v) for problem in problems for v in m.variants]
-        # one run per compiled entry of the method and args type
-        for (fun, jac, hess, hessp, x0, args), v in runs:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = minimize(fun, x0, args=args, method=method, jac=jac,
-                               hess=hess if m.needs_hess and v.get("hess", True) else None,
-                               hessp=hessp if m.needs_hessp and v.get("hessp", True) else None,
-                               # a finite box selects the bounded loop (lbfgs: L-BFGS-B)
-                               bounds=[(-1e3, 1e3)] * x0.size if v.get("bounds") else None,
-                               options={"maxiter": 2, "execution": "compiled",
-                                        **v.get("options", {})})
-            if res.execution != "compiled":
-                error = "ran interpreted"
+        for problem in problems:         # in order: args=() first, then the others' adapters
+            fun, jac, hess, hessp, x0, args = _objective(problem)
+            for v in m.variants:         # one run per compiled entry of the method
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = minimize(
+                        fun, x0, args=args, method=method, jac=jac,
+                        hess=hess if m.needs_hess and v.get("hess", True) else None,
+                        hessp=hessp if m.needs_hessp and v.get("hessp", True) else None,
+                        # a finite box selects the bounded loop (lbfgs: L-BFGS-B)
+                        bounds=[(-1e3, 1e3)] * x0.size if v.get("bounds") else None,
+                        options={"maxiter": 2, "execution": "compiled", **v.get("options", {})})
+                if res.execution != "compiled":
+                    error = "ran interpreted"
     except Exception as exc:                  # reported by the parent, per method
         error = f"{type(exc).__name__}: {exc}"
     return time.perf_counter() - t, error

@@ -164,9 +164,10 @@ def warmup(jobs, methods, problems, no_progress):
     out = compile_jobs(jobs_, workers, progress=not no_progress)
     wall = time.perf_counter() - t0
     failed = 0
+    width = max(_NAME_WIDTH, *(len(_label(job)) for job in jobs_))
     for job in jobs_:
         seconds, error = out[job]
-        print(f"  {_label(job):<{_NAME_WIDTH}} {seconds:6.1f} s"
+        print(f"  {_label(job):<{width}} {seconds:6.1f} s"
               + (f"  FAILED: {error}" if error else ""))
         failed += error is not None
     total = sum(s for s, _ in out.values())

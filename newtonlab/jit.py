@@ -47,8 +47,11 @@ shows which fields grow with n (affine rules such as scipy's ``200 n``; any
 other dependence on n is a typing error), and the shape of the workspace.  At
 run time the records are rebuilt field by field for the run's n with the
 caller's ``gtol``, ``maxiter`` and extra options (:func:`_packer`), and the
-method's cached ``solve`` (the same compilation ``minimize`` uses for that
-args type) is called with your functions as first-class function values.
+method's cached ``solve`` is called with your functions as first-class function
+values.  Args of arrays and float64 / int64 scalars reach it through a context
+written in compiled code (``newtonlab._engine.context``): the same compiled
+``solve`` that :func:`newtonlab.minimize` runs for every args type; other args
+use the ``solve`` compiled for their type.
 """
 import functools
 from collections import namedtuple
@@ -58,13 +61,14 @@ from numba import types
 from numba.core.errors import TypingError
 from numba.extending import overload
 
+from ._engine import context as CX
 from ._engine import evaluate as EV
 from ._engine.config import jit_nocache
 from ._engine.function_values import address_of, entry_address_of
 from ._engine.function_values import function_value as _function_value
 from ._engine.placeholders import MAX_ARGS, standin
 from ._engine.signatures import (CALLBACK_TYPE, CONTEXT, EMPTY_ARGS, F64_1D, F64_2D, _no_callback,
-                                 driver_for, no_callback, objective_type)
+                                 driver_for, no_callback, objective_type, user_signatures)
 from ._jit_template import Template, _affine, _leaves, _packer, _stand_in  # noqa: F401
 from ._registry import METHODS, get_method
 from ._result import MESSAGES, SUCCESSFUL
@@ -116,17 +120,27 @@ def _python_call(name, names, derivs, x0, args, gtol, maxiter, extras):
 
 # ------------------------------------------------------- compiled runner
 
+# The solve's objective and args: the caller's functions and args (a solve compiled for
+# their args type), or a context (context.py: the solve minimize runs), written here.
+_DIRECT = '''
+    ob = (AT(slots[0]), AT(slots[1]), AT(slots[2]), AT(slots[3]), AT(slots[4]), G, HM, HPM,
+          1.0)
+    solve_args = args
+'''
+_CONTEXT = '''
+    ctx = np.zeros(NW, np.int64)
+{fill}    solve_args = (STORE(ctx, args),)
+    ob = (EO(V0(D0)), EO(V1(D1)), EO(V2(D2)), EO(V3(D3)), EO(V4(D4)), G, HM, HPM, 1.0)
+'''
 _RUNNER = '''
 def run(slots, args, x0, gtol, maxiter, extras):
     n = x0.size
     it = maxiter if maxiter > 0 else IT_A + IT_B * n
     o = PACK(({values},))
-    ob = (AT(slots[0]), AT(slots[1]), AT(slots[2]), AT(slots[3]), AT(slots[4]), G, HM, HPM,
-          1.0)
-    x, f, g, status, nit, nf, nh, events = SOLVE(
-        ob, AT(CB(_no_callback)), args, np.ascontiguousarray(x0).astype(np.float64), o,
+{objective}    x, f, g, status, nit, nf, nh, events = SOLVE(
+        ob, CBA(CB(_no_callback)), solve_args, np.ascontiguousarray(x0).astype(np.float64), o,
         np.empty((it + 1, NCOL)), np.empty((0, n)), np.zeros((R_A + R_B * n, C_A + C_B * n)))
-    success = False
+{keep}    success = False
     for s in SUCCESS:
         success = success or status == s
     return JitResult(x, f, g, nit, FF * nf + FH * nh, JF * nf + JH * nh, HH * nh, status,
@@ -139,9 +153,11 @@ def _runner(name, derivs, A, extra_names):
     """A compiled ``run(slots, args, x0, gtol, maxiter, extras) -> JitResult`` for the
     method ``name`` and args type ``A``, and the stand-ins of the objective's empty slots.
 
-    ``run`` calls the method's ``solve`` compiled for ``A`` (``driver_for``: the
-    same cached machine code ``minimize`` uses), converting the user's
-    dispatchers in ``slots`` to first-class functions."""
+    ``run`` calls the method's cached ``solve`` (``driver_for``) with the user's
+    dispatchers in ``slots`` converted to first-class functions: through a context when
+    ``A`` fits one, the same machine code ``minimize`` runs (``_engine/context.py``; the
+    context is written in compiled code, and the adapters are linked by symbol), else the
+    solve compiled for ``A``."""
     m = METHODS.get(name)
     if m is None:
         raise TypingError(f"newtonlab.jit: method {name!r} is not implemented")
@@ -150,17 +166,19 @@ def _runner(name, derivs, A, extra_names):
     if m.needs_hess and not m.needs_hessp and "hess" not in derivs or m.needs_hessp and not {
             "hess", "hessp"} & set(derivs):
         raise TypingError(f"newtonlab.jit: method {name!r} needs hess or hessp")
-    tpl = Template(m, derivs, extra_names, A)
+    in_context = A != CONTEXT and CX.words(A) is not None
+    S = CONTEXT if in_context else A            # the solve's args type
+    tpl = Template(m, derivs, extra_names, S)
     no_callback()
     ns = dict(tpl.consts, np=np, JitResult=JitResult, SUCCESS=_SUCCESS,
               _no_callback=_no_callback, PACK=_packer(tpl.otype, tuple(tpl.paths)),
-              NCOL=tpl.ncol, SOLVE=driver_for(tpl.solve, A, (F64_1D, tpl.otype, F64_2D, F64_2D,
+              NCOL=tpl.ncol, SOLVE=driver_for(tpl.solve, S, (F64_1D, tpl.otype, F64_2D, F64_2D,
                                                              F64_2D), label=m.name))
     ns["IT_A"], ns["IT_B"] = tpl.maxiter
     ns["R_A"], ns["R_B"] = tpl.rows
     ns["C_A"], ns["C_B"] = tpl.cols
     ns["FF"], ns["FH"], ns["JF"], ns["JH"], ns["HH"] = tpl.cost
-    ns["CB"] = _function_value(CALLBACK_TYPE)
+    ns["CB"], ns["CBA"] = _function_value(CALLBACK_TYPE), address_of   # the callback: C
     # the solve takes addresses (signatures.OB_ADDRESSES): numba entries for the context
     # args type (signatures.functions), C wrappers for any other
     ns["AT"] = entry_address_of if A == CONTEXT else address_of
@@ -168,8 +186,21 @@ def _runner(name, derivs, A, extra_names):
     ns["HM"] = EV.H_ANALYTIC if "hess" in derivs else EV.H_NONE
     ns["HPM"] = (EV.HP_ANALYTIC if "hessp" in derivs else
                  EV.HP_FROM_HESS if m.needs_hessp and "hess" in derivs else EV.HP_NONE)
-    exec(compile(_RUNNER.format(values=", ".join(tpl.exprs)), f"<newtonlab.jit {name}>",
-                 "exec"), ns)
+    objective, keep = _DIRECT, ""
+    if in_context:
+        used = (True, True, False, "hess" in derivs, "hessp" in derivs)
+        objective = _CONTEXT.format(fill="".join(
+            f"    ctx[{s}] = AO(slots[{s}])\n    ctx[{s + 5}] = EO(slots[{s}])\n"
+            for s in range(5) if used[s]))
+        keep = "    ctx[0] = 0      # (ctx lives until the solve returns)\n"
+        ns.update(NW=CX.NFUN + CX.words(A), STORE=CX.store_args, AO=address_of,
+                  EO=entry_address_of)
+        sigs = user_signatures(CONTEXT)
+        for s in range(5):
+            ns[f"V{s}"] = _function_value(types.FunctionType(sigs[s]))
+            ns[f"D{s}"] = CX.adapter(s, A).dispatcher if used[s] else standin(s, 1)
+    exec(compile(_RUNNER.format(values=", ".join(tpl.exprs), objective=objective, keep=keep),
+                 f"<newtonlab.jit {name}>", "exec"), ns)
     k = len(A.types)
     # typed by the user's dispatchers; the solve it calls is cached
     # the objective's functions by symbol (see _function_value), converted in the caller

@@ -13,8 +13,9 @@ code depends on the type of ``args``: each new args type compiled the whole loop
 and the objective's slots hold *adapters* ``fun(x, ctx)``, five small functions compiled
 per args type (~0.1 s each, cached on disk), which read the context and call the user's
 function, at its numba entry, with its args.  The loop is compiled once, for
-:data:`CONTEXT`; a new args type costs its adapters.  A call goes through the adapter's
-C wrapper, as it went through the user's: a few ns more.
+:data:`CONTEXT`; a new args type costs its adapters.  The solve calls an adapter at its
+numba entry too (``signatures.functions``), so the user's exceptions propagate, and a call
+costs what it cost through the user's C wrapper (within noise at n = 2).
 
 The context is written from Python (:func:`pack`, ~1 us per array) for args whose native
 layout is a run of 8-byte words: arrays (any dtype, rank, layout), float64 and int64
@@ -35,7 +36,7 @@ from numba.extending import intrinsic
 
 from .config import CACHE, FLAGS
 from .function_values import _value
-from .signatures import CONTEXT, is_placeholder, placeholder, resolved, user_signatures
+from .signatures import CONTEXT, deferred, is_placeholder, placeholder, user_signatures
 #: words before the args: the five objective functions' C-wrapper then numba-entry addresses
 NFUN = 10
 
@@ -117,10 +118,33 @@ def _args_in(typingctx, ctx, A):
         at = builder.gep(builder.inttoptr(args[0], i64.as_pointer()),
                          [context.get_constant(types.intp, NFUN)])
         value = model.load_from_data_pointer(builder, builder.bitcast(at, data.as_pointer()))
-        if context.enable_nrt:        # (an adapter has none; the meminfos are null anyway)
+        if context.enable_nrt:        # (fun's adapter has none; the meminfos are null anyway)
             context.nrt.incref(builder, argty, value)
         return value
     return argty(ctx, A), codegen
+
+
+@intrinsic
+def store_args(typingctx, buf, args):
+    """Write ``args`` into the context ``buf`` (an int64 array of :data:`NFUN` + ``words``
+    entries) after its function addresses, in numba's layout; returns ``buf``'s address.
+    (:func:`pack` in compiled code: ``newtonlab.jit``.  The arrays keep their meminfos:
+    the caller holds its args while the solve runs.)"""
+    if not (isinstance(buf, types.Array) and buf.dtype == types.int64
+            and isinstance(args, types.BaseTuple) and words(args) is not None):
+        return None
+
+    def codegen(context, builder, sig, llargs):
+        model = context.data_model_manager[args]
+        data = model.get_data_type()
+        if context.get_abi_sizeof(data) != 8 * words(args):
+            raise TypeError(f"newtonlab: numba lays out {args} in "
+                            f"{context.get_abi_sizeof(data)} bytes, not {8 * words(args)}")
+        ary = context.make_array(buf)(context, builder, llargs[0])
+        at = builder.gep(ary.data, [context.get_constant(types.intp, NFUN)])
+        builder.store(model.as_data(builder, llargs[1]), builder.bitcast(at, data.as_pointer()))
+        return builder.ptrtoint(ary.data, context.get_value_type(types.int64))
+    return types.int64(buf, args), codegen
 
 
 def _adapter_source(slot, A):
@@ -158,8 +182,9 @@ _ADAPT = (numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False}), numba.njit(cache=
 
 @functools.lru_cache(maxsize=None)
 def adapter(slot, A):
-    """Slot ``slot``'s adapter for args type ``A``, compiled (or loaded) on first use."""
-    return resolved(_ADAPT[slot > 0](_adapter_source(slot, A)), user_signatures(CONTEXT)[slot])
+    """Slot ``slot``'s adapter for args type ``A``, compiled (or loaded) when a compiled run
+    first takes its address (a run that turns out interpreted compiles none)."""
+    return deferred(_ADAPT[slot > 0](_adapter_source(slot, A)), user_signatures(CONTEXT)[slot])
 
 
 @functools.lru_cache(maxsize=None)
@@ -171,32 +196,49 @@ def _objective(A, used, modes):
                  for s in range(5)) + modes
 
 
-# id(ob) -> (ob, A, the context form of ob, the addresses its solve takes, the context's
-# function addresses, the kinds of A's entries)
+# id(ob) -> (ob, A, the context form of ob, the context's function addresses, the kinds of
+# A's entries)
 _FORMS = {}
 _FORMS_MAX = 256
+_ENTRIES = {}         # id(ob) -> (ob, ob as a solve for CONTEXT takes it: entries(ob))
+
+
+def entries(ob):
+    """The objective ``ob`` (args type :data:`CONTEXT`) as a solve compiled for it takes
+    it: its functions' numba entries (``signatures.functions``; an adapter is compiled, or
+    loaded, here), then its modes.  Made once per ``ob``."""
+    hit = _ENTRIES.get(id(ob))
+    if hit is None or hit[0] is not ob:
+        if len(_ENTRIES) >= _FORMS_MAX:
+            _ENTRIES.clear()
+        hit = _ENTRIES[id(ob)] = (ob, tuple(f.jit_addr for f in ob[:5]) + tuple(ob[5:]))
+    return hit[1]
 
 
 def in_context(ob, args, A):
     """(ob, addresses, args, buffer): the objective ``ob`` (compiled, args type ``A``) as a
-    solve compiled for :data:`CONTEXT` takes it (``addresses``: that ``ob`` as
-    ``Objective.addresses``); None when ``A`` does not fit a context.
+    solve compiled for :data:`CONTEXT` takes it (``addresses``: :func:`entries` of that
+    ``ob``, or None until a compiled run made them); None when ``A`` does not fit a
+    context.
 
     ``buffer`` must stay alive while the solve runs, and so must ``args``.  What does not
     depend on ``args`` is made once per ``ob`` (a jitted objective's ``ob`` is one tuple
     for every call, ``_objective.make_objective``): a call then only packs its args.
+    Nothing is compiled here: the user's functions are, and the adapters wait for
+    :func:`entries`.
     """
     hit = _FORMS.get(id(ob))
     if hit is None or hit[0] is not ob or not (hit[1] is A or hit[1] == A):
         if A == CONTEXT or words(A) is None:
             return None
         used = tuple(not is_placeholder(ob[s], s, A) for s in range(5))
-        form = _objective(A, used, tuple(ob[5:]))
         if len(_FORMS) >= _FORMS_MAX:
             _FORMS.clear()
         hit = _FORMS[id(ob)] = (
-            ob, A, form, tuple(f.jit_addr for f in form[:5]) + form[5:],
+            ob, A, _objective(A, used, tuple(ob[5:])),
             [ob[s].addr if used[s] else 0 for s in range(5)]
             + [ob[s].jit_addr if used[s] else 0 for s in range(5)], kinds(A))
-    buf = pack(hit[4], args, hit[5])
-    return hit[2], hit[3], (buf.buffer_info()[0],), buf
+    form = hit[2]
+    known = _ENTRIES.get(id(form))
+    buf = pack(hit[3], args, hit[4])
+    return form, known and known[1], (buf.buffer_info()[0],), buf

@@ -158,6 +158,16 @@ class _Deferred(CompiledFunction):
     def addr(self):
         return resolved(self.dispatcher, self.sig).addr
 
+    @functools.cached_property
+    def jit_addr(self):
+        return resolved(self.dispatcher, self.sig).jit_addr
+
+
+def deferred(dispatcher, sig):
+    """``dispatcher``'s machine code for ``sig`` as a :class:`CompiledFunction` compiled (or
+    loaded) only when a compiled run first asks for its address."""
+    return _Deferred(dispatcher, sig)
+
 
 _PLACEHOLDERS = {}
 
