@@ -198,3 +198,43 @@ def test_an_exception_in_a_jitted_objective_propagates(execution):
     ok = nl.minimize(refusing, np.array([3.0, 1.0]), args=(-1.0,), jac=refusing_jac,
                      method="lbfgs", options={"execution": execution})
     assert ok.success and ok.execution == execution
+
+
+_TWO_PROCESSES = """
+import sys, numba, numpy as np
+from newtonlab._engine import context as CX, signatures as SIG
+import tests.test_context as T
+cases = [T.ARGS[c]() for c in sys.argv[1:]]
+for args in cases:         # every adapter loaded (or compiled) before any address is taken
+    adapter = CX.adapter(0, numba.typeof(args))
+    adapter.dispatcher.get_compile_result(adapter.sig)
+x = np.array([0.25, 0.0])
+for args in cases:
+    A = numba.typeof(args)
+    fun = SIG.resolved(T.MIX[len(args)], SIG.user_signatures(A)[0])
+    ob = (fun,) + tuple(SIG.placeholder(s, A) for s in range(1, 5)) + (0, 0, 0, 1.0)
+    cob, _, cargs, buf = CX.in_context(ob, args, A)
+    print(CX.entries(cob)[0], cob[0](x, *cargs) == T._mix_py(x, *args))
+"""
+
+
+def test_adapters_of_two_args_types_stay_apart_across_processes(tmp_path):
+    """Each args type's adapters compiled in its own process, then both loaded in a third
+    from numba's disk cache: distinct machine code, each right (adapters of one slot share
+    their signature: with one name they shared a symbol, and a process that loaded both
+    ran one for the other)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def run(*cases):
+        out = subprocess.run([sys.executable, "-c", _TWO_PROCESSES, *cases],
+                             capture_output=True, text=True, env=env, cwd=root)
+        assert out.returncode == 0, out.stderr
+        return [line.split() for line in out.stdout.strip().splitlines()]
+    run("matrix and vector")
+    run("strided view")
+    (a, ok_a), (b, ok_b) = run("matrix and vector", "strided view")
+    assert a != b and ok_a == ok_b == "True"

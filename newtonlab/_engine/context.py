@@ -27,10 +27,12 @@ is the size written here; other args (bool, complex, float32 scalars, nested tup
 ``solve`` per args type (:func:`words` is None).
 """
 import functools
+import hashlib
 import struct
 from array import array
 
 import numba
+from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
@@ -128,8 +130,8 @@ def _args_in(typingctx, ctx, A):
 def store_args(typingctx, buf, args):
     """Write ``args`` into the context ``buf`` (an int64 array of :data:`NFUN` + ``words``
     entries) after its function addresses, in numba's layout; returns ``buf``'s address.
-    (:func:`pack` in compiled code: ``newtonlab.jit``.  The arrays keep their meminfos:
-    the caller holds its args while the solve runs.)"""
+    (:func:`pack` in compiled code: ``newtonlab.jit``.  The arrays' meminfos are written
+    null, as :func:`pack` writes them: the caller holds its args while the solve runs.)"""
     if not (isinstance(buf, types.Array) and buf.dtype == types.int64
             and isinstance(args, types.BaseTuple) and words(args) is not None):
         return None
@@ -140,16 +142,37 @@ def store_args(typingctx, buf, args):
         if context.get_abi_sizeof(data) != 8 * words(args):
             raise TypeError(f"newtonlab: numba lays out {args} in "
                             f"{context.get_abi_sizeof(data)} bytes, not {8 * words(args)}")
+        value = model.as_data(builder, llargs[1])
+        for i, t in enumerate(args.types):      # null meminfos, as pack writes them
+            if isinstance(t, types.Array):      # (a UniTuple's data is an LLVM array)
+                member = data.element if isinstance(data, ir.ArrayType) else data.elements[i]
+                value = builder.insert_value(value, ir.Constant(member.elements[0], None),
+                                             [i, 0])
         ary = context.make_array(buf)(context, builder, llargs[0])
         at = builder.gep(ary.data, [context.get_constant(types.intp, NFUN)])
-        builder.store(model.as_data(builder, llargs[1]), builder.bitcast(at, data.as_pointer()))
+        builder.store(value, builder.bitcast(at, data.as_pointer()))
         return builder.ptrtoint(ary.data, context.get_value_type(types.int64))
     return types.int64(buf, args), codegen
 
 
 def _adapter_source(slot, A):
-    """The Python function of slot ``slot``'s adapter for args type ``A`` (a closure over
-    ``A``: numba's cache tells the args types apart by the closure's contents)."""
+    """The Python function of slot ``slot``'s adapter for args type ``A``: a closure over
+    ``A`` (numba's cache tells the args types apart by the closure's contents), named after
+    ``(slot, A)`` by :func:`_named`."""
+    return _named(_closure(slot, A), slot, A)
+
+
+def _named(fn, slot, A):
+    """``fn`` with a qualified name of its own, stable across processes: numba names the
+    machine code after it, and adapters of one slot share their signature, so two args
+    types' adapters compiled in different processes got one symbol, and a process that
+    loaded both from the disk cache linked one for the other (a crash)."""
+    digest = hashlib.sha1(A.name.encode()).hexdigest()[:16]
+    fn.__qualname__ = fn.__name__ = f"adapter_{fn.__name__}_{digest}"
+    return fn
+
+
+def _closure(slot, A):
     if slot == 0:
         def fun(x, ctx):
             return _function_in(ctx, 0, A)(x, *_args_in(ctx, A))
@@ -241,4 +264,5 @@ def in_context(ob, args, A):
     form = hit[2]
     known = _ENTRIES.get(id(form))
     buf = pack(hit[3], args, hit[4])
-    return form, known and known[1], (buf.buffer_info()[0],), buf
+    return (form, known[1] if known is not None and known[0] is form else None,
+            (buf.buffer_info()[0],), buf)
