@@ -155,44 +155,25 @@ def store_args(typingctx, buf, args):
     return types.int64(buf, args), codegen
 
 
+_SLOT_NAMES = ("fun", "jac", "fused", "hess", "hessp")
+
+
 def _adapter_source(slot, A):
     """The Python function of slot ``slot``'s adapter for args type ``A``: a closure over
-    ``A`` (numba's cache tells the args types apart by the closure's contents), named after
-    ``(slot, A)`` by :func:`_named`."""
-    return _named(_closure(slot, A), slot, A)
-
-
-def _named(fn, slot, A):
-    """``fn`` with a qualified name of its own, stable across processes: numba names the
-    machine code after it, and adapters of one slot share their signature, so two args
-    types' adapters compiled in different processes got one symbol, and a process that
-    loaded both from the disk cache linked one for the other (a crash)."""
+    ``slot`` and ``A`` (numba's cache tells them apart by the closure's contents), with a
+    qualified name of its own, stable across processes.  numba names the machine code after
+    it, and adapters of one slot share their signature: with one name, two args types'
+    adapters compiled in different processes got one symbol, and a process that loaded
+    both from the disk cache linked one for the other (a crash)."""
+    if slot < 4:
+        def adapter(x, ctx):
+            return _function_in(ctx, slot, A)(x, *_args_in(ctx, A))
+    else:
+        def adapter(x, p, ctx):
+            return _function_in(ctx, slot, A)(x, p, *_args_in(ctx, A))
     digest = hashlib.sha1(A.name.encode()).hexdigest()[:16]
-    fn.__qualname__ = fn.__name__ = f"adapter_{fn.__name__}_{digest}"
-    return fn
-
-
-def _closure(slot, A):
-    if slot == 0:
-        def fun(x, ctx):
-            return _function_in(ctx, 0, A)(x, *_args_in(ctx, A))
-        return fun
-    if slot == 1:
-        def jac(x, ctx):
-            return _function_in(ctx, 1, A)(x, *_args_in(ctx, A))
-        return jac
-    if slot == 2:
-        def fused(x, ctx):
-            return _function_in(ctx, 2, A)(x, *_args_in(ctx, A))
-        return fused
-    if slot == 3:
-        def hess(x, ctx):
-            return _function_in(ctx, 3, A)(x, *_args_in(ctx, A))
-        return hess
-
-    def hessp(x, p, ctx):
-        return _function_in(ctx, 4, A)(x, p, *_args_in(ctx, A))
-    return hessp
+    adapter.__qualname__ = adapter.__name__ = f"adapter_{_SLOT_NAMES[slot]}_{digest}"
+    return adapter
 
 
 #: ``fun``'s adapter counts no references (numba's ``_nrt=False``, as ``config.jit_borrow``):

@@ -59,6 +59,25 @@ def function_value(toty):
     return as_function
 
 
+def _value_at(toty, entry):
+    """An intrinsic ``(address) -> toty``: the function at ``address`` as a first-class
+    function value, called through its C wrapper, or (``entry``) at its numba entry."""
+    toty = toty.get_precise()
+
+    @intrinsic
+    def as_function(typingctx, address):
+        if not isinstance(address, types.Integer):
+            return None
+
+        def codegen(context, builder, sig, args):
+            voidptr = context.get_value_type(types.voidptr)
+            at = builder.inttoptr(args[0], voidptr)
+            return (_value(context, builder, toty, voidptr(None), at) if entry
+                    else _value(context, builder, toty, at))
+        return toty(address), codegen
+    return as_function
+
+
 @functools.lru_cache(maxsize=None)
 def function_at(toty):
     """An intrinsic ``function_at(address) -> toty``: the C wrapper at ``address`` (an
@@ -70,18 +89,7 @@ def function_at(toty):
     solve's fixed cost).  Calls go through the C wrapper, as for an unboxed value; the
     value holds no Python object and no numba entry.
     """
-    toty = toty.get_precise()
-
-    @intrinsic
-    def as_function(typingctx, address):
-        if not isinstance(address, types.Integer):
-            return None
-
-        def codegen(context, builder, sig, args):
-            voidptr = context.get_value_type(types.voidptr)
-            return _value(context, builder, toty, builder.inttoptr(args[0], voidptr))
-        return toty(address), codegen
-    return as_function
+    return _value_at(toty, entry=False)
 
 
 @functools.lru_cache(maxsize=None)
@@ -93,42 +101,27 @@ def entry_at(toty):
     raises propagates to the caller, as between compiled functions; the value has no C
     wrapper (numba calls a value's C wrapper only when it has no entry).
     """
-    toty = toty.get_precise()
+    return _value_at(toty, entry=True)
 
+
+def _address_of(field):
+    """An intrinsic ``(fn) -> int64``: the ``field`` address of a first-class function
+    value."""
     @intrinsic
-    def as_function(typingctx, address):
-        if not isinstance(address, types.Integer):
+    def address(typingctx, fn):
+        if not isinstance(fn, types.FunctionType):
             return None
 
         def codegen(context, builder, sig, args):
-            voidptr = context.get_value_type(types.voidptr)
-            return _value(context, builder, toty, voidptr(None),
-                          builder.inttoptr(args[0], voidptr))
-        return toty(address), codegen
-    return as_function
+            value = cgutils.create_struct_proxy(fn)(context, builder, value=args[0])
+            return builder.ptrtoint(getattr(value, field), context.get_value_type(types.int64))
+        return types.int64(fn), codegen
+    return address
 
 
-@intrinsic
-def address_of(typingctx, fn):
-    """The address of a first-class function value's C wrapper, as an int64 (what
-    :func:`function_at` takes back)."""
-    if not isinstance(fn, types.FunctionType):
-        return None
-
-    def codegen(context, builder, sig, args):
-        value = cgutils.create_struct_proxy(fn)(context, builder, value=args[0])
-        return builder.ptrtoint(value.c_addr, context.get_value_type(types.int64))
-    return types.int64(fn), codegen
-
-
-@intrinsic
-def entry_address_of(typingctx, fn):
-    """The address of a first-class function value's numba entry, as an int64 (what
-    :func:`entry_at` takes back; 0 for a value without one)."""
-    if not isinstance(fn, types.FunctionType):
-        return None
-
-    def codegen(context, builder, sig, args):
-        value = cgutils.create_struct_proxy(fn)(context, builder, value=args[0])
-        return builder.ptrtoint(value.jit_addr, context.get_value_type(types.int64))
-    return types.int64(fn), codegen
+#: ``address_of(fn)``: the address of a first-class function value's C wrapper, as an int64
+#: (what :func:`function_at` takes back)
+address_of = _address_of("c_addr")
+#: ``entry_address_of(fn)``: its numba entry's (what :func:`entry_at` takes back; 0 for a
+#: value without one)
+entry_address_of = _address_of("jit_addr")
