@@ -21,9 +21,9 @@ import numpy as np
 
 from ._engine import trace as T
 from ._engine.clock import ticks
+from ._engine.context import CONTEXT
 from ._engine.evaluate import SYM_RTOL
 from ._engine.ls_driver import GTOL_G0
-from ._engine.context import CONTEXT
 from ._engine.signatures import F64_1D, F64_2D, compile_notice, compiled_entry, no_callback
 from ._interrupts import deferred_sigint, raise_pending
 from ._result import build_result, make_trace

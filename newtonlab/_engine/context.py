@@ -39,6 +39,7 @@ from numba.extending import intrinsic
 from .config import CACHE, FLAGS
 from .function_values import _value
 from .signatures import CONTEXT, deferred, is_placeholder, placeholder, user_signatures
+
 #: words before the args: the five objective functions' C-wrapper then numba-entry addresses
 NFUN = 10
 
@@ -92,14 +93,26 @@ def _function_in(typingctx, ctx, slot, A):
     def codegen(context, builder, sig, args):
         i64 = context.get_value_type(types.int64)
         voidptr = context.get_value_type(types.voidptr)
-        words = builder.inttoptr(args[0], i64.as_pointer())
+        base = builder.inttoptr(args[0], i64.as_pointer())
 
         def word(i):
-            at = builder.gep(words, [context.get_constant(types.intp, i)])
+            at = builder.gep(base, [context.get_constant(types.intp, i)])
             return builder.inttoptr(builder.load(at), voidptr)
         return _value(context, builder, toty, word(slot.literal_value),
                       word(5 + slot.literal_value))
     return toty(ctx, slot, A), codegen
+
+
+def _layout(context, argty):
+    """numba's data model of the args type ``argty`` and its LLVM type, refused (at compile
+    time) when its size is not what :func:`pack` and :func:`store_args` write."""
+    model = context.data_model_manager[argty]
+    data = model.get_data_type()
+    size = context.get_abi_sizeof(data)
+    if size != 8 * words(argty):
+        raise TypeError(f"newtonlab: numba lays out {argty} in {size} bytes, not the "
+                        f"{8 * words(argty)} a context holds")
+    return model, data
 
 
 @intrinsic
@@ -110,12 +123,7 @@ def _args_in(typingctx, ctx, A):
     argty = A.instance_type
 
     def codegen(context, builder, sig, args):
-        model = context.data_model_manager[argty]
-        data = model.get_data_type()
-        size = context.get_abi_sizeof(data)
-        if size != 8 * words(argty):
-            raise TypeError(f"newtonlab: numba lays out {argty} in {size} bytes, not the "
-                            f"{8 * words(argty)} the context holds")
+        model, data = _layout(context, argty)
         i64 = context.get_value_type(types.int64)
         at = builder.gep(builder.inttoptr(args[0], i64.as_pointer()),
                          [context.get_constant(types.intp, NFUN)])
@@ -137,11 +145,7 @@ def store_args(typingctx, buf, args):
         return None
 
     def codegen(context, builder, sig, llargs):
-        model = context.data_model_manager[args]
-        data = model.get_data_type()
-        if context.get_abi_sizeof(data) != 8 * words(args):
-            raise TypeError(f"newtonlab: numba lays out {args} in "
-                            f"{context.get_abi_sizeof(data)} bytes, not {8 * words(args)}")
+        model, data = _layout(context, args)
         value = model.as_data(builder, llargs[1])
         for i, t in enumerate(args.types):      # null meminfos, as pack writes them
             if isinstance(t, types.Array):      # (a UniTuple's data is an LLVM array)
@@ -192,7 +196,7 @@ def adapter(slot, A):
 
 
 @functools.lru_cache(maxsize=None)
-def _objective(A, used, modes):
+def _form(A, used, modes):
     """A context-form objective tuple: adapters in the slots ``used``, the stand-ins for
     :data:`CONTEXT` elsewhere (never called), then ``modes`` (one tuple per key: a plan
     made for it is found again by its identity, ``_run.plan_for``)."""
@@ -239,7 +243,7 @@ def in_context(ob, args, A):
         if len(_FORMS) >= _FORMS_MAX:
             _FORMS.clear()
         hit = _FORMS[id(ob)] = (
-            ob, A, _objective(A, used, tuple(ob[5:])),
+            ob, A, _form(A, used, tuple(ob[5:])),
             [ob[s].addr if used[s] else 0 for s in range(5)]
             + [ob[s].jit_addr if used[s] else 0 for s in range(5)], kinds(A))
     form = hit[2]
