@@ -41,7 +41,7 @@ MIX = {1: mix1, 2: mix2, 3: mix3}
 
 
 def _weigh(a, w):
-    """``_mix``'s term for one argument (compiled per argument type, below)."""
+    """The ``mix`` functions' term for one argument (compiled per argument type, below)."""
 
 
 @overload(_weigh)
@@ -60,7 +60,7 @@ def _weigh_array(flat, ndim, w):
 
 
 def _mix_py(x, *args):
-    """``_mix`` in NumPy (the oracle)."""
+    """The ``mix`` functions in NumPy (the oracle)."""
     f, w = x[0], 1.0
     for a in args:
         w += 1.0
@@ -140,10 +140,14 @@ def picked(x, k):
     return (x[k] - 1.0) ** 2 + 0.5 * x[1 - k] ** 2
 
 
-def test_one_solve_serves_every_args_type():
+def test_one_solve_serves_every_args_type(monkeypatch):
     """A jitted objective with args (), (A, b), a float, an integer it can take as a float
     and one it needs as an integer: all run the same compiled lbfgs solve, one entry and
-    one dispatcher (each args type costs only its adapters)."""
+    one dispatcher (each args type costs only its adapters).  The process's memory of
+    solves starts empty (other tests may have run lbfgs for other args types)."""
+    monkeypatch.setattr(R, "_ENTRIES", {})
+    monkeypatch.setattr(SIG, "_DRIVERS", {})
+    monkeypatch.setattr(SIG, "_ENTRIES", {})
     q = problems.get("quadratic")
     runs = [nl.minimize(ROS.fun, ROS.x0, jac=ROS.jac, method="lbfgs"),
             nl.minimize(q.fun, q.x0, args=q.args, jac=q.jac, method="lbfgs"),
