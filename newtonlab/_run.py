@@ -305,8 +305,12 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
                     (_NO_CONTEXT if compiled else compile_notice(f"the kernels of {m.name}")):
                 x, f, g, status, nit, n_fg, n_h, events = solve(ob, cb, obj.args, x0,
                                                                 plan.options, trace, allvecs, H)
-    except ValueError:
-        if compiled and mode == "compiled" and plan.objective is None:
+    except ValueError as exc:
+        # the engine's shape checks ("jac must return an array of shape ..."), not a
+        # ValueError of the user's own, which propagates from a compiled run too: only
+        # then are the user's functions called again, at x0
+        if (compiled and mode == "compiled" and plan.objective is None
+                and "must return" in str(exc)):
             given.explain(x0)        # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
