@@ -12,6 +12,7 @@ from numba.extending import overload
 
 import newtonlab as nl
 import newtonlab._run as R
+import newtonlab.jit as nlj
 from newtonlab import problems
 from newtonlab._engine import context as CX
 from newtonlab._engine import signatures as SIG
@@ -242,3 +243,24 @@ def test_adapters_of_two_args_types_stay_apart_across_processes(tmp_path):
     run("strided view")
     (a, ok_a), (b, ok_b) = run("matrix and vector", "strided view")
     assert a != b and ok_a == ok_b == "True"
+
+
+@numba.njit(cache=True)
+def picked_jac(x, k):
+    g = np.empty(2)
+    g[k] = 2.0 * (x[k] - 1.0)
+    g[1 - k] = x[1 - k]
+    return g
+
+
+@numba.njit
+def _jit_picked(k):
+    return nlj.bfgs(picked, picked_jac, np.array([3.0, 2.0]), (k,)).x
+
+
+def test_jit_with_args_of_the_context_type_runs_directly():
+    """``newtonlab.jit`` with args of type (int64,), the context's own type: the caller's
+    functions and args go to the solve as they are, the functions as numba entries and the
+    callback as a C wrapper (passed as an entry, the first callback call crashed)."""
+    np.testing.assert_allclose(_jit_picked(1), [0.0, 1.0], atol=1e-5)
+    np.testing.assert_allclose(_jit_picked(0), [1.0, 0.0], atol=1e-5)
