@@ -82,24 +82,16 @@ class Objective:
         (kept in its ``__dict__``: a ``cached_property`` takes a lock per first access on
         Python 3.11, ~1 us of every call with args)."""
         made = self.__dict__.get("_in_context")
-        if made is not None:
-            return made
-        form = CX.in_context(self.ob, self.args, self.args_type)
-        if form is None:
-            made = self
-        else:
+        form = None if made is not None else CX.in_context(self.ob, self.args, self.args_type)
+        if form is not None:
             # dataclasses.replace without the frozen __init__'s setattr per field (2 us of
-            # a 15 us small solve): the fields copied, the cached addresses set
+            # a 15 us small solve); context: the buffer and the args it points into
             made = object.__new__(Objective)
-            state = made.__dict__
-            state.update(self.__dict__)
-            state.pop("addresses", None)
-            # the buffer, and the args it points into (the caller holds them too)
-            state.update(ob=form[0], args=form[2], args_type=CX.CONTEXT,
-                         context=(form[3], self.args))
-            if form[1] is not None:
-                state["addresses"] = form[1]
-        self.__dict__["_in_context"] = made
+            made.__dict__.update(self.__dict__, ob=form[0], args=form[2], args_type=CX.CONTEXT,
+                                 context=(form[3], self.args), addresses=form[1])
+            if form[1] is None:
+                del made.__dict__["addresses"]      # (made at a compiled run's first use)
+        made = self.__dict__["_in_context"] = made or self
         return made
 
     def explain(self, x):
