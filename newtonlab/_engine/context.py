@@ -207,8 +207,17 @@ def _form(A, used, modes):
 # id(ob) -> (ob, A, the context form of ob, the context's function addresses, the kinds of
 # A's entries)
 _FORMS = {}
-_FORMS_MAX = 256
-_ENTRIES = {}         # id(ob) -> (ob, ob as a solve for CONTEXT takes it: entries(ob))
+_ENTRIES = {}         # id(ob) -> (ob, entries(ob))
+_MEMO_MAX = 256       # (then forgotten all at once: a program making new objectives)
+
+
+def _remember(memo, ob, value):
+    """``value`` (a tuple starting with ``ob``) kept in ``memo`` under ``id(ob)``: the
+    entry holds ``ob``, so its id is not reused while the entry lives."""
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[id(ob)] = value
+    return value
 
 
 def entries(ob):
@@ -217,9 +226,7 @@ def entries(ob):
     loaded, here), then its modes.  Made once per ``ob``."""
     hit = _ENTRIES.get(id(ob))
     if hit is None or hit[0] is not ob:
-        if len(_ENTRIES) >= _FORMS_MAX:
-            _ENTRIES.clear()
-        hit = _ENTRIES[id(ob)] = (ob, tuple(f.jit_addr for f in ob[:5]) + tuple(ob[5:]))
+        hit = _remember(_ENTRIES, ob, (ob, tuple(f.jit_addr for f in ob[:5]) + tuple(ob[5:])))
     return hit[1]
 
 
@@ -240,12 +247,10 @@ def in_context(ob, args, A):
         if A == CONTEXT or words(A) is None:
             return None
         used = tuple(not is_placeholder(ob[s], s, A) for s in range(5))
-        if len(_FORMS) >= _FORMS_MAX:
-            _FORMS.clear()
-        hit = _FORMS[id(ob)] = (
+        hit = _remember(_FORMS, ob, (
             ob, A, _form(A, used, tuple(ob[5:])),
             [ob[s].addr if used[s] else 0 for s in range(5)]
-            + [ob[s].jit_addr if used[s] else 0 for s in range(5)], kinds(A))
+            + [ob[s].jit_addr if used[s] else 0 for s in range(5)], kinds(A)))
     form = hit[2]
     known = _ENTRIES.get(id(form))
     buf = pack(hit[3], args, hit[4])
