@@ -65,7 +65,7 @@ class Objective:
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
     fun: object = None  # the user's fun as given (runners may recognize special objectives)
     user: tuple = ()    # (fun, jac, hess, hessp) as given, for error messages
-    context: object = None   # (buffer, user's args) ``args`` points into (``in_context``)
+    context: object = None   # (buffer, user's args, their type) ``args`` points into
 
     @cached_property
     def addresses(self):
@@ -88,7 +88,8 @@ class Objective:
             # a 15 us small solve); context: the buffer and the args it points into
             made = object.__new__(Objective)
             made.__dict__.update(self.__dict__, ob=form[0], args=form[2], args_type=CX.CONTEXT,
-                                 context=(form[3], self.args), addresses=form[1])
+                                 context=(form[3], self.args, self.args_type),
+                                 addresses=form[1])
             if form[1] is None:
                 del made.__dict__["addresses"]      # (made at a compiled run's first use)
         made = self.__dict__["_in_context"] = made or self

@@ -13,6 +13,7 @@ import math
 import os
 import time
 import warnings
+from array import array
 from contextlib import nullcontext
 from dataclasses import replace
 
@@ -224,11 +225,17 @@ def plan_for(m, opts, obj, x0, shared=False):
 
 def solver_objective(obj, opts):
     """The compiled objective ``obj`` as the method's compiled ``solve`` takes it: in
-    context form (``_engine/context.py``: one ``solve`` for every args type), except when
-    the options hold another function of the user's args (hessian-free's
-    ``curvature_batch``): such a run keeps its args type.  (A FiniteSum is no compiled
-    objective: its batch function makes ``plan.objective``, of its own args type.)"""
-    return obj if callable(opts.get("curvature_batch")) else obj.in_context()
+    context form (``_engine/context.py``: one ``solve`` for every args type).  When the
+    options hold another function of the user's args (hessian-free's ``curvature_batch``),
+    the method's ``prepare`` writes it into the context (``context.with_product``): the
+    run gets a copy of the buffer that every call of this objective shares.  (A FiniteSum
+    is no compiled objective: its batch function makes ``plan.objective``, of its own args
+    type.)"""
+    form = obj.in_context()
+    if form is obj or not callable(opts.get("curvature_batch")):
+        return form
+    buffer = array("q", form.context[0])
+    return replace(form, args=(buffer.buffer_info()[0],), context=(buffer,) + form.context[1:])
 
 
 def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=False):

@@ -264,3 +264,65 @@ def test_jit_with_args_of_the_context_type_runs_directly():
     callback as a C wrapper (passed as an entry, the first callback call crashed)."""
     np.testing.assert_allclose(_jit_picked(1), [0.0, 1.0], atol=1e-5)
     np.testing.assert_allclose(_jit_picked(0), [1.0, 0.0], atol=1e-5)
+
+
+# hessian-free's mini-batch curvature product travels in the context too (slot PRODUCT): a
+# quadratic 1/2 c x^T A x - c b^T x whose "batch" product is the whole c A v, so a run with
+# it is the run with hessp, iterate for iterate
+@numba.njit(cache=True)
+def cquad(x, A, b, c):
+    return c * (0.5 * x @ (A @ x) - b @ x)
+
+
+@numba.njit(cache=True)
+def cquad_jac(x, A, b, c):
+    return c * (A @ x - b)
+
+
+@numba.njit(cache=True)
+def cquad_hessp(x, v, A, b, c):
+    return c * (A @ v)
+
+
+@numba.njit(cache=True)
+def cquad_batch(x, v, idx, A, b, c):
+    if c < 0.0:
+        raise ValueError("cquad_batch: c < 0")
+    return c * (A @ v)
+
+
+def _hf_run(args, **options):
+    q = problems.get("quadratic")
+    return nl.minimize(cquad, np.zeros(q.n), args=args, jac=cquad_jac, hessp=cquad_hessp,
+                       method="hessian-free", options={"return_all": True, **options})
+
+
+def test_the_curvature_product_runs_one_solve_for_every_args_type(monkeypatch):
+    """Hessian-free with ``curvature_batch`` for two args types, (A, b, c) and a logistic
+    regression's (X, y): one compiled ``solve_batch`` (its product behind the context), each
+    run equal to the run with the full product."""
+    from newtonlab.methods import hessian_free as HFM
+    from newtonlab.problems import ml
+    monkeypatch.setattr(R, "_ENTRIES", {})
+    q = problems.get("quadratic")
+    args = (*q.args, 2.0)
+    batch = {"curvature_batch": cquad_batch, "curvature_batch_size": 3, "n_samples": 5}
+    full, mini = _hf_run(args), _hf_run(args, **batch)
+    assert full.execution == mini.execution == "compiled" and mini.success
+    assert mini.nit == full.nit and mini.nhev == full.nhev
+    np.testing.assert_array_equal(np.array(mini.allvecs), np.array(full.allvecs))
+    p = problems.get("logistic")
+    run = nl.minimize(p.fun, p.x0, args=p.args, jac=p.jac, method="hessian-free",
+                      options={**ml.curvature_batch(p, 40, seed=1), "maxiter": 5})
+    assert run.execution == "compiled" and run.fun < p.fun(p.x0, *p.args)
+    assert {key[1] for key in R._ENTRIES if key[0] is HFM.solve_batch} == {CX.CONTEXT}
+
+
+def test_an_exception_in_the_curvature_product_propagates():
+    """The product is called at its numba entry from its adapter: its exception reaches the
+    caller (through a C wrapper numba printed it and the run went on)."""
+    q = problems.get("quadratic")
+    batch = {"curvature_batch": cquad_batch, "curvature_batch_size": 3, "n_samples": 5}
+    for execution in ("compiled", "interpreted"):
+        with pytest.raises(ValueError, match="c < 0"):
+            _hf_run((*q.args, -1.0), execution=execution, **batch)

@@ -7,10 +7,11 @@ code depends on the type of ``args``: each new args type compiled the whole loop
 :data:`CONTEXT` instead.  ``ctx`` is the address of a *context*, an int64 buffer holding
 
 - the C-wrapper and the numba-entry addresses of the user's five objective functions
-  (0 for an empty slot),
+  (0 for an empty slot), then the numba entry of a function one run's options hold
+  (hessian-free's mini-batch curvature product, slot :data:`PRODUCT`; 0 without one),
 - then the user's args in numba's native layout (numba's data model of the args tuple),
 
-and the objective's slots hold *adapters* ``fun(x, ctx)``, five small functions compiled
+and the objective's slots hold *adapters* ``fun(x, ctx)``, small functions compiled
 per args type (~0.1 s each, cached on disk), which read the context and call the user's
 function, at its numba entry, with its args.  The loop is compiled once, for
 :data:`CONTEXT`; a new args type costs its adapters.  The solve calls an adapter at its
@@ -38,10 +39,21 @@ from numba.extending import intrinsic
 
 from .config import CACHE, FLAGS
 from .function_values import _value
-from .signatures import CONTEXT, deferred, is_placeholder, placeholder, user_signatures
+from .signatures import (CONTEXT, deferred, is_placeholder, placeholder, product_signature,
+                         user_signatures)
 
-#: words before the args: the five objective functions' C-wrapper then numba-entry addresses
-NFUN = 10
+#: the slot of a run's mini-batch curvature product (hessian-free's ``curvature_batch``),
+#: after the objective's five (fun, jac, fused, hess, hessp)
+PRODUCT = 5
+#: words before the args: the objective functions' C-wrapper addresses (slots 0-4), then
+#: the numba-entry addresses of every slot (word 5 + slot; the product has no C wrapper)
+NFUN = 11
+
+
+@functools.lru_cache(maxsize=None)
+def slot_signatures(A):
+    """Signatures of the context's function slots for an args tuple of type A."""
+    return user_signatures(A) + (product_signature(A),)
 
 
 def words(A):
@@ -88,7 +100,8 @@ def _function_in(typingctx, ctx, slot, A):
     """The user's function in slot ``slot`` (a literal) of the context, for args type A."""
     if not isinstance(slot, types.IntegerLiteral) or not isinstance(A, types.TypeRef):
         return None
-    toty = types.FunctionType(user_signatures(A.instance_type)[slot.literal_value])
+    s = slot.literal_value
+    toty = types.FunctionType(slot_signatures(A.instance_type)[s])
 
     def codegen(context, builder, sig, args):
         i64 = context.get_value_type(types.int64)
@@ -98,8 +111,8 @@ def _function_in(typingctx, ctx, slot, A):
         def word(i):
             at = builder.gep(base, [context.get_constant(types.intp, i)])
             return builder.inttoptr(builder.load(at), voidptr)
-        return _value(context, builder, toty, word(slot.literal_value),
-                      word(5 + slot.literal_value))
+        return _value(context, builder, toty, word(s) if s < PRODUCT else voidptr(None),
+                      word(5 + s))
     return toty(ctx, slot, A), codegen
 
 
@@ -159,7 +172,7 @@ def store_args(typingctx, buf, args):
     return types.int64(buf, args), codegen
 
 
-_SLOT_NAMES = ("fun", "jac", "fused", "hess", "hessp")
+_SLOT_NAMES = ("fun", "jac", "fused", "hess", "hessp", "product")
 
 
 def _adapter_source(slot, A):
@@ -172,9 +185,12 @@ def _adapter_source(slot, A):
     if slot < 4:
         def adapter(x, ctx):
             return _function_in(ctx, slot, A)(x, *_args_in(ctx, A))
-    else:
+    elif slot < PRODUCT:
         def adapter(x, p, ctx):
             return _function_in(ctx, slot, A)(x, p, *_args_in(ctx, A))
+    else:
+        def adapter(x, v, idx, ctx):
+            return _function_in(ctx, slot, A)(x, v, idx, *_args_in(ctx, A))
     digest = hashlib.sha1(A.name.encode()).hexdigest()[:16]
     adapter.__qualname__ = adapter.__name__ = f"adapter_{_SLOT_NAMES[slot]}_{digest}"
     return adapter
@@ -192,7 +208,17 @@ _ADAPT = (numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False}), numba.njit(cache=
 def adapter(slot, A):
     """Slot ``slot``'s adapter for args type ``A``, compiled (or loaded) when a compiled run
     first takes its address (a run that turns out interpreted compiles none)."""
-    return deferred(_ADAPT[slot > 0](_adapter_source(slot, A)), user_signatures(CONTEXT)[slot])
+    return deferred(_ADAPT[slot > 0](_adapter_source(slot, A)), slot_signatures(CONTEXT)[slot])
+
+
+def with_product(buffer, A, product):
+    """Put ``product`` (a ``CompiledFunction`` of :func:`~.signatures.product_signature`
+    ``(A)``) in the :data:`PRODUCT` slot of the context ``buffer`` of one run, and return the
+    numba entry of that slot's adapter for ``A``: the product as the solve calls it, with
+    the context args (``methods/_hf_batch.py``).  ``buffer`` is that run's own
+    (``_run.solver_objective`` copies it), not the one every call of an objective shares."""
+    buffer[5 + PRODUCT] = product.jit_addr
+    return adapter(PRODUCT, A).jit_addr
 
 
 @functools.lru_cache(maxsize=None)
@@ -250,7 +276,7 @@ def in_context(ob, args, A):
         hit = _remember(_FORMS, ob, (
             ob, A, _form(A, used, tuple(ob[5:])),
             [ob[s].addr if used[s] else 0 for s in range(5)]
-            + [ob[s].jit_addr if used[s] else 0 for s in range(5)], kinds(A)))
+            + [ob[s].jit_addr if used[s] else 0 for s in range(5)] + [0], kinds(A)))
     form = hit[2]
     known = _ENTRIES.get(id(form))
     buf = pack(hit[3], args, hit[4])

@@ -45,6 +45,13 @@ def user_signatures(A):
 
 
 @functools.lru_cache(maxsize=None)
+def product_signature(A):
+    """Signature of a mini-batch curvature product ``bhp(x, v, idx, *args)`` (hessian-free's
+    option ``curvature_batch``, Martens 2010 §4.3) for an args tuple of type A."""
+    return F64_1D(F64_1D, F64_1D, I64_1D, *A.types)
+
+
+@functools.lru_cache(maxsize=None)
 def objective_type(A):
     """numba type of the objective tuple ``ob`` (see ``evaluate.py``)."""
     fts = tuple(types.FunctionType(s) for s in user_signatures(A))

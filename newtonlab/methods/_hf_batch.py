@@ -6,27 +6,35 @@ option checks; the method module keeps the Levenberg-Marquardt/CG algorithm.  Ma
 computes f and the gradient on all the data and the curvature-vector products inside
 CG on a smaller mini-batch, fixed for one CG solve and redrawn every iteration.  The
 product ``bhp(x, v, idx, *args)`` (e.g. ``newtonlab.problems.ml.batch_ggnp(p)``)
-travels in the options record as a first-class function, as ``batch_fg`` does for the
-first-order methods; runs without it carry a compiled stand-in that is never called.
+travels in the options record: in a run with the context args every compiled ``minimize``
+run takes, as the numba entry of its context adapter (``_engine/context.py``: the
+loop is compiled once for every args type, and an exception the product raises
+propagates), else as a first-class function; runs without it carry a compiled stand-in
+that is never called.
 """
 from typing import NamedTuple
 
 import numba
 import numpy as np
+from numba import types
 from numba.core.registry import CPUDispatcher
+from numba.extending import overload
 
 from .. import _options as O
+from .._engine import context as CX
 from .._engine import fo_driver as FD
 from .._engine import kernels as K
 from .._engine import tcg as TC
 from .._engine.config import dual, jit
 from .._engine.evaluate import CURV_NONFINITE, CURV_OK, _scale
-from .._engine.signatures import F64_1D, I64_1D, resolved
+from .._engine.function_values import entry_at
+from .._engine.signatures import CONTEXT, product_signature, resolved
 
 
 class Batch(NamedTuple):
     """Mini-batch curvature products (Martens §4.3); size 0: full products (``hessp``)."""
-    bhp: object            # bhp(x, v, idx, *args) -> B_idx v; a placeholder (or None) when off
+    bhp: object            # bhp(x, v, idx, *args) -> B_idx v, or its adapter's numba entry
+    #                        (context args); a placeholder (or None) when off
     size: int              # samples per CG solve (0: off)
     n_samples: int         # N: idx is drawn from 0..N-1
     seed: int
@@ -54,11 +62,25 @@ def draw_batch(rng, perm, idx):
             k += 1
 
 
+def product(bhp, args):
+    """The mini-batch product as a callable: ``bhp`` itself, or in compiled code with the
+    context args the adapter at the numba entry ``bhp`` (an int64, :func:`batch_options`)."""
+    return bhp
+
+
+@overload(product)
+def _product(bhp, args):
+    if not isinstance(bhp, types.Integer):
+        return lambda bhp, args: bhp
+    at = entry_at(types.FunctionType(product_signature(args)))
+    return lambda bhp, args: at(bhp)
+
+
 @dual
 def batch_products(ob, x, args, work, request):
     """NEED_PRODUCT only: the mini-batch product B_idx work.W[V] -> work.W[HV] on this
     iteration's batch (Martens §4.3), one count each."""
-    r = work.bhp(x, work.W[TC.V], work.bidx, *args)
+    r = product(work.bhp, args)(x, work.W[TC.V], work.bidx, *args)
     out = work.W[TC.HV]
     if r.shape[0] != x.size:
         raise ValueError("curvature_batch must return an array of shape (n,) like x0")
@@ -66,11 +88,6 @@ def batch_products(ob, x, args, work, request):
     if ob[8] != 1.0:
         _scale(out, ob[8])
     return 1, CURV_OK if K.all_finite(out) else CURV_NONFINITE
-
-
-def batch_signature(A):
-    """numba signature of a mini-batch product for an args tuple of type A."""
-    return F64_1D(F64_1D, F64_1D, I64_1D, *A.types)
 
 
 # compiled stand-ins for the product slot of runs without mini-batches, one per arity
@@ -126,7 +143,7 @@ def batch_options(opts, obj, n):
         if fn is not None:
             raise ValueError("option 'curvature_batch' needs option 'curvature_batch_size' "
                              "(the samples per CG solve)")
-        off = None if A is None else resolved(_STANDINS[len(A.types)], batch_signature(A))
+        off = None if A is None else resolved(_STANDINS[len(A.types)], product_signature(A))
         return Batch(off, 0, 0, seed)
     size = O.positive_int(opts, "curvature_batch_size")
     if fn is None or not callable(fn):
@@ -145,11 +162,16 @@ def batch_options(opts, obj, n):
     if not isinstance(fn, CPUDispatcher):
         raise ValueError("option 'curvature_batch' must be an @njit function when the "
                          "objective is compiled (or pass Python functions throughout)")
-    sig = batch_signature(A)
+    in_context = A == CONTEXT and obj.context is not None
+    if in_context:
+        A = obj.context[2]                 # the user's args type, behind the context
+    sig = product_signature(A)
     try:
         bhp = resolved(fn, sig)
     except numba.core.errors.TypingError as exc:
         first = str(exc).strip().splitlines()[0]
         raise ValueError(f"curvature_batch must return a float64 1-D array; it could not be "
                          f"compiled as {sig}. numba said: {first}") from None
+    if in_context:            # (the run's own context: _run.solver_objective)
+        return Batch(CX.with_product(obj.context[0], A, bhp), size, N, seed)
     return Batch(bhp, size, N, seed)
