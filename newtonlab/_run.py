@@ -224,13 +224,16 @@ def plan_for(m, opts, obj, x0, shared=False):
 
 
 def solver_objective(obj, opts):
-    """The compiled objective ``obj`` as the method's compiled ``solve`` takes it: in
-    context form (``_engine/context.py``: one ``solve`` for every args type).  When the
-    options hold another function of the user's args (hessian-free's ``curvature_batch``),
-    the method's ``prepare`` writes it into the context (``context.with_product``): the
-    run gets a copy of the buffer that every call of this objective shares.  (A FiniteSum
-    is no compiled objective: its batch function makes ``plan.objective``, of its own args
-    type.)"""
+    """The objective ``obj`` as the method's compiled ``solve`` takes it: in context form
+    (``_engine/context.py``: one ``solve`` for every args type).  When the options hold
+    another function of the user's args (hessian-free's ``curvature_batch``), the method's
+    ``prepare`` writes it into the context (``context.with_function``): the run gets a copy
+    of the buffer that every call of this objective shares.  A FiniteSum (no compiled
+    objective) gets a context of its own, for its batch function
+    (``stochastic.in_context``)."""
+    if not obj.compiled:
+        from .stochastic import in_context
+        return in_context(obj)
     form = obj.in_context()
     if form is obj or not callable(opts.get("curvature_batch")):
         return form
@@ -254,7 +257,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
     else:
         mode = execution_mode(m, obj, callback, choice)
     given, context = obj, _NO_CONTEXT
-    if mode != "interpreted" and obj.compiled:
+    if mode == "compiled" or mode == "bridged" and obj.compiled:
         obj = solver_objective(obj, opts)
     plan, H = plan_for(m, opts, obj, x0, shared_opts)
     entry = None

@@ -13,8 +13,10 @@ without replacement, reshuffled every epoch (B = 1 is online SGD; no
 ``args`` has a numba type, the loop runs fully compiled; a plain Python
 ``batch_fg`` runs the same loop interpreted, with the same iterates and the
 same batches for a seed.  The method's loop (``newtonlab/_engine/fo_driver.py``)
-receives ``batch_fg`` in its options record, as a first-class function value
-when compiled (``newtonlab/methods/_firstorder.py``).  A FiniteSum is also an
+receives ``batch_fg`` in its options record; compiled, as the numba entry of a
+small adapter that reads ``args`` from the run's context (``_engine/context.py``:
+one loop per method for every args type, and an exception ``batch_fg`` raises
+propagates; ``newtonlab/methods/_firstorder.py``).  A FiniteSum is also an
 ordinary objective: called as ``fs(x, *args)`` it returns the full-batch
 (f, g), so ``jac=True`` makes it usable by every other method.
 
@@ -31,14 +33,16 @@ Examples
 True
 """
 
+from dataclasses import replace
+
 import numba
 import numpy as np
-from numba import types
 from numba.core.registry import CPUDispatcher
 
+from ._engine import context as CX
 from ._engine import fo_driver as FD
 from ._engine.config import jit
-from ._engine.signatures import F64_1D, I64_1D, MAX_ARGS, resolved
+from ._engine.signatures import MAX_ARGS, batch_fg_signature, resolved
 
 __all__ = ["FiniteSum", "least_squares_fg", "minibatches", "batch_signature"]
 
@@ -138,44 +142,7 @@ def minibatches(n_samples, batch_size, seed=0, epochs=1):
 
 def batch_signature(A):
     """numba signature of ``batch_fg`` for an args tuple of type A."""
-    return types.Tuple((types.float64, F64_1D))(F64_1D, I64_1D, *A.types)
-
-
-# compiled stand-ins for the batch slot of full-batch runs, one per arity (the loop's
-# options record always holds a batch function of the signature above)
-@jit
-def _nobatch_0(x, idx):
-    if idx.size >= 0:
-        raise RuntimeError("newtonlab: the unused batch slot was called")
-    return 0.0, x
-
-
-@jit
-def _nobatch_1(x, idx, a):
-    return _nobatch_0(x, idx)
-
-
-@jit
-def _nobatch_2(x, idx, a, b):
-    return _nobatch_0(x, idx)
-
-
-@jit
-def _nobatch_3(x, idx, a, b, c):
-    return _nobatch_0(x, idx)
-
-
-@jit
-def _nobatch_4(x, idx, a, b, c, d):
-    return _nobatch_0(x, idx)
-
-
-_STANDINS = (_nobatch_0, _nobatch_1, _nobatch_2, _nobatch_3, _nobatch_4)
-
-
-def batch_placeholder(A):
-    """A compiled stand-in for the batch slot (full-batch compiled runs)."""
-    return resolved(_STANDINS[len(A.types)], batch_signature(A))
+    return batch_fg_signature(A)
 
 
 def args_type(args):
@@ -217,3 +184,20 @@ def python_batch(fs, n):
 def finite_sum_of(obj):
     """The FiniteSum the user passed as ``fun`` to ``minimize``, or None."""
     return obj.fun if isinstance(obj.fun, FiniteSum) else None
+
+
+def in_context(obj):
+    """The objective ``obj`` of a compiled run: for a FiniteSum whose ``batch_fg`` is jitted,
+    its args behind a context (``_engine/context.py``; the method's plan puts ``batch_fg`` in
+    it), or only marked compiled (``context`` without a buffer) when they do not fit one;
+    ``obj`` itself otherwise.  An interpreted run keeps ``obj``: its loop calls ``batch_fg``
+    from Python."""
+    fs = finite_sum_of(obj)
+    A = args_type(obj.args) if fs is not None and fs.compiled else None
+    if A is None:
+        return obj
+    buf = CX.args_context(obj.args, A)
+    if buf is None:
+        return replace(obj, context=(None, obj.args, A))
+    return replace(obj, args=(buf.buffer_info()[0],), args_type=CX.CONTEXT,
+                   context=(buf, obj.args, A))

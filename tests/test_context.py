@@ -18,6 +18,7 @@ from newtonlab._engine import context as CX
 from newtonlab._engine import signatures as SIG
 from newtonlab._objective import make_objective
 from newtonlab.methods import lbfgs
+from newtonlab.stochastic import FiniteSum, least_squares_fg
 
 
 # The user's functions, one per arity: a value that reads every entry of every array and
@@ -326,3 +327,45 @@ def test_an_exception_in_the_curvature_product_propagates():
     for execution in ("compiled", "interpreted"):
         with pytest.raises(ValueError, match="c < 0"):
             _hf_run((*q.args, -1.0), execution=execution, **batch)
+
+
+# a finite sum's batch function travels in the context too (slot BATCH)
+@numba.njit(cache=True)
+def scaled_ls_fg(x, idx, A, b, c):
+    """c times ``least_squares_fg``; raises for c < 0."""
+    if c < 0.0:
+        raise ValueError("scaled_ls_fg: c < 0")
+    f, g = least_squares_fg(x, idx, A, b)
+    return c * f, c * g
+
+
+def test_a_finite_sum_runs_one_solve_for_every_args_type(monkeypatch):
+    """Mini-batch adam on a finite sum with args (A, b) and with (A, b, c): one compiled
+    ``solve`` (the batch function behind the context), the two runs equal for c = 1, and
+    the same loop as a full-batch run."""
+    from newtonlab.methods import adam
+    monkeypatch.setattr(R, "_ENTRIES", {})
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((60, 3))
+    b = A @ np.array([1.0, -2.0, 0.5])
+    opts = {"lr": 0.05, "batch_size": 10, "seed": 3, "maxiter": 300, "return_all": True}
+    two = nl.minimize(FiniteSum(least_squares_fg, 60), np.zeros(3), args=(A, b),
+                      method="adam", options=opts)
+    three = nl.minimize(FiniteSum(scaled_ls_fg, 60), np.zeros(3), args=(A, b, 1.0),
+                        method="adam", options=opts)
+    assert two.execution == three.execution == "compiled"
+    np.testing.assert_array_equal(np.array(two.allvecs), np.array(three.allvecs))
+    np.testing.assert_allclose(two.x, [1.0, -2.0, 0.5], atol=1e-2)
+    full = nl.minimize(ROS.fun, ROS.x0, jac=ROS.jac, method="adam", options={"maxiter": 5})
+    assert full.execution == "compiled"
+    assert {key[1] for key in R._ENTRIES if key[0] is adam.solve} == {CX.CONTEXT}
+
+
+@pytest.mark.parametrize("execution", ["compiled", "interpreted"])
+def test_an_exception_in_a_batch_function_propagates(execution):
+    rng = np.random.default_rng(1)
+    A, b = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    with pytest.raises(ValueError, match="c < 0"):
+        nl.minimize(FiniteSum(scaled_ls_fg, 20), np.zeros(2), args=(A, b, -1.0),
+                    method="momentum", options={"lr": 0.01, "batch_size": 5,
+                                                "execution": execution})

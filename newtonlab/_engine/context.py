@@ -7,8 +7,9 @@ code depends on the type of ``args``: each new args type compiled the whole loop
 :data:`CONTEXT` instead.  ``ctx`` is the address of a *context*, an int64 buffer holding
 
 - the C-wrapper and the numba-entry addresses of the user's five objective functions
-  (0 for an empty slot), then the numba entry of a function one run's options hold
-  (hessian-free's mini-batch curvature product, slot :data:`PRODUCT`; 0 without one),
+  (0 for an empty slot), then the numba entries of the functions one run's options hold
+  (hessian-free's mini-batch curvature product, slot :data:`PRODUCT`, and a finite sum's
+  batch function, slot :data:`BATCH`; 0 without one),
 - then the user's args in numba's native layout (numba's data model of the args tuple),
 
 and the objective's slots hold *adapters* ``fun(x, ctx)``, small functions compiled
@@ -35,25 +36,26 @@ from array import array
 import numba
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from .config import CACHE, FLAGS
-from .function_values import _value
-from .signatures import (CONTEXT, deferred, is_placeholder, placeholder, product_signature,
-                         user_signatures)
+from .function_values import _value, entry_at
+from .signatures import (CONTEXT, batch_fg_signature, deferred, is_placeholder, placeholder,
+                         product_signature, user_signatures)
 
-#: the slot of a run's mini-batch curvature product (hessian-free's ``curvature_batch``),
-#: after the objective's five (fun, jac, fused, hess, hessp)
-PRODUCT = 5
+#: the slots of the functions one run's options hold, after the objective's five (fun, jac,
+#: fused, hess, hessp): hessian-free's mini-batch curvature product (``curvature_batch``)
+#: and a finite sum's batch function (``newtonlab.stochastic.FiniteSum``)
+PRODUCT, BATCH = 5, 6
 #: words before the args: the objective functions' C-wrapper addresses (slots 0-4), then
-#: the numba-entry addresses of every slot (word 5 + slot; the product has no C wrapper)
-NFUN = 11
+#: the numba-entry addresses of every slot (word 5 + slot; slots 5 and 6 have no C wrapper)
+NFUN = 12
 
 
 @functools.lru_cache(maxsize=None)
 def slot_signatures(A):
     """Signatures of the context's function slots for an args tuple of type A."""
-    return user_signatures(A) + (product_signature(A),)
+    return user_signatures(A) + (product_signature(A), batch_fg_signature(A))
 
 
 def words(A):
@@ -172,7 +174,7 @@ def store_args(typingctx, buf, args):
     return types.int64(buf, args), codegen
 
 
-_SLOT_NAMES = ("fun", "jac", "fused", "hess", "hessp", "product")
+_SLOT_NAMES = ("fun", "jac", "fused", "hess", "hessp", "product", "batch")
 
 
 def _adapter_source(slot, A):
@@ -188,9 +190,12 @@ def _adapter_source(slot, A):
     elif slot < PRODUCT:
         def adapter(x, p, ctx):
             return _function_in(ctx, slot, A)(x, p, *_args_in(ctx, A))
-    else:
+    elif slot == PRODUCT:
         def adapter(x, v, idx, ctx):
             return _function_in(ctx, slot, A)(x, v, idx, *_args_in(ctx, A))
+    else:
+        def adapter(x, idx, ctx):
+            return _function_in(ctx, slot, A)(x, idx, *_args_in(ctx, A))
     digest = hashlib.sha1(A.name.encode()).hexdigest()[:16]
     adapter.__qualname__ = adapter.__name__ = f"adapter_{_SLOT_NAMES[slot]}_{digest}"
     return adapter
@@ -211,14 +216,45 @@ def adapter(slot, A):
     return deferred(_ADAPT[slot > 0](_adapter_source(slot, A)), slot_signatures(CONTEXT)[slot])
 
 
-def with_product(buffer, A, product):
-    """Put ``product`` (a ``CompiledFunction`` of :func:`~.signatures.product_signature`
-    ``(A)``) in the :data:`PRODUCT` slot of the context ``buffer`` of one run, and return the
-    numba entry of that slot's adapter for ``A``: the product as the solve calls it, with
-    the context args (``methods/_hf_batch.py``).  ``buffer`` is that run's own
-    (``_run.solver_objective`` copies it), not the one every call of an objective shares."""
-    buffer[5 + PRODUCT] = product.jit_addr
-    return adapter(PRODUCT, A).jit_addr
+def with_function(buffer, slot, A, f):
+    """Put ``f`` (a ``CompiledFunction`` of slot ``slot``'s signature for ``A``:
+    :data:`PRODUCT` or :data:`BATCH`) in that slot of the context ``buffer`` of one run, and
+    return the numba entry of the slot's adapter for ``A``: ``f`` as the solve calls it, with
+    the context args (an int64 in the options record, :func:`slot_function`).  ``buffer`` is
+    that run's own (``_run.solver_objective``), not the one every call of an objective
+    shares."""
+    buffer[5 + slot] = f.jit_addr
+    return adapter(slot, A).jit_addr
+
+
+def args_context(args, A):
+    """A context holding ``args`` (of type ``A``) and no function yet, or None when ``A``
+    does not fit one (:func:`words`)."""
+    if A == CONTEXT or words(A) is None:
+        return None
+    return pack([0] * NFUN, args, kinds(A))
+
+
+def slot_function(slot):
+    """``call(f, args)``: how a loop calls the function of slot ``slot`` its options hold.
+    From Python ``f`` itself; in compiled code, when ``f`` is an int64, the function at that
+    numba entry (:func:`with_function`, or 0 when the run has none: never called), so an
+    exception it raises propagates (an options record's first-class function is called
+    through its C wrapper, which prints the exception and returns garbage)."""
+    def call(f, args):
+        return f
+
+    @overload(call)
+    def _call(f, args):
+        if not isinstance(f, types.Integer):
+            return lambda f, args: f
+        at = entry_at(types.FunctionType(slot_signatures(args)[slot]))
+        return lambda f, args: at(f)
+    return call
+
+
+#: the mini-batch curvature product and the batch function as the loops call them
+product_of, batch_fg_of = slot_function(PRODUCT), slot_function(BATCH)
 
 
 @functools.lru_cache(maxsize=None)
@@ -276,7 +312,8 @@ def in_context(ob, args, A):
         hit = _remember(_FORMS, ob, (
             ob, A, _form(A, used, tuple(ob[5:])),
             [ob[s].addr if used[s] else 0 for s in range(5)]
-            + [ob[s].jit_addr if used[s] else 0 for s in range(5)] + [0], kinds(A)))
+            + [ob[s].jit_addr if used[s] else 0 for s in range(5)] + [0] * (NFUN - 10),
+            kinds(A)))
     form = hit[2]
     known = _ENTRIES.get(id(form))
     buf = pack(hit[3], args, hit[4])

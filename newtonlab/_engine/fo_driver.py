@@ -27,7 +27,7 @@ Objectives: full-batch runs call the objective tuple ``ob`` through
 ``evaluate.eval_fg``.  Mini-batch runs call ``lo.bfg(x, idx, *args) -> (f, g)``,
 the MEAN over the samples ``idx`` of a finite sum (``newtonlab.stochastic``),
 through :func:`eval_batch`; the batch function travels in the options record
-(a placeholder in full-batch runs).  Batches are slices of a permutation of
+(compiled: its numba entry, ``context.slot_function``; 0 in full-batch runs).  Batches are slices of a permutation of
 0..N-1 drawn afresh each epoch (without replacement, the last batch of an epoch
 smaller when the batch size does not divide N).  With ``FULL_EVAL_EPOCH`` the
 full objective is evaluated at each epoch's end: the stopping tests on f and g
@@ -48,6 +48,7 @@ from . import status as S
 from . import trace as T
 from .clock import ticks
 from .config import dual, jit
+from .context import batch_fg_of
 from .signatures import functions
 from .evaluate import eval_fg
 from .ls_driver import GTOL_F, GTOL_G0
@@ -89,7 +90,8 @@ class FirstOrderOptions(NamedTuple):
     batch_size: int      # samples per step (N: full batch)
     seed: int            # splitmix64 seed (batches and noise)
     full_eval: int       # FULL_EVAL_*
-    bfg: object          # bfg(x, idx, *args) -> (f, g): the finite sum's batch mean
+    bfg: object          # bfg(x, idx, *args) -> (f, g): the finite sum's batch mean (or
+    #                      its numba entry, compiled; 0 in full-batch runs)
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -162,7 +164,7 @@ def dist2(a, b):
 @dual
 def eval_batch(bfg, x, idx, g, args):
     """Mean f over the samples idx, with the mean gradient written into g."""
-    out = bfg(x, idx, *args)
+    out = batch_fg_of(bfg, args)(x, idx, *args)
     gv = out[1]
     if gv.shape[0] != x.shape[0]:
         # a constant message (see evaluate.eval_fg); Python batch functions are checked

@@ -52,6 +52,13 @@ def product_signature(A):
 
 
 @functools.lru_cache(maxsize=None)
+def batch_fg_signature(A):
+    """Signature of a finite sum's batch function ``batch_fg(x, idx, *args) -> (f, g)``
+    (``newtonlab.stochastic.FiniteSum``) for an args tuple of type A."""
+    return types.Tuple((types.float64, F64_1D))(F64_1D, I64_1D, *A.types)
+
+
+@functools.lru_cache(maxsize=None)
 def objective_type(A):
     """numba type of the objective tuple ``ob`` (see ``evaluate.py``)."""
     fts = tuple(types.FunctionType(s) for s in user_signatures(A))

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import _options as O
 from .. import stochastic as SC
+from .._engine import context as CX
 from .._engine import evaluate as EV
 from .._engine import fo_driver as FD
 from .._engine import schedules as SCH
@@ -139,22 +140,27 @@ def learning_rates(n_steps, lr, **schedule):
 def batch_function(obj, n):
     """(objective, bfg): what the loop evaluates for the objective ``obj``.
 
-    A FiniteSum runs on its batch function: compiled (with compiled
-    placeholders in ``ob``, which the loop never calls) when ``batch_fg`` is
-    jitted and ``args`` has a numba type, else through a validating Python
-    shim, interpreted.  Any other objective keeps ``ob`` (objective None); the
-    batch slot then holds a compiled placeholder, or None when the run is
-    interpreted anyway.
+    A FiniteSum runs on its batch function: in a compiled run (``stochastic.in_context``
+    marked ``obj``) as a numba entry, an int64 (``context.slot_function``): its context
+    adapter's when the args fit a context (``context.with_function``), else its own; ``ob``
+    then holds compiled placeholders, which the loop never calls.  An interpreted run calls
+    a jitted ``batch_fg`` from Python, and a Python one through a validating shim.  Any other
+    objective keeps ``ob`` (objective None) and ``bfg`` is 0 (never called).
     """
     fs = SC.finite_sum_of(obj)
     if fs is None:
-        return None, SC.batch_placeholder(obj.args_type) if obj.compiled else None
+        return None, 0
     A = SC.args_type(obj.args) if fs.compiled else None
+    if obj.context is not None:         # a compiled run
+        buf, _, A = obj.context
     if A is None:
         return replace(obj, compiled=False, cost=Cost()), SC.python_batch(fs, n)
-    ob = tuple(placeholder(s, A) for s in range(5)) + (EV.G_FUSED, EV.H_NONE, EV.HP_NONE, 1.0)
-    return (replace(obj, ob=ob, compiled=True, args_type=A, cost=Cost()),
-            SC.compiled_batch(fs, A))
+    bfg = SC.compiled_batch(fs, A)
+    if obj.context is not None:
+        bfg = bfg.jit_addr if buf is None else CX.with_function(buf, CX.BATCH, A, bfg)
+    S = CX.CONTEXT if obj.args_type == CX.CONTEXT else A
+    ob = tuple(placeholder(s, S) for s in range(5)) + (EV.G_FUSED, EV.H_NONE, EV.HP_NONE, 1.0)
+    return replace(obj, ob=ob, compiled=True, args_type=S, cost=Cost()), bfg
 
 
 def loop_options(opts, obj, bfg):

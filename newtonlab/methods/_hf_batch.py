@@ -1,24 +1,21 @@
 """Mini-batch curvature products for Hessian-free (Martens 2010, §4.3).
 
 Why a module of its own: the mini-batch is an optional part of ``hessian_free``
-with its own record (:class:`Batch`), draw, product component, placeholders and
-option checks; the method module keeps the Levenberg-Marquardt/CG algorithm.  Martens
+with its own record (:class:`Batch`), draw, product component and option checks; the method module keeps the Levenberg-Marquardt/CG algorithm.  Martens
 computes f and the gradient on all the data and the curvature-vector products inside
 CG on a smaller mini-batch, fixed for one CG solve and redrawn every iteration.  The
 product ``bhp(x, v, idx, *args)`` (e.g. ``newtonlab.problems.ml.batch_ggnp(p)``)
 travels in the options record: in a run with the context args every compiled ``minimize``
 run takes, as the numba entry of its context adapter (``_engine/context.py``: the
 loop is compiled once for every args type, and an exception the product raises
-propagates), else as a first-class function; runs without it carry a compiled stand-in
-that is never called.
+propagates), else as a first-class function; runs without it carry 0 (no function, never
+called).
 """
 from typing import NamedTuple
 
 import numba
 import numpy as np
-from numba import types
 from numba.core.registry import CPUDispatcher
-from numba.extending import overload
 
 from .. import _options as O
 from .._engine import context as CX
@@ -27,14 +24,13 @@ from .._engine import kernels as K
 from .._engine import tcg as TC
 from .._engine.config import dual, jit
 from .._engine.evaluate import CURV_NONFINITE, CURV_OK, _scale
-from .._engine.function_values import entry_at
 from .._engine.signatures import CONTEXT, product_signature, resolved
 
 
 class Batch(NamedTuple):
     """Mini-batch curvature products (Martens §4.3); size 0: full products (``hessp``)."""
     bhp: object            # bhp(x, v, idx, *args) -> B_idx v, or its adapter's numba entry
-    #                        (context args); a placeholder (or None) when off
+    #                        (context args); 0 when off
     size: int              # samples per CG solve (0: off)
     n_samples: int         # N: idx is drawn from 0..N-1
     seed: int
@@ -62,25 +58,11 @@ def draw_batch(rng, perm, idx):
             k += 1
 
 
-def product(bhp, args):
-    """The mini-batch product as a callable: ``bhp`` itself, or in compiled code with the
-    context args the adapter at the numba entry ``bhp`` (an int64, :func:`batch_options`)."""
-    return bhp
-
-
-@overload(product)
-def _product(bhp, args):
-    if not isinstance(bhp, types.Integer):
-        return lambda bhp, args: bhp
-    at = entry_at(types.FunctionType(product_signature(args)))
-    return lambda bhp, args: at(bhp)
-
-
 @dual
 def batch_products(ob, x, args, work, request):
     """NEED_PRODUCT only: the mini-batch product B_idx work.W[V] -> work.W[HV] on this
     iteration's batch (Martens §4.3), one count each."""
-    r = product(work.bhp, args)(x, work.W[TC.V], work.bidx, *args)
+    r = CX.product_of(work.bhp, args)(x, work.W[TC.V], work.bidx, *args)
     out = work.W[TC.HV]
     if r.shape[0] != x.size:
         raise ValueError("curvature_batch must return an array of shape (n,) like x0")
@@ -88,37 +70,6 @@ def batch_products(ob, x, args, work, request):
     if ob[8] != 1.0:
         _scale(out, ob[8])
     return 1, CURV_OK if K.all_finite(out) else CURV_NONFINITE
-
-
-# compiled stand-ins for the product slot of runs without mini-batches, one per arity
-@jit
-def _noproduct_0(x, v, idx):
-    if idx.size >= 0:
-        raise RuntimeError("newtonlab: the unused curvature_batch slot was called")
-    return x
-
-
-@jit
-def _noproduct_1(x, v, idx, a):
-    return _noproduct_0(x, v, idx)
-
-
-@jit
-def _noproduct_2(x, v, idx, a, b):
-    return _noproduct_0(x, v, idx)
-
-
-@jit
-def _noproduct_3(x, v, idx, a, b, c):
-    return _noproduct_0(x, v, idx)
-
-
-@jit
-def _noproduct_4(x, v, idx, a, b, c, d):
-    return _noproduct_0(x, v, idx)
-
-
-_STANDINS = (_noproduct_0, _noproduct_1, _noproduct_2, _noproduct_3, _noproduct_4)
 
 
 def _python_product(fn, n):
@@ -143,8 +94,7 @@ def batch_options(opts, obj, n):
         if fn is not None:
             raise ValueError("option 'curvature_batch' needs option 'curvature_batch_size' "
                              "(the samples per CG solve)")
-        off = None if A is None else resolved(_STANDINS[len(A.types)], product_signature(A))
-        return Batch(off, 0, 0, seed)
+        return Batch(0, 0, 0, seed)
     size = O.positive_int(opts, "curvature_batch_size")
     if fn is None or not callable(fn):
         raise ValueError("option 'curvature_batch_size' needs option 'curvature_batch': a "
@@ -173,5 +123,5 @@ def batch_options(opts, obj, n):
         raise ValueError(f"curvature_batch must return a float64 1-D array; it could not be "
                          f"compiled as {sig}. numba said: {first}") from None
     if in_context:            # (the run's own context: _run.solver_objective)
-        return Batch(CX.with_product(obj.context[0], A, bhp), size, N, seed)
+        return Batch(CX.with_function(obj.context[0], CX.PRODUCT, A, bhp), size, N, seed)
     return Batch(bhp, size, N, seed)
