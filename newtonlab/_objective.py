@@ -65,7 +65,7 @@ class Objective:
     hessp_kind: str     # "analytic" | "from-hess" | "fd" | "none"
     fun: object = None  # the user's fun as given (runners may recognize special objectives)
     user: tuple = ()    # (fun, jac, hess, hessp) as given, for error messages
-    context: object = None   # (buffer, user's args, their type) ``args`` points into
+    context: object = None   # (buffer or None, user's args, their type): a compiled run's
 
     @cached_property
     def addresses(self):

@@ -79,8 +79,9 @@ class Method:
     choices: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     #: ``prepare`` is a function of the options, the objective's kinds and cost and n alone,
     #: and warns of nothing, so a repeated call may reuse its plan (``_run.plan_for``).  Not
-    #: for a method whose prepare reads anything else (x0's values, a FiniteSum, a clock) or
-    #: warns (saddle-free-newton, for subproblem="eig" with hessp only)
+    #: for a method whose prepare reads anything else (x0's values, a FiniteSum, a clock, a
+    #: function of the user's args written into the run's context: ``context.run_function``)
+    #: or warns (saddle-free-newton, for subproblem="eig" with hessp only)
     reusable_plan: bool = False
 
     def options(self, given):

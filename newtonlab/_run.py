@@ -227,16 +227,19 @@ def solver_objective(obj, opts):
     """The objective ``obj`` as the method's compiled ``solve`` takes it: in context form
     (``_engine/context.py``: one ``solve`` for every args type).  When the options hold
     another function of the user's args (hessian-free's ``curvature_batch``), the method's
-    ``prepare`` writes it into the context (``context.with_function``): the run gets a copy
-    of the buffer that every call of this objective shares.  A FiniteSum (no compiled
+    ``prepare`` writes it into the context (``context.run_function``): the run gets a copy
+    of the buffer that every call of this objective shares (or, for args that fit no
+    context, a context without a buffer: what marks a compiled run).  A FiniteSum (no compiled
     objective) gets a context of its own, for its batch function
     (``stochastic.in_context``)."""
     if not obj.compiled:
         from .stochastic import in_context
         return in_context(obj)
     form = obj.in_context()
-    if form is obj or not callable(opts.get("curvature_batch")):
+    if not callable(opts.get("curvature_batch")):
         return form
+    if form is obj:          # args that fit no context: a compiled run all the same
+        return replace(obj, context=(None, obj.args, obj.args_type))
     buffer = array("q", form.context[0])
     return replace(form, args=(buffer.buffer_info()[0],), context=(buffer,) + form.context[1:])
 

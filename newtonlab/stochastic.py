@@ -15,8 +15,9 @@ without replacement, reshuffled every epoch (B = 1 is online SGD; no
 same batches for a seed.  The method's loop (``newtonlab/_engine/fo_driver.py``)
 receives ``batch_fg`` in its options record; compiled, as the numba entry of a
 small adapter that reads ``args`` from the run's context (``_engine/context.py``:
-one loop per method for every args type, and an exception ``batch_fg`` raises
-propagates; ``newtonlab/methods/_firstorder.py``).  A FiniteSum is also an
+one loop per method for every args type that fits a context), or as its own numba
+entry; either way an exception ``batch_fg`` raises propagates
+(``newtonlab/methods/_firstorder.py``).  A FiniteSum is also an
 ordinary objective: called as ``fs(x, *args)`` it returns the full-batch
 (f, g), so ``jac=True`` makes it usable by every other method.
 

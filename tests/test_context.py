@@ -369,3 +369,114 @@ def test_an_exception_in_a_batch_function_propagates(execution):
         nl.minimize(FiniteSum(scaled_ls_fg, 20), np.zeros(2), args=(A, b, -1.0),
                     method="momentum", options={"lr": 0.01, "batch_size": 5,
                                                 "execution": execution})
+
+
+# functions of an int64 argument (args of the context's own type) and of a bool (args that
+# fit no context), for the curvature product and the batch function
+@numba.njit(cache=True)
+def kquad(x, k):
+    return 0.5 * (x @ x) - x[k]
+
+
+@numba.njit(cache=True)
+def kquad_jac(x, k):
+    out = x.copy()
+    out[k] -= 1.0
+    return out
+
+
+@numba.njit(cache=True)
+def kquad_hessp(x, v, k):
+    return v.copy()
+
+
+@numba.njit(cache=True)
+def kquad_batch(x, v, idx, k):
+    return v.copy()
+
+
+@numba.njit(cache=True)
+def flag_batch(x, v, idx, A, b, c, flag):
+    if not flag:
+        raise ValueError("flag_batch: flag is False")
+    return cquad_batch(x, v, idx, A, b, c)
+
+
+@numba.njit(cache=True)
+def flag_fg(x, idx, A, b, flag):
+    if not flag:
+        raise ValueError("flag_fg: flag is False")
+    return least_squares_fg(x, idx, A, b)
+
+
+@pytest.mark.parametrize("order", ["context first", "int64 args first"])
+def test_curvature_product_runs_of_the_context_type_and_a_context_share_a_loop(order):
+    """A run whose own args are one int64 (the context's type, kept as it is) and a run in
+    context form both run ``solve_batch`` for that type: the same options record, in either
+    order (the loop, its entry and minimize_batch's loops are keyed by solve and args type)."""
+    q = problems.get("quadratic")
+    batch = {"curvature_batch_size": 3, "n_samples": 5, "execution": "compiled"}
+
+    def context_run():
+        return _hf_run((*q.args, 2.0), curvature_batch=cquad_batch, **batch)
+
+    def int_run():
+        return nl.minimize(kquad, np.zeros(3), args=(2,), jac=kquad_jac, hessp=kquad_hessp,
+                           method="hessian-free", options={"curvature_batch": kquad_batch,
+                                                           **batch})
+    runs = [context_run, int_run] if order == "context first" else [int_run, context_run]
+    for run in runs:
+        res = run()
+        assert res.execution == "compiled" and res.success
+    np.testing.assert_allclose(int_run().x, [0.0, 0.0, 1.0], atol=1e-5)
+
+
+def test_a_compiled_curvature_product_with_a_python_objective_runs_interpreted():
+    """A bridged run would hand the product the bridge's args: "auto" runs it interpreted,
+    with the user's args; "compiled" refuses."""
+    opts = {"curvature_batch": kquad_batch, "curvature_batch_size": 3, "n_samples": 5}
+    res = nl.minimize(kquad.py_func, np.zeros(3), args=(1,), jac=kquad_jac.py_func,
+                      hessp=kquad_hessp.py_func, method="hessian-free", options=opts)
+    assert res.execution == "interpreted" and res.success
+    np.testing.assert_allclose(res.x, [0.0, 1.0, 0.0], atol=1e-5)
+    with pytest.raises(ValueError, match="runs interpreted"):
+        nl.minimize(kquad.py_func, np.zeros(3), args=(1,), jac=kquad_jac.py_func,
+                    hessp=kquad_hessp.py_func, method="hessian-free",
+                    options={**opts, "execution": "compiled"})
+
+
+def test_functions_of_args_that_fit_no_context_raise_through_their_own_entry():
+    """Args with a bool keep a loop of their own type; the curvature product and the batch
+    function are still called at their numba entries, so their exceptions propagate."""
+    q = problems.get("quadratic")
+    batch = {"curvature_batch": flag_batch, "curvature_batch_size": 3, "n_samples": 5,
+             "execution": "compiled"}
+    ok = nl.minimize(cquad, np.zeros(q.n), args=(*q.args, 2.0), jac=cquad_jac,
+                     method="hessian-free", options={**batch, "curvature_batch": cquad_batch})
+    flagged = nl.minimize(lambda x, A, b, c, flag: cquad(x, A, b, c), np.zeros(q.n),
+                          args=(*q.args, 2.0, True), method="hessian-free",
+                          jac=lambda x, A, b, c, flag: cquad_jac(x, A, b, c),
+                          options={**batch, "execution": "interpreted"})
+    np.testing.assert_allclose(flagged.x, ok.x, rtol=1e-10)
+    rng = np.random.default_rng(2)
+    A, b = rng.standard_normal((20, 2)), rng.standard_normal(20)
+    fs_opts = {"lr": 0.01, "batch_size": 5, "maxiter": 50, "execution": "compiled"}
+    res = nl.minimize(FiniteSum(flag_fg, 20), np.zeros(2), args=(A, b, True),
+                      method="momentum", options=fs_opts)
+    assert res.execution == "compiled" and np.isfinite(res.fun)
+    with pytest.raises(ValueError, match="flag is False"):
+        nl.minimize(FiniteSum(flag_fg, 20), np.zeros(2), args=(A, b, False),
+                    method="momentum", options=fs_opts)
+    with pytest.raises(ValueError, match="flag is False"):
+        nl.minimize(_flag_quad, np.zeros(q.n), args=(*q.args, 2.0, False), jac=_flag_quad_jac,
+                    method="hessian-free", options=batch)
+
+
+@numba.njit(cache=True)
+def _flag_quad(x, A, b, c, flag):
+    return cquad(x, A, b, c)
+
+
+@numba.njit(cache=True)
+def _flag_quad_jac(x, A, b, c, flag):
+    return cquad_jac(x, A, b, c)

@@ -212,35 +212,48 @@ _ADAPT = (numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False}), numba.njit(cache=
 @functools.lru_cache(maxsize=None)
 def adapter(slot, A):
     """Slot ``slot``'s adapter for args type ``A``, compiled (or loaded) when a compiled run
-    first takes its address (a run that turns out interpreted compiles none)."""
+    first takes its address (a run that turns out interpreted compiles none; except the
+    adapters of slots 5 and 6, whose address the plan holds: a run that the tiered "auto"
+    then runs interpreted has loaded them, ~0.1 s from the disk cache)."""
     return deferred(_ADAPT[slot > 0](_adapter_source(slot, A)), slot_signatures(CONTEXT)[slot])
 
 
-def with_function(buffer, slot, A, f):
-    """Put ``f`` (a ``CompiledFunction`` of slot ``slot``'s signature for ``A``:
-    :data:`PRODUCT` or :data:`BATCH`) in that slot of the context ``buffer`` of one run, and
-    return the numba entry of the slot's adapter for ``A``: ``f`` as the solve calls it, with
-    the context args (an int64 in the options record, :func:`slot_function`).  ``buffer`` is
-    that run's own (``_run.solver_objective``), not the one every call of an objective
-    shares."""
+def run_function(context, slot, f):
+    """The int64 a compiled run's options record holds for ``f``, a function of the user's
+    args that the run's options give (a ``CompiledFunction`` of slot ``slot``'s signature,
+    :data:`PRODUCT` or :data:`BATCH`, for the user's args type), and that the loop calls
+    through :func:`slot_function`.  ``context`` is the run's ``Objective.context``: (buffer,
+    the user's args, their type).  With a buffer, ``f``'s numba entry goes in the slot and
+    the slot's adapter's entry is returned (``f`` called with the context args); without
+    one (args that fit no context), ``f``'s own entry.  The buffer is the run's own
+    (``_run.solver_objective``), not the one every call of an objective shares; a plan
+    holding the entry must not be reused for another run (``_registry.Method.reusable_plan``).
+    """
+    buffer, _, A = context
+    if buffer is None:
+        return f.jit_addr
     buffer[5 + slot] = f.jit_addr
     return adapter(slot, A).jit_addr
 
 
+def fits(A):
+    """Whether args of type ``A`` can go behind a context (:func:`words`; the context's
+    own type is left as it is)."""
+    return A != CONTEXT and words(A) is not None
+
+
 def args_context(args, A):
     """A context holding ``args`` (of type ``A``) and no function yet, or None when ``A``
-    does not fit one (:func:`words`)."""
-    if A == CONTEXT or words(A) is None:
-        return None
-    return pack([0] * NFUN, args, kinds(A))
+    does not fit one."""
+    return pack([0] * NFUN, args, kinds(A)) if fits(A) else None
 
 
 def slot_function(slot):
     """``call(f, args)``: how a loop calls the function of slot ``slot`` its options hold.
     From Python ``f`` itself; in compiled code, when ``f`` is an int64, the function at that
-    numba entry (:func:`with_function`, or 0 when the run has none: never called), so an
-    exception it raises propagates (an options record's first-class function is called
-    through its C wrapper, which prints the exception and returns garbage)."""
+    numba entry (:func:`run_function`), so an exception it raises propagates (an options
+    record's first-class function is called through its C wrapper, which prints the
+    exception and returns garbage).  0 (a run without one) raises."""
     def call(f, args):
         return f
 
@@ -249,7 +262,13 @@ def slot_function(slot):
         if not isinstance(f, types.Integer):
             return lambda f, args: f
         at = entry_at(types.FunctionType(slot_signatures(args)[slot]))
-        return lambda f, args: at(f)
+        unused = f"newtonlab: the unused {_SLOT_NAMES[slot]} slot was called"
+
+        def impl(f, args):
+            if f == 0:
+                raise RuntimeError(unused)
+            return at(f)
+        return impl
     return call
 
 
@@ -306,7 +325,7 @@ def in_context(ob, args, A):
     """
     hit = _FORMS.get(id(ob))
     if hit is None or hit[0] is not ob or not (hit[1] is A or hit[1] == A):
-        if A == CONTEXT or words(A) is None:
+        if not fits(A):
             return None
         used = tuple(not is_placeholder(ob[s], s, A) for s in range(5))
         hit = _remember(_FORMS, ob, (

@@ -141,8 +141,8 @@ def batch_function(obj, n):
     """(objective, bfg): what the loop evaluates for the objective ``obj``.
 
     A FiniteSum runs on its batch function: in a compiled run (``stochastic.in_context``
-    marked ``obj``) as a numba entry, an int64 (``context.slot_function``): its context
-    adapter's when the args fit a context (``context.with_function``), else its own; ``ob``
+    marked ``obj``) as a numba entry, an int64 (``context.run_function``): its context
+    adapter's when the args fit a context, else its own; ``ob``
     then holds compiled placeholders, which the loop never calls.  An interpreted run calls
     a jitted ``batch_fg`` from Python, and a Python one through a validating shim.  Any other
     objective keeps ``ob`` (objective None) and ``bfg`` is 0 (never called).
@@ -150,14 +150,15 @@ def batch_function(obj, n):
     fs = SC.finite_sum_of(obj)
     if fs is None:
         return None, 0
-    A = SC.args_type(obj.args) if fs.compiled else None
-    if obj.context is not None:         # a compiled run
-        buf, _, A = obj.context
+    if obj.context is not None:          # a compiled run (stochastic.in_context)
+        A = obj.context[2]
+    else:
+        A = SC.args_type(obj.args) if fs.compiled else None
     if A is None:
         return replace(obj, compiled=False, cost=Cost()), SC.python_batch(fs, n)
     bfg = SC.compiled_batch(fs, A)
     if obj.context is not None:
-        bfg = bfg.jit_addr if buf is None else CX.with_function(buf, CX.BATCH, A, bfg)
+        bfg = CX.run_function(obj.context, CX.BATCH, bfg)
     S = CX.CONTEXT if obj.args_type == CX.CONTEXT else A
     ob = tuple(placeholder(s, S) for s in range(5)) + (EV.G_FUSED, EV.H_NONE, EV.HP_NONE, 1.0)
     return replace(obj, ob=ob, compiled=True, args_type=S, cost=Cost()), bfg

@@ -1,15 +1,15 @@
 """Mini-batch curvature products for Hessian-free (Martens 2010, §4.3).
 
 Why a module of its own: the mini-batch is an optional part of ``hessian_free``
-with its own record (:class:`Batch`), draw, product component and option checks; the method module keeps the Levenberg-Marquardt/CG algorithm.  Martens
+with its own record (:class:`Batch`), draw, product component and option checks; the
+method module keeps the Levenberg-Marquardt/CG algorithm.  Martens
 computes f and the gradient on all the data and the curvature-vector products inside
 CG on a smaller mini-batch, fixed for one CG solve and redrawn every iteration.  The
 product ``bhp(x, v, idx, *args)`` (e.g. ``newtonlab.problems.ml.batch_ggnp(p)``)
-travels in the options record: in a run with the context args every compiled ``minimize``
-run takes, as the numba entry of its context adapter (``_engine/context.py``: the
-loop is compiled once for every args type, and an exception the product raises
-propagates), else as a first-class function; runs without it carry 0 (no function, never
-called).
+travels in the options record: in a compiled run as a numba entry, that of its context
+adapter (``_engine/context.py``: the loop is compiled once for every args type), or its
+own for args that fit no context, so an exception the product raises propagates; in an
+interpreted run as the callable; runs without it carry 0.
 """
 from typing import NamedTuple
 
@@ -24,7 +24,7 @@ from .._engine import kernels as K
 from .._engine import tcg as TC
 from .._engine.config import dual, jit
 from .._engine.evaluate import CURV_NONFINITE, CURV_OK, _scale
-from .._engine.signatures import CONTEXT, product_signature, resolved
+from .._engine.signatures import product_signature, resolved
 
 
 class Batch(NamedTuple):
@@ -112,9 +112,12 @@ def batch_options(opts, obj, n):
     if not isinstance(fn, CPUDispatcher):
         raise ValueError("option 'curvature_batch' must be an @njit function when the "
                          "objective is compiled (or pass Python functions throughout)")
-    in_context = A == CONTEXT and obj.context is not None
-    if in_context:
-        A = obj.context[2]                 # the user's args type, behind the context
+    if not all(isinstance(f, CPUDispatcher) for f in obj.user if callable(f)):
+        # a bridged run (_bridge): its args are the bridge's, not the user's
+        raise ValueError("a compiled curvature_batch with a Python objective runs "
+                         "interpreted (options={'execution': 'interpreted'})")
+    if obj.context is not None:            # a compiled run (_run.solver_objective)
+        A = obj.context[2]                 # the user's args type
     sig = product_signature(A)
     try:
         bhp = resolved(fn, sig)
@@ -122,6 +125,6 @@ def batch_options(opts, obj, n):
         first = str(exc).strip().splitlines()[0]
         raise ValueError(f"curvature_batch must return a float64 1-D array; it could not be "
                          f"compiled as {sig}. numba said: {first}") from None
-    if in_context:            # (the run's own context: _run.solver_objective)
-        return Batch(CX.with_function(obj.context[0], CX.PRODUCT, A, bhp), size, N, seed)
-    return Batch(bhp, size, N, seed)
+    if obj.context is None:                # interpreted: called from Python
+        return Batch(bhp, size, N, seed)
+    return Batch(CX.run_function(obj.context, CX.PRODUCT, bhp), size, N, seed)

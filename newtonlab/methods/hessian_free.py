@@ -110,7 +110,7 @@ class Work(NamedTuple):
     keep: np.ndarray       # kept CG iterates (cg_backtrack.capacity rows, or 0), n columns
     kinfo: np.ndarray      # their CG iteration indices and damped model values phi_i (rows, 2)
     aux: np.ndarray        # storage state, backtracking and preconditioner scalars (NAUX)
-    bhp: object            # the mini-batch product (Batch.bhp): the curvature component's
+    bhp: object            # the mini-batch product (Batch.bhp: a callable, or a numba entry)
     rng: np.ndarray        # splitmix64 state of the batch draws (fo_driver's generator)
     perm: np.ndarray       # a permutation of 0..N-1 (0 entries when off), partially reshuffled
     bidx: np.ndarray       # this iteration's batch, sorted (Batch.size entries)
