@@ -8,7 +8,11 @@ full solve adds the iterations.  Both are timed, per method, for
 * newtonlab with the jitted callables (the compiled loop),
 * ``scipy.optimize.minimize`` with the same jitted callables (its counterpart
   method: ``newtonlab.METHODS[m].scipy``),
-* ``scipy.optimize.minimize`` with the NumPy forms (``py_func``) of the callables.
+* ``scipy.optimize.minimize`` with the NumPy forms (``py_func``) of the callables,
+
+and, for the full solve, newtonlab's compiled solve alone: the machine-code entry that
+``minimize`` runs, called with a prepared plan (its trace and workspace allocated per call,
+as ``minimize`` does), without the front door.  It bounds what any front door could reach.
 
 Every call is timed on its own with ``time.perf_counter`` after a warm-up; the
 configurations are interleaved in rounds (so a burst of load from other jobs hits
@@ -74,7 +78,42 @@ def calls(method, n):
             rosen, X0, method=sp, jac=rosen_der, options=o, **hess_sp))
         out["scipy NumPy", kind] = (lambda o=opts: scipy.optimize.minimize(
             rosen.py_func, X0, method=sp, jac=rosen_der.py_func, options=o, **hess_py))
+    alone = bare(method, P)
+    if alone is not None:
+        out["newtonlab solve alone", "full"] = alone
     return out
+
+
+def bare(method, P):
+    """A zero-argument call of ``method``'s compiled solve alone on problem ``P`` (the loop
+    ``minimize`` runs, without the front door), or None on a tree without these internals."""
+    try:
+        from types import SimpleNamespace
+
+        from newtonlab import _run as R
+        from newtonlab._engine import trace as T
+        from newtonlab._engine.signatures import no_callback
+        from newtonlab._objective import make_objective
+        from newtonlab._registry import get_method
+        m = get_method(method)
+        opts = m.options({})
+        for key in ("second_order", "max_escapes"):
+            opts.pop(key, None)
+        hess = P.hess if m.needs_hess else None
+        obj = make_objective(P.fun, P.x0, (), P.jac, hess, None, m.needs_hess, m.needs_hessp)
+        obj = R.solver_objective(obj, opts)
+        plan, H = R.plan_for(m, opts, obj, P.x0)
+        solve = R.compiled_solve(m, plan.solve, obj.args_type, plan.options)
+        ob, cb, args, x0, o = obj.addresses, no_callback().addr, obj.args, P.x0, plan.options
+        rows, cols, shape = plan.maxiter + 1, T.NCOL + len(plan.columns), H.shape
+        allvecs = np.empty((0, x0.size))
+    except (ImportError, AttributeError, TypeError):
+        return None
+
+    def call():
+        out = solve(ob, cb, args, x0, o, np.empty((rows, cols)), allvecs, np.zeros(shape))
+        return SimpleNamespace(nit=out[4])
+    return call
 
 
 def measure(methods, sizes, rounds, ncalls):
@@ -152,6 +191,12 @@ def render(med, nit, before=None):
             else:
                 row += [us(t_nl), us(t_sj), us(t_sn), f"{t_sj / t_nl:.1f}", f"{t_sn / t_nl:.1f}"]
             lines.append("| " + " | ".join(row) + " |")
+        alone = cells.get("newtonlab solve alone|full")
+        if alone is not None:       # the bound on any front door (no before/after)
+            t_sj, t_sn = cells["scipy jitted|full"], cells["scipy NumPy|full"]
+            row = [m, "full, compiled solve alone"] + [us(alone)] * (2 if before else 1)
+            row += [us(t_sj), us(t_sn), f"{t_sj / alone:.1f}", f"{t_sn / alone:.1f}"]
+            lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
@@ -180,7 +225,7 @@ def main():
         head = (f"{common}\n\nnewtonlab {revision()}; after: {label}"
                 + (f"; before: {blabel}" if a.before else "")
                 + f".  Medians of {len(a.after)} runs"
-                + (f" each (before and after in alternation)" if a.before else "")
+                + (" each (before and after in alternation)" if a.before else "")
                 + f"; load average (1 min) {min(loads + bloads):.2f}-"
                 f"{max(loads + bloads):.2f} during the runs.")
         text = head + "\n\n" + render(med, nit, bmed)
