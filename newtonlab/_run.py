@@ -229,8 +229,8 @@ def solver_objective(obj, opts):
     another function of the user's args (hessian-free's ``curvature_batch``), the method's
     ``prepare`` writes it into the context (``context.run_function``): the run gets a copy
     of the buffer that every call of this objective shares (or, for args that fit no
-    context, a context without a buffer: what marks a compiled run).  A FiniteSum (no compiled
-    objective) gets a context of its own, for its batch function
+    context, a context without a buffer: what marks a compiled run).  A FiniteSum (no
+    compiled objective) gets a context of its own, for its batch function
     (``stochastic.in_context``)."""
     if not obj.compiled:
         from .stochastic import in_context

@@ -29,9 +29,10 @@ the MEAN over the samples ``idx`` of a finite sum (``newtonlab.stochastic``),
 through :func:`eval_batch`; the batch function travels in the options record
 (compiled: its numba entry, ``context.slot_function``; 0 in full-batch runs).
 Batches are slices of a permutation of 0..N-1 drawn afresh each epoch (without
-replacement, the last batch of an epoch smaller when the batch size does not divide N).  With ``FULL_EVAL_EPOCH`` the
-full objective is evaluated at each epoch's end: the stopping tests on f and g
-then use exact values, never mini-batch estimates.
+replacement, the last batch of an epoch smaller when the batch size does not
+divide N).  With ``FULL_EVAL_EPOCH`` the full objective is evaluated at each
+epoch's end: the stopping tests on f and g then use exact values, never
+mini-batch estimates.
 
 Random numbers come from a counter-based splitmix64 generator (Steele, Lea &
 Flood 2014) in compiled kernels with explicit state, so compiled and

@@ -142,9 +142,9 @@ def batch_function(obj, n):
 
     A FiniteSum runs on its batch function: in a compiled run (``stochastic.in_context``
     marked ``obj``) as a numba entry, an int64 (``context.run_function``): its context
-    adapter's when the args fit a context, else its own; ``ob``
-    then holds compiled placeholders, which the loop never calls.  An interpreted run calls
-    a jitted ``batch_fg`` from Python, and a Python one through a validating shim.  Any other
+    adapter's when the args fit a context, else its own; ``ob`` then holds compiled
+    placeholders, which the loop never calls.  An interpreted run calls a jitted
+    ``batch_fg`` from Python, and a Python one through a validating shim.  Any other
     objective keeps ``ob`` (objective None) and ``bfg`` is 0 (never called).
     """
     fs = SC.finite_sum_of(obj)

@@ -29,8 +29,8 @@ from .._engine.signatures import product_signature, resolved
 
 class Batch(NamedTuple):
     """Mini-batch curvature products (Martens §4.3); size 0: full products (``hessp``)."""
-    bhp: object            # bhp(x, v, idx, *args) -> B_idx v, or its adapter's numba entry
-    #                        (context args); 0 when off
+    bhp: object            # bhp(x, v, idx, *args) -> B_idx v, or (a compiled run) a numba
+    #                        entry (context.run_function); 0 when off
     size: int              # samples per CG solve (0: off)
     n_samples: int         # N: idx is drawn from 0..N-1
     seed: int
