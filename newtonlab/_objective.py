@@ -85,7 +85,7 @@ class Objective:
         form = None if made is not None else CX.in_context(self.ob, self.args, self.args_type)
         if form is not None:
             # dataclasses.replace without the frozen __init__'s setattr per field (2 us of
-            # a 15 us small solve); context: the buffer and the args it points into
+            # a 15 us small solve); context: the buffer, the args it holds, their type
             made = object.__new__(Objective)
             made.__dict__.update(self.__dict__, ob=form[0], args=form[2], args_type=CX.CONTEXT,
                                  context=(form[3], self.args, self.args_type),

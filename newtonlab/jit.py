@@ -166,7 +166,7 @@ def _runner(name, derivs, A, extra_names):
     if m.needs_hess and not m.needs_hessp and "hess" not in derivs or m.needs_hessp and not {
             "hess", "hessp"} & set(derivs):
         raise TypingError(f"newtonlab.jit: method {name!r} needs hess or hessp")
-    in_context = A != CONTEXT and CX.words(A) is not None
+    in_context = CX.fits(A)
     S = CONTEXT if in_context else A            # the solve's args type
     tpl = Template(m, derivs, extra_names, S)
     no_callback()
