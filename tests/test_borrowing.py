@@ -13,10 +13,12 @@ import subprocess
 import sys
 
 import numba
+import numpy as np
 import pytest
 from numba import types
 
 import newtonlab as nl
+from newtonlab import problems
 from newtonlab._engine import config
 
 pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="numba's runtime only")
@@ -38,6 +40,27 @@ def test_holds_array_sees_nested_arrays():
     assert not holds_array(types.float64)
 
 
+ROSENBROCK = problems.get("rosenbrock")
+_JAC, _HESS, _HESSP = ROSENBROCK.jac, ROSENBROCK.hess, ROSENBROCK.hessp
+
+
+# Rosenbrock's derivatives at x0 = (-1.2, 1), where minimize checks their shapes, then one
+# of the wrong shape once the run has moved away (x_1 > -1.1): only the compiled loop sees it
+@numba.njit
+def late_wrong_jac(x):
+    return np.zeros(x.size + 1) if x[0] > -1.1 else _JAC(x)
+
+
+@numba.njit
+def late_wrong_hess(x):
+    return np.zeros((x.size, x.size + 1)) if x[0] > -1.1 else _HESS(x)
+
+
+@numba.njit
+def late_wrong_hessp(x, v):
+    return np.zeros(x.size + 1) if x[0] > -1.1 else _HESSP(x, v)
+
+
 def leak_report():
     """Run every method's compiled entries on Rosenbrock, in this process (the child of
     :func:`report`); print the allocations and frees of each second run, and the
@@ -46,8 +69,7 @@ def leak_report():
 
     from numba.core.runtime import rtsys
 
-    from newtonlab import problems
-    p = problems.get("rosenbrock")
+    p = ROSENBROCK
     runs = []
     for name in sorted(nl.METHODS):
         m = nl.METHODS[name]
@@ -115,6 +137,23 @@ def test_compiled_runs_free_what_they_allocate(report):
         assert compiled and nit > 0, (name, variant)
         assert alloc > 0, (name, variant)              # the counters do count
         assert (free, mi_free) == (alloc, mi_alloc), (name, variant)
+
+
+@pytest.mark.parametrize("method, derivatives, message", [
+    ("bfgs", dict(jac=late_wrong_jac), "jac must return an array of shape (n,) like x0"),
+    ("newton", dict(jac=_JAC, hess=late_wrong_hess),
+     "hess must return an array of shape (n, n), n = len(x0)"),
+    ("newton-cg", dict(jac=_JAC, hessp=late_wrong_hessp),
+     "hessp must return an array of shape (n,) like x0")])
+def test_compiled_shape_checks_release_and_raise(method, derivatives, message):
+    """The borrowing wrappers release the wrong-shaped array the user returned, then raise
+    (twice: the process is sound after the first).  numba documents that a raising function
+    leaks what it allocated, so the leak report runs only runs that return."""
+    for _ in range(2):
+        with pytest.raises(ValueError) as info:
+            nl.minimize(ROSENBROCK.fun, ROSENBROCK.x0, method=method,
+                        options={"execution": "compiled"}, **derivatives)
+        assert str(info.value) == message
 
 
 def test_borrowing_functions_return_no_array(report):

@@ -15,7 +15,7 @@ import tempfile
 import warnings
 
 import numba
-from numba.extending import register_jitable, typeof_impl
+from numba.extending import intrinsic, overload, register_jitable, typeof_impl
 
 
 def _writable(d):
@@ -49,7 +49,7 @@ def _cache_available():
     ok = _writable(fallback)
     if ok:
         numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"] = fallback
-    warnings.warn(f"newtonlab: no writable numba cache beside the package or in ~/.cache; "
+    warnings.warn("newtonlab: no writable numba cache beside the package or in ~/.cache; "
                   + (f"caching compiled solvers in {fallback}" if ok else
                      "compiling without a disk cache (set NUMBA_CACHE_DIR to keep one)"),
                   RuntimeWarning, stacklevel=2)
@@ -84,12 +84,37 @@ def jit_borrow(fn, **flags):
     ``_nrt=False`` (the usage its ``register_jitable`` docstring shows) leaves them out;
     it is correct for a function that allocates no array (numba refuses to compile one
     that does), returns no array and calls nothing that returns one (that array would
-    never be freed).  ``tests/test_borrowing.py`` checks that no such function returns
+    never be freed) unless it frees it with :func:`release`.  ``tests/test_borrowing.py`` checks that no such function returns
     an array and that no method's compiled run leaks.
     """
     disp = numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False, **flags})(fn)
     BORROWING.append(disp)
     return disp
+
+
+def release(a):
+    """Drop the reference to ``a`` that a borrowing function got from a call.
+
+    Every compiled call that returns an array hands its caller a new reference: a user's
+    ``jac`` its gradient, for one.  A reference-counted caller drops it when done; a
+    borrowing caller (:func:`jit_borrow`, ``dual(borrow=True)``) counts nothing, so it calls
+    ``release(a)`` once it has taken what it needs from ``a`` (and before it raises): the
+    array is then freed, as the counted caller would have freed it.  That spares the two
+    counts per argument a counted caller pays on entry and exit (``evaluate._jac_into``
+    runs at every evaluation).  From Python it does nothing."""
+
+
+@intrinsic
+def _decref(typingctx, a):
+    def codegen(context, builder, signature, args):
+        context.nrt.decref(builder, signature.args[0], args[0])
+    return numba.types.none(a), codegen
+
+
+# compiled with reference counting whatever its caller's flags (callees inherit an unset one)
+@overload(release, jit_options=FLAGS)
+def _release(a):
+    return lambda a: _decref(a)
 
 
 def jit_reduce(fn):

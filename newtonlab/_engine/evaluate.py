@@ -20,12 +20,10 @@ h = eps^(1/2) max(1, |x_i|) sign(x_i), central with eps^(1/3); Hessians by
 differences of the gradient, symmetrized; Hessian-vector products by central
 differences of the gradient with h = eps^(1/3) max(1, ||x||) / ||v||.
 """
-import math
-
 import numpy as np
 
 from . import kernels as K
-from .config import dual, jit
+from .config import dual, jit, release
 
 # how the gradient is obtained
 G_JAC = 0        # jac(x, *args)
@@ -117,13 +115,18 @@ def eval_fg(ob, x, g, args):
     return f
 
 
-@dual
+# The wrappers below borrow x and the output array (no reference counts: two atomic
+# operations per argument on entry and exit, at every evaluation) and release the array the
+# user's function returns once it is copied (``config.release``): what a reference-counted
+# wrapper frees, they free.
+
+@dual(borrow=True)
 def _jac_into(jac, x, g, args):
     """g = jac(x, *args)."""
     _take_gradient(jac(x, *args), g)
 
 
-@dual
+@dual(borrow=True)
 def _fused_into(fused, x, g, args):
     """f, with g written: fused(x, *args) -> (f, g)."""
     f, gv = fused(x, *args)
@@ -133,14 +136,17 @@ def _fused_into(fused, x, g, args):
 
 @dual(inline=True)
 def _take_gradient(gv, g):
-    """g[:] = gv, the gradient a user's function returned, once its shape is checked."""
+    """g[:] = gv, the gradient a user's function returned, once its shape is checked; then
+    gv is released (its borrowing callers above)."""
     if gv.shape[0] != g.shape[0]:
+        release(gv)
         # a constant message: formatting numbers would compile numba's string machinery
         # into every driver (~1 s); the Python layer reports shapes for Python callables
         raise ValueError("jac must return an array of shape (n,) like x0")
     # a compiled copy, not g[:] = gv: slice assignment compiles numba's shape-error message
     # builder into every driver (~2 s)
     K.copy_into(gv, g)
+    release(gv)
 
 
 @dual
@@ -201,17 +207,20 @@ def eval_hess(ob, x, H, args):
 
 @dual(inline=True)
 def _square(Hv, n):
-    """Hv, the matrix a user's hess returned, once its shape is checked to be (n, n)."""
+    """Hv, the matrix a user's hess returned, once its shape is checked to be (n, n) (else
+    released, for the borrowing callers below, and refused)."""
     if Hv.shape[0] != n or Hv.shape[1] != n:
+        release(Hv)
         raise ValueError("hess must return an array of shape (n, n), n = len(x0)")
     return Hv
 
 
-@dual
+@dual(borrow=True)
 def _hess_into(hess, x, H, args):
-    """H = hess(x, *args)."""
+    """H = hess(x, *args) (borrowing, as :func:`_jac_into`)."""
     Hv = _square(hess(x, *args), x.shape[0])
     K.copy_matrix(Hv, H)
+    release(Hv)
 
 
 @dual(borrow=True)
@@ -233,19 +242,23 @@ def eval_hessp(ob, x, v, out, args):
     return CURV_OK if K.all_finite(out) else CURV_NONFINITE
 
 
-@dual
+@dual(borrow=True)
 def _hessp_into(hessp, x, v, out, args):
-    """out = hessp(x, v, *args)."""
+    """out = hessp(x, v, *args) (borrowing, as :func:`_jac_into`)."""
     r = hessp(x, v, *args)
     if r.shape[0] != x.shape[0]:
+        release(r)
         raise ValueError("hessp must return an array of shape (n,) like x0")
     K.copy_into(r, out)
+    release(r)
 
 
-@dual
+@dual(borrow=True)
 def _hess_times(hess, x, v, out, args):
-    """out = hess(x, *args) v."""
-    K.matvec(_square(hess(x, *args), x.shape[0]), v, out)
+    """out = hess(x, *args) v (borrowing, as :func:`_jac_into`)."""
+    Hv = _square(hess(x, *args), x.shape[0])
+    K.matvec(Hv, v, out)
+    release(Hv)
 
 
 @dual
