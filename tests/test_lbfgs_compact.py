@@ -9,6 +9,7 @@ import pytest
 import newtonlab as nl
 from newtonlab import problems
 from newtonlab._engine import chunks as CH
+from newtonlab._engine import kernels as K
 from newtonlab.methods import _lbfgs_compact as C
 from newtonlab.methods import _lbfgs_variants as LV
 from newtonlab.methods import lbfgs as L
@@ -234,7 +235,7 @@ def test_pairs_written_in_place_by_the_loop():
         s, y = random_pair(rng, n)
         if k % 4 == 2:
             y = -y                                          # negative curvature: skipped
-        rs, ry = LV.pair_compact(w, st, np.empty(n), np.empty(n))
+        rs, ry = LV.pair_compact(w, st)
         head = st.head
         stored = [w.S[(head - j) % (m + 1)].copy() for j in range(st.count)]
         rs[:] = s
@@ -324,7 +325,9 @@ def test_the_loop_passes_in_chunks_match_numpy_and_each_other(n):
     x, p, xn, g, gn = (rng.standard_normal(n) for _ in range(5))
     out, out_t = np.empty(n), np.empty(n)
     CH.trial_point_threads(x, p, 0.3, out_t)
+    K.trial_point(x, p, 0.3, out)                          # the serial entries' pass
     np.testing.assert_array_equal(out_t, x + 0.3 * p)
+    np.testing.assert_array_equal(out_t, out)
     gn[n // 2] = -7.5                                      # the inf-norm's entry
     s, y, s_t, y_t = (np.empty(n) for _ in range(4))
     sy, ss, yy, gmax = CH.commit(xn, x, gn, g, s, y)

@@ -22,7 +22,7 @@ The component protocol (functions of the method's module)::
     update(work, state, mo, s, y, sy, ss, yy, alpha, g_old) -> state
     finish(work, state, mo, status) -> (state, request, status)
     diagnostics(work, state, row)     # writes the method's trace columns into row
-    pair(work, state, s, y) -> (s, y) # optional: where the loop writes the next pair
+    pair(work, state) -> (s, y)       # optional: where the loop writes the next pair
     trial(x, p, alpha, out)           # optional: out = x + alpha p (kernels.trial_point)
     commit(x_new, x, g_new, g, s, y)  # optional: the accepted step's pass
     #                                   (kernels.step_pair_gnorm: s, y, s^T y, s^T s,
@@ -47,7 +47,7 @@ is a component too (``ls_start``/``ls_next``, reverse communication, see
 ``linesearch.py``), so a method may bring its own.
 
 ``pair`` says where the loop writes s_k = x_{k+1} - x_k and y_k = g_{k+1} - g_k at
-each accepted step: by default (:func:`own_pair`) into the loop's own vectors, which it
+each accepted step: by default (``pair=None``) into the loop's own vectors, which it
 passes on to ``update``; a method that stores pairs may hand out the rows its next pair
 will occupy, so that storing it copies nothing (L-BFGS's compact form: 4 passes over
 n-vectors per iteration less at large n).  The pair's storage must stay as written until
@@ -70,7 +70,7 @@ from . import linesearch as LS
 from . import status as S
 from . import trace as T
 from . import workspace as WS
-from .config import dual
+from .config import dual, logic
 from .signatures import functions
 from .evaluate import (CURV_ASYMMETRIC, CURV_NONFINITE, CURV_OK, eval_fg, eval_hess, eval_hessp,
                        scale_point, scaled)
@@ -119,17 +119,10 @@ class LineSearchOptions(NamedTuple):
 F_UNBOUNDED = -1.0 / 2.220446049250313e-16
 
 
-@dual
-def own_pair(work, state, s, y):
-    """The default ``pair`` component: the loop's own vectors.  Dual, not a cached
-    dispatcher, whose cache index would import every method's module (docs/design.md)."""
-    return s, y
-
-
 @dual(inline=True)
 def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
                     init, direction, reset, update, finish, diagnostics, curvature, ls_start,
-                    ls_next, pair=own_pair, trial=K.trial_point, commit=K.step_pair_gnorm):
+                    ls_next, pair=None, trial=K.trial_point, commit=K.step_pair_gnorm):
     """Minimize with a line-search method; returns (x, f, g, status, nit, nfev, nhev,
     events), ``events`` the counters ``trace.EV_*`` (int64[NEVENTS]).
 
@@ -144,8 +137,9 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
     gt = np.empty(n)
     p = np.zeros(n)                  # zeros: CG-type directions read p_{k-1} (-g + 0 p at a
     #                                  restart), and 0 * garbage may be NaN
-    s_own = np.empty(n)
-    y_own = np.empty(n)
+    # the pair's vectors, bound once: rebinding an array variable costs two reference counts
+    s = np.empty(n)
+    y = np.empty(n)
     st = np.zeros(LS.SIZE)
 
     f = eval_fg(ob, x, g, args)
@@ -245,7 +239,8 @@ def linesearch_loop(ob, cb, args, x0, lo, mo, trace, allvecs, H,
         else:
             failed_once = False
         # commit the new iterate: s, y, their products and ||g_{k+1}||_inf in one pass
-        s, y = pair(work, state, s_own, y_own)
+        if pair is not None:         # (decided at compile time)
+            s, y = pair(work, state)
         sy, ss, yy, gnorm = commit(xt, x, gt, g, s, y)
         f_old = f
         x, xt = xt, x
@@ -292,7 +287,7 @@ RUNNING = -1        # stop_test: no test fired
 SS_MIN = 1e-280
 
 
-@dual
+@logic
 def step_norm(s, ss):
     """||s||_2 for the trace from ss = s^T s (``step_pair``): no pass over s, unless ss
     overflowed or underflowed (then the scaled ``norm2``).  This is the step actually
@@ -375,7 +370,7 @@ def products(ob, x, args, work, request):
     return 1, eval_hessp(ob, x, work.W[WS.V], work.W[WS.HV], args)
 
 
-@dual(inline=True)
+@logic
 def _first_trial(lo, restarted, p, f, f_old, dphi0, alpha_prev, dphi_prev):
     """The first trial step alpha_0 by the rule lo.alpha0 (N&W §3.5)."""
     rule = lo.alpha0

@@ -64,7 +64,7 @@ def direction_compact_threads(work, state, mo, g, p):
 
 
 @jit
-def pair_compact(work, state, s, y):
+def pair_compact(work, state):
     """The loop's ``pair`` component: the next pair is written straight into the free row
     of S and Y (``_lbfgs_compact.next_row``), so that :func:`update_compact` copies nothing."""
     r = C.next_row(state.head, work.S.shape[0])
