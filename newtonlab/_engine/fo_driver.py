@@ -48,7 +48,7 @@ from . import kernels as K
 from . import status as S
 from . import trace as T
 from .clock import ticks
-from .config import dual, jit
+from .config import dual, jit_borrow, release
 from .context import batch_fg_of
 from .signatures import functions
 from .evaluate import eval_fg
@@ -98,14 +98,14 @@ class FirstOrderOptions(NamedTuple):
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-@jit
+@jit_borrow
 def rng_seed(state, seed):
     """Two independent splitmix64 streams: state[0] batches, state[1] noise."""
     state[0] = np.uint64(seed)
     state[1] = np.uint64(seed) ^ np.uint64(0xD1B54A32D192ED03)
 
 
-@jit
+@jit_borrow
 def rng_uniform(state, j):
     """Next double in [0, 1) of stream j (splitmix64, top 53 bits)."""
     z = state[j] + _GOLDEN
@@ -116,7 +116,7 @@ def rng_uniform(state, j):
     return (z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@jit
+@jit_borrow
 def rng_shuffle(state, perm):
     """Fisher-Yates shuffle of perm in place, from stream 0."""
     for i in range(perm.size - 1, 0, -1):
@@ -124,7 +124,7 @@ def rng_shuffle(state, perm):
         perm[i], perm[j] = perm[j], perm[i]
 
 
-@jit
+@jit_borrow
 def rng_normal(state, out):
     """Standard normal draws into out (Box-Muller), from stream 1."""
     n = out.size
@@ -137,7 +137,7 @@ def rng_normal(state, out):
             out[i + 1] = r * math.sin(2.0 * math.pi * u2)
 
 
-@jit
+@jit_borrow
 def next_batch(state, perm, pos, size):
     """(start, stop) of the next batch; reshuffles perm when the epoch is used up."""
     if pos >= perm.size:
@@ -146,14 +146,14 @@ def next_batch(state, perm, pos, size):
     return pos, min(pos + size, perm.size)
 
 
-@jit
+@jit_borrow
 def axpy(a, x, y, out):
     """out = y + a x."""
     for i in range(x.size):
         out[i] = y[i] + a * x[i]
 
 
-@jit
+@jit_borrow
 def dist2(a, b):
     """||a - b||_2."""
     s = 0.0
@@ -162,20 +162,22 @@ def dist2(a, b):
     return math.sqrt(s)
 
 
-@dual
+@dual(borrow=True)
 def eval_batch(bfg, x, idx, g, args):
-    """Mean f over the samples idx, with the mean gradient written into g."""
-    out = batch_fg_of(bfg, args)(x, idx, *args)
-    gv = out[1]
+    """Mean f over the samples idx, with the mean gradient written into g.  It borrows its
+    arrays and releases the gradient the batch function returned (``evaluate._jac_into``)."""
+    f, gv = batch_fg_of(bfg, args)(x, idx, *args)
     if gv.shape[0] != x.shape[0]:
+        release(gv)
         # a constant message (see evaluate.eval_fg); Python batch functions are checked
         # with shapes by newtonlab.stochastic.python_batch
         raise ValueError("batch_fg must return a gradient of shape (n,) like x0")
     K.copy_into(gv, g)      # a loop: g[:] = gv would compile numba's shape-error formatting
-    return out[0]
+    release(gv)
+    return f
 
 
-@jit
+@jit_borrow
 def _record(trace, k, f, gnorm, step, alpha, nf, epoch, full_f, full_g):
     T.record(trace, k, f, gnorm, step, alpha, nf, 0.0)
     trace[k, D_EPOCH] = epoch

@@ -350,19 +350,19 @@ def stop_test(lo, f, gnorm, stalled, k, nf, elapsed):
 
 # The curvature components answer a request; each returns (evaluations spent, CURV_* code).
 
-@dual
+@dual(borrow=True)
 def no_curvature(ob, x, args, work, request):
     """For methods that never ask for curvature."""
     return 0, CURV_OK
 
 
-@dual
+@dual(borrow=True)
 def hessian(ob, x, args, work, request):
     """NEED_HESS: the Hessian at x into work.H."""
     return 1, eval_hess(ob, x, work.H, args)
 
 
-@dual
+@dual(borrow=True)
 def products(ob, x, args, work, request):
     """NEED_HESS or NEED_PRODUCT (products from a Hessian matrix, or hessp)."""
     if request == NEED_HESS:

@@ -179,10 +179,11 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
             f = ft
             gnorm = K.norm_inf(g)
             step = alpha * pnorm
-            xo, go, xn, gn = xt, gt, x, g       # the previous iterate, the trial
+            # (two call sites, not four new names: rebinding an array variable costs two
+            # reference counts per iteration)
+            state = update(work, state, mo, accepted, finite, xt, gt, x, g, p)  # old, trial
         else:
-            xo, go, xn, gn = x, g, xt, gt
-        state = update(work, state, mo, accepted, finite, xo, go, xn, gn, p)
+            state = update(work, state, mo, accepted, finite, x, g, xt, gt, p)
         k += 1
         T.record(trace, k, f, gnorm, step, radius(state), nf, nh)
         diagnostics(work, state, trace[k, T.NCOL:])
@@ -197,7 +198,7 @@ def trust_region_loop(ob, cb, args, x0, lo, mo, trace, allvecs, B,
     return x, f, g, status, k, nf, nh, events
 
 
-@dual
+@dual(borrow=True)
 def hessp_products(ob, x, args, work, request):
     """NEED_PRODUCT only: H(x) work.W[V] -> work.W[HV] by ``hessp`` (or differences of the
     gradient); a method whose Hessian is never a matrix compiles no Hessian code."""
@@ -213,7 +214,7 @@ def region_radius(state):
     return state.delta
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def region_collapsed(state, mo, x):
     """delta < delta_min max(1, ||x||): the region collapsed (status TR_COLLAPSED)."""
     return not state.delta >= mo.delta_min * max(1.0, K.norm2(x))

@@ -22,7 +22,7 @@ from .._engine import context as CX
 from .._engine import fo_driver as FD
 from .._engine import kernels as K
 from .._engine import tcg as TC
-from .._engine.config import dual, jit
+from .._engine.config import dual, jit, release
 from .._engine.evaluate import CURV_NONFINITE, CURV_OK, _scale
 from .._engine.signatures import product_signature, resolved
 
@@ -58,15 +58,18 @@ def draw_batch(rng, perm, idx):
             k += 1
 
 
-@dual
+@dual(borrow=True)
 def batch_products(ob, x, args, work, request):
     """NEED_PRODUCT only: the mini-batch product B_idx work.W[V] -> work.W[HV] on this
-    iteration's batch (Martens §4.3), one count each."""
+    iteration's batch (Martens §4.3), one count each.  It borrows its arrays and releases
+    the product the user's function returned (``evaluate._jac_into``)."""
     r = CX.product_of(work.bhp, args)(x, work.W[TC.V], work.bidx, *args)
     out = work.W[TC.HV]
     if r.shape[0] != x.size:
+        release(r)
         raise ValueError("curvature_batch must return an array of shape (n,) like x0")
     K.copy_into(r, out)
+    release(r)
     if ob[8] != 1.0:
         _scale(out, ob[8])
     return 1, CURV_OK if K.all_finite(out) else CURV_NONFINITE

@@ -32,7 +32,7 @@ class State(NamedTuple):
     u: np.ndarray          # running mean of delta^2
 
 
-@jit
+@jit_borrow
 def adadelta(x, g, v, u, lr, rho, eps, wd, xt):
     """One Adadelta step (module docstring), v and u updated in place."""
     for i in range(x.size):

@@ -32,7 +32,7 @@ class State(NamedTuple):
     s: np.ndarray                     # sum of squared gradients
 
 
-@jit
+@jit_borrow
 def adagrad(x, g, s, clr, wd, eps, optax, xt):
     """s += d^2; x+ = x - clr d / (sqrt(s) + eps)  [optax: d / sqrt(s + eps), 0 if s = 0]."""
     for i in range(x.size):

@@ -42,7 +42,7 @@ class State(NamedTuple):
     vmax: np.ndarray       # running maximum of v (PyTorch) or of v / c2 (optax), amsgrad
 
 
-@jit
+@jit_borrow
 def adam(x, g, m, v, vmax, t, lr, b1, b2, eps, wd, amsgrad, decoupled, optax, xt):
     """One Adam / AdamW step (module docstring), state arrays updated in place."""
     c1 = 1.0 - b1 ** t

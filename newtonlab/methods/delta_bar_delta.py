@@ -34,7 +34,7 @@ class State(NamedTuple):
     gbar: np.ndarray       # running average of the gradient
 
 
-@jit
+@jit_borrow
 def delta_bar_delta(x, g, gain, gbar, lr, kappa, phi, theta, gmin, gmax, xt):
     """One delta-bar-delta step (module docstring), gain and gbar updated in place."""
     for i in range(x.size):

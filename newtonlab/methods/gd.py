@@ -48,7 +48,7 @@ class SearchWork(NamedTuple):
 
 # ---------------------------------------------------------------- SGD rule
 
-@jit
+@jit_borrow
 def sgd(x, g, lr, wd, xt):
     """x+ = x - lr (g + wd x)."""
     for i in range(x.size):

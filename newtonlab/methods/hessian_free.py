@@ -147,7 +147,7 @@ def init(mo, x, g, H):
             State(mo.damp0, mo.damp0, 0.0, True, False, False, False))
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def propose(work, state, mo, g, p):
     """Damped (preconditioned) CG (Martens §4.1, §4.4, §4.5, §4.7); pred against the
     undamped model."""
@@ -262,7 +262,7 @@ def _backtrack(aux, keep, kinfo, d, lst, g, p, trial, finite, f, ft, lam, c1, ma
     return code, anew, lam
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     """CG-iteration backtracking (Martens §4.6) when on, Levenberg-Marquardt damping
     (§4.1), then Armijo backtracking along the chosen p."""
@@ -305,7 +305,7 @@ def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
                   s.have_prev), TD.ACCEPT if accepted else TD.REJECT, alpha)
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     """A new point needs a new Hessian (and a new second moment for the preconditioner);
     the warm start was kept by ``propose``."""
@@ -321,12 +321,12 @@ def radius(state):
     return state.shown
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def collapsed(state, mo, x):
     return not state.lam <= mo.damp_max
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def diagnostics(work, state, row):
     for i in range(NDIAG):
         row[i] = work.d[i]

@@ -36,7 +36,7 @@ def _sign(v):
     return 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
 
 
-@jit
+@jit_borrow
 def lion(x, g, m, lr, b1, b2, wd, optax, xt):
     """One Lion step (module docstring), m updated in place."""
     for i in range(x.size):

@@ -39,7 +39,7 @@ class State(NamedTuple):
     buf: np.ndarray        # b (pytorch), v (velocity) or x_{t-1} (heavy-ball)
 
 
-@jit
+@jit_borrow
 def pytorch(x, g, b, t, lr, mu, tau, wd, xt):
     """b = d (t = 1), b = mu b + (1 - tau) d; x+ = x - lr b."""
     for i in range(x.size):
@@ -50,7 +50,7 @@ def pytorch(x, g, b, t, lr, mu, tau, wd, xt):
         xt[i] = x[i] - lr * d
 
 
-@jit
+@jit_borrow
 def velocity(x, g, v, lr, mu, wd, xt):
     """v = mu v - lr d; x+ = x + v."""
     for i in range(x.size):
@@ -59,7 +59,7 @@ def velocity(x, g, v, lr, mu, wd, xt):
         xt[i] = x[i] + vi
 
 
-@jit
+@jit_borrow
 def heavy_ball(x, g, x_prev, t, lr, mu, wd, xt):
     """x+ = x - lr d + mu (x - x_prev); x_prev <- x."""
     for i in range(x.size):

@@ -37,7 +37,7 @@ class State(NamedTuple):
     theta: np.ndarray      # theta_t (lookahead; the iterate is y = theta + mu v)
 
 
-@jit
+@jit_borrow
 def sutskever(x, g, b, t, lr, mu, wd, xt):
     """b = mu b + d (b_1 = d); x+ = x - lr (d + mu b)."""
     for i in range(x.size):
@@ -47,7 +47,7 @@ def sutskever(x, g, b, t, lr, mu, wd, xt):
         xt[i] = x[i] - lr * (d + mu * bi)
 
 
-@jit
+@jit_borrow
 def lookahead(y, g, v, theta, lr, mu, wd, yt):
     """v = mu v - lr grad f(y) (d at y); theta += v; y+ = theta + mu v."""
     for i in range(y.size):

@@ -76,7 +76,7 @@ def init(mo, x, g, H):
             State(mo.delta0, True, False))
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def propose(work, state, mo, g, p):
     """Exact or dogleg step on the Hessian at x (asked for once per new point)."""
     if state.stale:
@@ -87,7 +87,7 @@ def propose(work, state, mo, g, p):
     return state, TD.DONE, pred, pnorm
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def propose_cg(work, state, mo, g, p):
     """Steihaug CG; its products come from the Hessian matrix if held, else from the loop."""
     w = work
@@ -105,7 +105,7 @@ def propose_cg(work, state, mo, g, p):
     return State(state.delta, state.stale, False), TD.DONE, pred, pnorm
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     """N&W Alg. 4.1: the radius rule, then accept iff rho > eta."""
     delta = state.delta
@@ -118,7 +118,7 @@ def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     return State(delta, state.stale, state.running), verdict, 1.0
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     """No memory to update: an accepted point only makes the Hessian stale."""
     if accepted:
@@ -126,7 +126,7 @@ def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     return state
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def diagnostics(work, state, row):
     for i in range(5):
         row[i] = work.d[i]

@@ -38,7 +38,7 @@ class State(NamedTuple):
     b: np.ndarray          # momentum buffer
 
 
-@jit
+@jit_borrow
 def rmsprop(x, g, v, m, b, lr, a, eps, mu, wd, centered, optax, xt):
     """One RMSprop step (module docstring), state arrays updated in place."""
     for i in range(x.size):

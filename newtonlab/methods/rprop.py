@@ -42,7 +42,7 @@ def _sign(v):
     return 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
 
 
-@jit
+@jit_borrow
 def rprop(x, g, g_prev, s, scale, em, ep, smin, smax, optax, xt):
     """One iRprop- step (module docstring), g_prev and s updated in place."""
     for i in range(x.size):

@@ -113,7 +113,7 @@ def init(mo, x, g, B):
             State(mo.delta0, mo.init_scale))
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def propose(work, state, mo, g, p):
     """The exact step on B (N&W Alg. 4.3)."""
     w = work
@@ -123,7 +123,7 @@ def propose(work, state, mo, g, p):
     return state, TD.DONE, pred, pnorm
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def propose_cg(work, state, mo, g, p):
     """Steihaug CG on B (N&W Alg. 7.2): every product is B v, so it never waits."""
     w = work
@@ -133,7 +133,7 @@ def propose_cg(work, state, mo, g, p):
     return state, TD.DONE, pred, pnorm
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     """N&W Alg. 6.2: the radius rule, then accept iff rho > eta."""
     delta = state.delta
@@ -147,7 +147,7 @@ def judge(work, state, mo, trial, alpha, rho, finite, f, ft, g, gt, p, pnorm):
     return State(delta, state.fresh), verdict, 1.0
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     """Eq. 6.24 with the pair of every finite trial (accepted or not), or skip it (eq. 6.26)."""
     if not finite:
@@ -162,7 +162,7 @@ def update(work, state, mo, accepted, finite, x, g, xt, gt, p):
     return State(state.delta, fresh)
 
 
-@dual(inline=True)
+@dual(borrow=True)
 def diagnostics(work, state, row):
     for i in range(D_SKIPPED + 1):
         row[i] = work.d[i]
