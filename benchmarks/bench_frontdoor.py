@@ -66,14 +66,16 @@ def calls(method, n):
     """{(solver, kind): zero-argument call} for one newtonlab method at size n."""
     P = problem(n)
     rosen, rosen_der, rosen_hess, X0 = P.fun, P.jac, P.hess, P.x0
-    sp = nl.METHODS[method].scipy
+    sp = nl.METHODS[method].scipy      # None: no scipy counterpart, newtonlab's cells only
     hess_nl = {"hess": rosen_hess} if nl.METHODS[method].needs_hess else {}
-    hess_sp = {"hess": rosen_hess} if sp.lower() in NEEDS_HESS else {}
+    hess_sp = {"hess": rosen_hess} if sp and sp.lower() in NEEDS_HESS else {}
     hess_py = {"hess": rosen_hess.py_func} if hess_sp else {}
     out = {}
     for kind, opts in (("maxiter=0", {"maxiter": 0}), ("full", None)):
         out["newtonlab", kind] = (lambda o=opts: nl.minimize(
             rosen, X0, method=method, jac=rosen_der, options=o, **hess_nl))
+        if sp is None:
+            continue
         out["scipy jitted", kind] = (lambda o=opts: scipy.optimize.minimize(
             rosen, X0, method=sp, jac=rosen_der, options=o, **hess_sp))
         out["scipy NumPy", kind] = (lambda o=opts: scipy.optimize.minimize(
@@ -155,7 +157,12 @@ def revision():
 
 
 def us(t):
-    return f"{1e6 * t:.1f}"
+    return "-" if t is None else f"{1e6 * t:.1f}"
+
+
+def ratio(a, b):
+    """a / b to one decimal, "-" without a scipy counterpart."""
+    return "-" if a is None or b is None else f"{a / b:.1f}"
 
 
 def combine(paths):
@@ -179,23 +186,27 @@ def render(med, nit, before=None):
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for m, cells in med.items():
         for kind in ("maxiter=0", "full"):
-            t_nl, t_sj, t_sn = (cells[f"{s}|{kind}"] for s in
+            t_nl, t_sj, t_sn = (cells.get(f"{s}|{kind}") for s in
                                 ("newtonlab", "scipy jitted", "scipy NumPy"))
             call = kind if kind != "full" else f"full (nit {nit[f'{m}|newtonlab|full']})"
             row = [m, call]
             if before:
                 b = before[m][f"newtonlab|{kind}"]
                 row += [us(b), us(t_nl), us(t_sj), us(t_sn),
-                        f"{t_sj / b:.1f} -> {t_sj / t_nl:.1f}",
-                        f"{t_sn / b:.1f} -> {t_sn / t_nl:.1f}"]
+                        f"{ratio(t_sj, b)} -> {ratio(t_sj, t_nl)}",
+                        f"{ratio(t_sn, b)} -> {ratio(t_sn, t_nl)}"]
             else:
-                row += [us(t_nl), us(t_sj), us(t_sn), f"{t_sj / t_nl:.1f}", f"{t_sn / t_nl:.1f}"]
+                row += [us(t_nl), us(t_sj), us(t_sn), ratio(t_sj, t_nl), ratio(t_sn, t_nl)]
             lines.append("| " + " | ".join(row) + " |")
         alone = cells.get("newtonlab solve alone|full")
-        if alone is not None:       # the bound on any front door (no before/after)
-            t_sj, t_sn = cells["scipy jitted|full"], cells["scipy NumPy|full"]
-            row = [m, "full, compiled solve alone"] + [us(alone)] * (2 if before else 1)
-            row += [us(t_sj), us(t_sn), f"{t_sj / alone:.1f}", f"{t_sn / alone:.1f}"]
+        if alone is not None:       # the bound on any front door
+            t_sj, t_sn = cells.get("scipy jitted|full"), cells.get("scipy NumPy|full")
+            if before and before[m].get("newtonlab solve alone|full") is not None:
+                row = [m, "full, compiled solve alone",
+                       us(before[m]["newtonlab solve alone|full"]), us(alone)]
+            else:
+                row = [m, "full, compiled solve alone"] + [us(alone)] * (2 if before else 1)
+            row += [us(t_sj), us(t_sn), ratio(t_sj, alone), ratio(t_sn, alone)]
             lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 

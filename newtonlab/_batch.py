@@ -270,7 +270,8 @@ def _as_minimize(R, m, plan, obj, opts, one, X0, OUT, SIG, HOUT, classify_end):
         for i in np.flatnonzero(OUT[:, FALLING]).tolist():
             # _unbounded.probe's own steps (its test of the f trace was the loop's)
             p = _lbfgs_probe(obj, np.ascontiguousarray(R.x[i], dtype=float),
-                             min(PROBE_MAXITER, int(nit[i])))
+                             min(PROBE_MAXITER, int(nit[i])),
+                             cached=opts.get("execution", "auto") != "interpreted")
             if p.status == S.UNBOUNDED:
                 R.x[i], R.jac[i], R.fun[i] = p.x, p.jac, p.fun
                 status[i], R.success[i], R.message[i] = S.UNBOUNDED, False, MESSAGES[S.UNBOUNDED]

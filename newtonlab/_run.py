@@ -9,6 +9,7 @@ runs as Python, ``solve.py_func``, the same source over the same compiled kernel
 chooses, tiered for ``"auto"``: the compiled loop when it is ready, else interpreted until
 the method's runs have earned a compile.
 """
+import functools
 import math
 import os
 import time
@@ -127,17 +128,18 @@ def execution_mode(m, obj, callback, choice):
     return "bridged"
 
 
-def tiered(m, loop, plan, key, entry, jitted):
+def tiered(m, loop, plan, key, entry, jitted, may_compile=True):
     """``execution="auto"``'s choice between ``loop`` (compiled or bridged) and the
     interpreted loop for ``plan``, as :data:`AUTO_COMPILE_AFTER` says; ``key`` is the
     compiled solve's (solve, args type), ``entry`` that solve if this process has it, and
     ``jitted`` whether the objective is (a Python callback may still bridge it).
+    ``may_compile=False``: ``loop`` only when this process or the disk cache has it.
 
     Only a jitted objective asks numba's disk cache: a Python objective's plan is not the
     bridged run's (that one's records hold compiled stand-ins), and making the bridged
     objective costs ~0.15 s in a new process, more than a short interpreted run.
     """
-    if AUTO_COMPILE_AFTER == math.inf:
+    if AUTO_COMPILE_AFTER == math.inf and may_compile:
         return "compiled" if loop == "compiled" else "interpreted"
     if entry is not None or not hasattr(plan.solve, "py_func"):
         return loop
@@ -145,7 +147,7 @@ def tiered(m, loop, plan, key, entry, jitted):
                                  compile=False) is not None:
         return loop
     seconds = _INTERPRETED.get(m.name, (0, 0.0))[1]
-    return loop if seconds >= AUTO_COMPILE_AFTER else "interpreted"
+    return loop if may_compile and seconds >= AUTO_COMPILE_AFTER else "interpreted"
 
 
 _NO_VECS = {}
@@ -167,15 +169,22 @@ def _count_interpreted(m, seconds):
     entry[0] += 1
 
 
-def _lbfgs_probe(obj, x, maxiter):
-    """newtonlab's lbfgs on ``obj`` from ``x``, interpreted, without a probe of its own."""
+def _lbfgs_probe(obj, x, maxiter, cached=False):
+    """newtonlab's lbfgs on ``obj`` from ``x``, without a probe of its own, interpreted;
+    with ``cached`` (a jitted objective whose run was not asked to be interpreted) compiled
+    when lbfgs's loop is loaded or in numba's disk cache (50 iterations at n = 2: ~30 us
+    against ~0.7 ms).  Never compiled for it: a method never pays lbfgs's compile, nor
+    counts towards it (``tiered``)."""
     from ._registry import get_method
     m = get_method("lbfgs")
-    # interpreted whatever the run's mode: a method never pays lbfgs's compiled loop for it
-    opts = m.options({"maxiter": maxiter, "execution": "interpreted"})
+    execution = "auto" if cached and obj.compiled else "interpreted"
+    opts = m.options({"maxiter": maxiter, "execution": execution})
     opts.pop("second_order", None)
     opts.pop("max_escapes", None)
-    return run_method(m, obj, x, opts, None, probe_unbounded=False)
+    return run_method(m, obj, x, opts, None, probe_unbounded=False, may_compile=False)
+
+
+_lbfgs_probe_cached = functools.partial(_lbfgs_probe, cached=True)
 
 
 def _immutable(record):
@@ -244,7 +253,8 @@ def solver_objective(obj, opts):
     return replace(form, args=(buffer.buffer_info()[0],), context=(buffer,) + form.context[1:])
 
 
-def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=False):
+def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=False,
+               may_compile=True):
     """Run method ``m`` on the normalized objective ``obj`` from ``x0``.
 
     ``opts`` (validated) is not modified: callers may share one dict between runs.
@@ -271,7 +281,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
         key = (plan.solve, run.args_type if run.compiled else CONTEXT)
         entry = _ENTRIES.get(key)                # (the common path's one lookup)
         if mode == "bridged" or entry is None:
-            mode = tiered(m, mode, plan, key, entry, run.compiled)
+            mode = tiered(m, mode, plan, key, entry, run.compiled, may_compile)
     if mode == "interpreted" and obj is not given:       # the user's own functions and args
         obj = given
         plan, H = plan_for(m, opts, obj, x0, shared_opts)
@@ -327,7 +337,7 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
             given.explain(x0)        # raises a ValueError naming the shapes, if that was it
         raise
     t_wall = time.perf_counter() - t0
-    if not compiled and choice == "auto":
+    if not compiled and choice == "auto" and may_compile:
         _count_interpreted(m, t_wall)
     events = events.tolist()
     nsym = events[T.EV_ASYMMETRIC]
@@ -350,4 +360,6 @@ def run_method(m, obj, x0, opts, callback, probe_unbounded=True, shared_opts=Fal
             H *= sigma if plan.matrix == "hess" else 1.0 / sigma
     res = build_result(x, f, g, int(status), int(nit), int(n_fg), int(n_h), plan.cost, tr,
                        execution="compiled" if compiled else "interpreted", **extra)
-    return probe(res, given, _lbfgs_probe) if probe_unbounded else res
+    if not probe_unbounded:
+        return res
+    return probe(res, given, _lbfgs_probe if choice == "interpreted" else _lbfgs_probe_cached)

@@ -470,6 +470,29 @@ def test_the_unboundedness_probe_runs_interpreted():
     assert "unbounded_probe" in res and len(bridged) > 21 and not any(bridged)
 
 
+def test_the_probe_of_a_jitted_run_uses_lbfgs_compiled_loop_when_loaded(monkeypatch):
+    """With a jitted objective the probe runs lbfgs's compiled loop once this process (or
+    the disk cache) has it, with the same evaluations as interpreted; a Python objective's
+    probe stays interpreted (never bridged)."""
+    from newtonlab import _run
+    runs = []
+
+    def spy(m, obj, x0, opts, callback, **kw):
+        res = run_method(m, obj, x0, opts, callback, **kw)
+        runs.append((m.name, res.execution))
+        return res
+    run_method = _run.run_method
+    nl.minimize(ROS.fun, X0, jac=ROS.jac, method="lbfgs", options={"execution": "compiled"})
+    monkeypatch.setattr(_run, "run_method", spy)
+    opts = {"maxiter": 40}
+    fast = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="gd", options=opts)
+    slow = nl.minimize(ROS.fun, X0, jac=ROS.jac, method="gd",
+                       options={**opts, "execution": "interpreted"})
+    plain = nl.minimize(ROS.fun.py_func, X0, jac=ROS.jac.py_func, method="gd", options=opts)
+    assert runs == [("lbfgs", "compiled"), ("lbfgs", "interpreted"), ("lbfgs", "interpreted")]
+    assert fast.unbounded_probe == slow.unbounded_probe == plain.unbounded_probe > 0
+
+
 @pytest.mark.nojit
 def test_minimize_batch_takes_the_execution_option():
     X0 = np.array([[-1.2, 1.0], [0.5, 0.5]])
