@@ -509,7 +509,7 @@ def products(label, p, net, budget, lines, compile_rows):
 
 class no_probe:
     """Within the block, ``minimize`` skips its unbounded-below probe (``newtonlab/_unbounded.py``:
-    after a ``maxiter`` stop with f still falling, a 50-iteration interpreted L-BFGS run from
+    after a ``maxiter`` stop with f still falling, an L-BFGS run of up to 50 iterations from
     the end point).  No option turns it off; this swaps ``newtonlab._run.probe``, which
     ``run_method`` looks up at call time, for the identity, and restores it."""
 
@@ -572,7 +572,7 @@ def hf_case(label, p, net, maxiters, budget, lines, compile_rows, per_eval):
             loop = float(r.trace["time"][-1])
             notes.append(f"maxiter={m}: the run stops on `maxiter` with f still falling, so "
                          f"`minimize` then runs its unbounded-below probe (`newtonlab/"
-                         f"_unbounded.py`, an interpreted L-BFGS run, {probed} evaluations, "
+                         f"_unbounded.py`, an L-BFGS run, {probed} evaluations, "
                          f"reported as `res.unbounded_probe`). The NumPy loop has no such "
                          f"probe; the row \"probe skipped\" times the HF run alone. The "
                          f"trace's own clock puts the {m} HF iterations of the checked run at "

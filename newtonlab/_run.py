@@ -58,7 +58,8 @@ _NOT_CACHED = set()     # (solve, args type) that numba's disk cache did not hol
 #: and only a program that runs a method long enough to repay compiling pays for it, and
 #: then runs up to ~10x faster.  ``math.inf`` switches the tiers off: "auto" then compiles
 #: a jitted objective's loop at once and runs Python parts interpreted (the test suite's
-#: setting: a run's mode never depends on what ran before it, nor on the disk cache); 0
+#: setting: a run's mode never depends on what ran before it, nor on the disk cache, except
+#: the unboundedness probe's, which never compiles, with the same iterates either way); 0
 #: compiles at first use.  The environment variable ``NEWTONLAB_AUTO_COMPILE_AFTER`` sets it
 #: for a process and its children (the benchmarks set 0: they time the compiled loop).
 AUTO_COMPILE_AFTER = _seconds(os.environ.get("NEWTONLAB_AUTO_COMPILE_AFTER", "1.0"))

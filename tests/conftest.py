@@ -10,7 +10,9 @@ imported: its module-level code may compile or use ``.py_func``.
 objective's loop is compiled at once, and plain-Python objectives run interpreted unless a
 test asks for ``options={"execution": "compiled"}``.  Tiered, a run's mode would depend on
 numba's disk cache and on what ran before it in the same worker (a method switches to the
-compiled loop once a worker has spent a second in its interpreted runs).
+compiled loop once a worker has spent a second in its interpreted runs).  The unboundedness
+probe is the exception: it runs lbfgs compiled where the worker or the disk cache has it,
+interpreted otherwise, never compiling it, with the same iterates either way.
 ``test_bridge.py`` tests the tiers themselves.
 """
 import math

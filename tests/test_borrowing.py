@@ -20,6 +20,7 @@ from numba import types
 import newtonlab as nl
 from newtonlab import problems
 from newtonlab._engine import config
+from newtonlab.stochastic import FiniteSum, least_squares_fg
 
 pytestmark = pytest.mark.skipif(numba.config.DISABLE_JIT, reason="numba's runtime only")
 
@@ -61,6 +62,12 @@ def late_wrong_hessp(x, v):
     return np.zeros(x.size + 1) if x[0] > -1.1 else _HESSP(x, v)
 
 
+@numba.njit
+def quadratic_batch_product(x, v, idx, A, b):
+    """A mini-batch curvature product for the quadratic (the full one: the batch is unused)."""
+    return A @ v
+
+
 def leak_report():
     """Run every method's compiled entries on Rosenbrock, in this process (the child of
     :func:`report`); print the allocations and frees of each second run, and the
@@ -100,6 +107,15 @@ def leak_report():
              ("bfgs", "python callback", p.fun, p.x0,
               dict(jac=p.jac, method="bfgs", callback=lambda xk: None,
                    options={"execution": "compiled"}))]
+    # the mini-batch paths: a FiniteSum's batch gradients (fo_driver.eval_batch) and
+    # hessian-free's mini-batch products (_hf_batch.batch_products), released as they come
+    A, b = q.args
+    runs += [("adam", "mini-batch", FiniteSum(least_squares_fg, A.shape[0]), np.zeros(q.n),
+              dict(args=(A, b), method="adam", options={"batch_size": 5, "maxiter": 30})),
+             ("hessian-free", "curvature_batch", q.fun, q.x0,
+              dict(jac=q.jac, hessp=q.hessp, args=q.args, method="hessian-free",
+                   options={"curvature_batch": quadratic_batch_product,
+                            "curvature_batch_size": 3, "n_samples": 5, "maxiter": 5}))]
     rows = []
     for name, variant, fun, x0, kw in runs:
         res = nl.minimize(fun, x0, **kw)                 # compiles or loads: not counted
@@ -132,7 +148,8 @@ def report():
 def test_compiled_runs_free_what_they_allocate(report):
     rows = report["rows"]
     assert {r[0] for r in rows} == set(nl.METHODS)
-    assert {"fused", "args", "2-point", "python", "python callback"} <= {r[1] for r in rows}
+    assert {"fused", "args", "2-point", "python", "python callback", "mini-batch",
+            "curvature_batch"} <= {r[1] for r in rows}
     for name, variant, compiled, nit, alloc, free, mi_alloc, mi_free in rows:
         assert compiled and nit > 0, (name, variant)
         assert alloc > 0, (name, variant)              # the counters do count

@@ -84,8 +84,10 @@ def jit_borrow(fn, **flags):
     ``_nrt=False`` (the usage its ``register_jitable`` docstring shows) leaves them out;
     it is correct for a function that allocates no array (numba refuses to compile one
     that does), returns no array and calls nothing that returns one (that array would
-    never be freed) unless it frees it with :func:`release`.  ``tests/test_borrowing.py`` checks that no such function returns
-    an array and that no method's compiled run leaks.
+    never be freed) unless it frees it with :func:`release`.  ``tests/test_borrowing.py``
+    checks that no such function returns an array and that no method's compiled run leaks
+    (``dual(borrow=True)`` functions, registered with numba as overloads, only by the
+    latter).
     """
     disp = numba.njit(cache=CACHE, **{**FLAGS, "_nrt": False, **flags})(fn)
     BORROWING.append(disp)

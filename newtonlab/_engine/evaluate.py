@@ -97,7 +97,7 @@ def eval_fg(ob, x, g, args):
 
     It borrows x and g (``config.jit_borrow``: no reference counts, several atomic
     operations per evaluation fewer); the gradient the user's function returns, a new
-    array, is taken and freed by the reference-counted :func:`_jac_into` or
+    array, is taken and released by the borrowing :func:`_jac_into` or
     :func:`_fused_into`."""
     mode = ob[5]
     if mode == G_FUSED:
@@ -137,7 +137,7 @@ def _fused_into(fused, x, g, args):
 @dual(inline=True)
 def _take_gradient(gv, g):
     """g[:] = gv, the gradient a user's function returned, once its shape is checked; then
-    gv is released (its borrowing callers above)."""
+    gv is released.  Only for borrowing callers (above): a counted one would free it twice."""
     if gv.shape[0] != g.shape[0]:
         release(gv)
         # a constant message: formatting numbers would compile numba's string machinery
@@ -207,8 +207,9 @@ def eval_hess(ob, x, H, args):
 
 @dual(inline=True)
 def _square(Hv, n):
-    """Hv, the matrix a user's hess returned, once its shape is checked to be (n, n) (else
-    released, for the borrowing callers below, and refused)."""
+    """Hv, the matrix a user's hess returned, once its shape is checked to be (n, n); else
+    it is released and refused.  Only for borrowing callers (below), which release it when
+    done: a counted caller would free it twice."""
     if Hv.shape[0] != n or Hv.shape[1] != n:
         release(Hv)
         raise ValueError("hess must return an array of shape (n, n), n = len(x0)")

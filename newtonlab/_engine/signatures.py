@@ -11,6 +11,7 @@ point of that one compilation, bypassing the dispatcher, so a jitted objective
 never triggers a specialization of its own.
 """
 from numba import types
+from numba.core.errors import TypingError
 from numba.extending import overload
 
 import functools
@@ -88,6 +89,12 @@ def functions(ob, cb, args):
 @overload(functions)
 def _functions(ob, cb, args):
     if not isinstance(ob.types[0], types.Integer):
+        if any(isinstance(t, types.Dispatcher) for t in (*ob.types[:5], cb)):
+            # a dispatcher called from the borrowing wrappers (evaluate._jac_into, ...) would
+            # be compiled without reference counting too, and their release would then free
+            # an array the user's function does not own
+            raise TypingError("newtonlab: a compiled loop takes the objective's functions as "
+                              "addresses or first-class functions, not dispatchers")
         return lambda ob, cb, args: (ob, cb)
     at = entry_at if args == CONTEXT else function_at
     F0, F1, F2, F3, F4 = (at(types.FunctionType(s)) for s in user_signatures(args))

@@ -18,10 +18,11 @@ its own ``solve`` (``newtonlab/methods/newton_tr.py``, ``sr1.py``,
 (``config.dual(inline=True)``), as ``ls_driver.py``: compiled inside each
 method's ``solve``, which compiles only that method's parts; interpreted,
 ``solve.py_func`` runs this source as Python over the same compiled kernels.
-The trust-region methods' components are ``dual(inline=True)`` as well (their
-array work is in ``@jit`` kernels): compiled, they are inlined into ``solve``
-with no compilation and cache entry of their own; interpreted, they are plain
-Python, so no call pays numba's dispatch on a NamedTuple state (~20 us).
+The trust-region methods' components are ``dual(borrow=True)`` (their array
+work is in compiled kernels): compiled, each is compiled into ``solve`` without
+reference counts (inlined, the seven arrays of a method's ``work`` cost two counts
+each per call); interpreted, they are plain Python, so no call pays numba's
+dispatch on a NamedTuple state (~20 us).
 
 The component protocol (functions of the method's module)::
 
