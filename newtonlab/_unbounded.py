@@ -77,11 +77,11 @@ def probe(res, obj, run_lbfgs):
     """After a maxiter stop with f still falling, continue with L-BFGS; UNBOUNDED on its word.
 
     ``run_lbfgs(obj, x, maxiter)`` runs newtonlab's lbfgs on ``obj`` from ``x`` (no probe
-    of its own; never compiling lbfgs's loop: ``_run._lbfgs_probe``).  Modifies and returns ``res``: the probe's
-    evaluations go in ``res.unbounded_probe``; on an UNBOUNDED verdict ``x``, ``fun``
-    and ``jac`` become the probe's end point (its best finite point).  Otherwise the
-    run's own end point stands, even where the probe found a lower f: the result
-    describes the method.
+    of its own; never compiling lbfgs's loop: ``_run._lbfgs_probe``).  Modifies and
+    returns ``res``: the probe's evaluations go in ``res.unbounded_probe``; on an UNBOUNDED
+    verdict ``x``, ``fun`` and ``jac`` become the probe's end point (its best finite
+    point).  Otherwise the run's own end point stands, even where the probe found a lower
+    f: the result describes the method.
     """
     if res["status"] != S.MAXITER or len(res["trace"]) < SHORTEST:    # (on every run)
         return res
