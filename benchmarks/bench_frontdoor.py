@@ -118,33 +118,38 @@ def bare(method, P):
     return call
 
 
-def measure(methods, sizes, rounds, ncalls):
-    """{label: {"solver|kind": median seconds per call}}, with nit of each full solve."""
-    table = {label(m, n): calls(m, n) for n in sizes for m in methods}
-    methods = list(table)
-    times = {(m, key): [] for m in methods for key in table[m]}
-    nit = {}
-    for m in methods:                        # warm-up: compile or load, first-call paths
-        for key, f in table[m].items():
-            for _ in range(20):
-                res = f()
-            nit[f"{m}|{key[0]}|{key[1]}"] = int(res.nit)
+def interleaved_medians(calls, rounds, ncalls):
+    """{key: median seconds of one call} for the zero-argument ``calls``: every call timed
+    on its own (an interruption spoils one sample, not a batch), ``ncalls[key]`` calls of
+    each per round, the keys interleaved in each round."""
+    times = {key: [] for key in calls}
     gc.disable()                             # a collection inside one timed call is noise
     try:
         for _ in range(rounds):
-            for m in methods:
-                for key, f in table[m].items():
-                    ts = times[m, key]
-                    for _ in range(ncalls):
-                        t0 = time.perf_counter()
-                        f()
-                        ts.append(time.perf_counter() - t0)
+            for key, f in calls.items():
+                ts = times[key]
+                for _ in range(ncalls[key]):
+                    t0 = time.perf_counter()
+                    f()
+                    ts.append(time.perf_counter() - t0)
             gc.collect()
     finally:
         gc.enable()
-    med = {m: {f"{s}|{k}": statistics.median(times[m, (s, k)]) for (s, k) in table[m]}
-           for m in methods}
-    return med, nit
+    return {key: statistics.median(ts) for key, ts in times.items()}
+
+
+def measure(methods, sizes, rounds, ncalls):
+    """{label: {"solver|kind": median seconds per call}}, with nit of each full solve."""
+    table = {label(m, n): calls(m, n) for n in sizes for m in methods}
+    nit = {}
+    for m, cells in table.items():           # warm-up: compile or load, first-call paths
+        for key, f in cells.items():
+            for _ in range(20):
+                res = f()
+            nit[f"{m}|{key[0]}|{key[1]}"] = int(res.nit)
+    flat = {(m, key): f for m, cells in table.items() for key, f in cells.items()}
+    med = interleaved_medians(flat, rounds, dict.fromkeys(flat, ncalls))
+    return {m: {f"{s}|{k}": med[m, (s, k)] for (s, k) in cells} for m, cells in table.items()}, nit
 
 
 def revision():

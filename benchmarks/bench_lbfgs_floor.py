@@ -27,7 +27,6 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("NEWTONLAB_AUTO_COMPILE_AFTER", "0")  # compiled loops only
 
 import argparse                      # noqa: E402
-import gc                            # noqa: E402
 import platform                      # noqa: E402
 import statistics                    # noqa: E402
 import time                          # noqa: E402
@@ -38,7 +37,7 @@ import scipy                         # noqa: E402
 import scipy.optimize                # noqa: E402
 
 import newtonlab as nl               # noqa: E402
-from bench_frontdoor import bare, problem, revision   # noqa: E402
+from bench_frontdoor import bare, interleaved_medians, problem, revision   # noqa: E402
 from newtonlab._engine import kernels as K            # noqa: E402
 
 TARGETS = {"scipy NumPy": 50.0, "scipy jitted": 20.0}   # issue 12, item 1
@@ -71,22 +70,10 @@ def _per_call(f, reps, rounds, best=False):
 
 
 def _medians(calls, rounds):
-    """{name: median seconds of one call}: every call timed on its own (an interruption
-    spoils one sample, not a batch), the calls interleaved in rounds of ~20 ms each."""
+    """{name: median seconds of one call} (``bench_frontdoor.interleaved_medians``), in
+    rounds of ~20 ms of calls of each."""
     per_round = {k: min(200, max(1, int(0.02 / _per_call(c, 3, 1)))) for k, c in calls.items()}
-    times = {k: [] for k in calls}
-    gc.disable()                             # a collection inside one timed call is noise
-    try:
-        for _ in range(rounds):
-            for k, c in calls.items():
-                for _ in range(per_round[k]):
-                    t0 = time.perf_counter()
-                    c()
-                    times[k].append(time.perf_counter() - t0)
-            gc.collect()
-    finally:
-        gc.enable()
-    return {k: statistics.median(v) for k, v in times.items()}
+    return interleaved_medians(calls, rounds, per_round)
 
 
 def kernel_times(P, m, rounds):
